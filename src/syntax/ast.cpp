@@ -1,0 +1,60 @@
+// Helpers on AST nodes declared in syntax.h.
+#include "syntax.h"
+
+namespace shredmit::syntax {
+
+namespace {
+std::string join_names(const std::vector<Identifier>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += ".";
+    out += parts[i].name;
+  }
+  return out;
+}
+}  // namespace
+
+std::string FunctionCall::dotted_name() const { return join_names(name); }
+
+std::string TableFrom::dotted_path() const { return join_names(path); }
+
+std::optional<std::string> string_literal_value(std::string_view s) {
+  bool raw = false;
+  if (!s.empty() && (s[0] == 'r' || s[0] == 'R')) {
+    raw = true;
+    s.remove_prefix(1);
+  }
+  size_t q = 0;
+  if (s.size() >= 6 && (s.substr(0, 3) == "'''" || s.substr(0, 3) == "\"\"\"")) {
+    q = 3;
+  } else if (s.size() >= 2 && (s[0] == '\'' || s[0] == '"')) {
+    q = 1;
+  } else {
+    return std::nullopt;
+  }
+  std::string_view body = s.substr(q, s.size() - 2 * q);
+  if (raw) return std::string(body);
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\' || i + 1 >= body.size()) {
+      out += body[i];
+      continue;
+    }
+    char c = body[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      // Octal, hex and Unicode escapes are kept as written: the analysis only compares
+      // plain values such as '??'.
+      default: out += c; break;
+    }
+  }
+  return out;
+}
+
+}  // namespace shredmit::syntax

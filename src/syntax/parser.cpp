@@ -1,0 +1,853 @@
+// Parsing: runs the ANTLR-generated GoogleSQL parser and turns its parse tree into the AST of
+// syntax.h. Two-stage prediction (SLL, then full LL only when SLL fails) as recommended by the
+// ANTLR documentation for speed.
+#include <antlr4-runtime.h>
+
+#include <string>
+
+#include "GoogleSQLLexer.h"
+#include "GoogleSQLParser.h"
+#include "syntax.h"
+
+namespace shredmit::syntax {
+namespace {
+
+using P = GoogleSQLParser;
+using antlr4::ParserRuleContext;
+using antlr4::Token;
+
+Location loc_of(const Token* t) {
+  if (t == nullptr) return {};
+  return {static_cast<int>(t->getLine()), static_cast<int>(t->getCharPositionInLine()) + 1};
+}
+Location loc_of(ParserRuleContext* ctx) { return loc_of(ctx->getStart()); }
+
+// Readable text for a token in a message.
+std::string describe_token(const Token* t) {
+  if (t == nullptr || t->getType() == Token::EOF) return "end of input";
+  std::string text = t->getText();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return "'" + text + "'";
+}
+
+class ThrowingErrorListener : public antlr4::BaseErrorListener {
+ public:
+  void syntaxError(antlr4::Recognizer*, Token* offending, size_t line, size_t column,
+                   const std::string& antlr_message, std::exception_ptr) override {
+    std::string message;
+    std::string token_text;
+    if (offending != nullptr && offending->getType() == GoogleSQLLexer::UNEXPECTED_CHARACTER) {
+      token_text = offending->getText();
+      if (token_text == "'" || token_text == "\"") {
+        message = "unterminated string literal starting with " + token_text;
+      } else if (token_text == "`") {
+        message = "unterminated quoted identifier";
+      } else {
+        message = "unexpected character '" + token_text + "'";
+      }
+    } else if (offending != nullptr) {
+      token_text = offending->getType() == Token::EOF ? "" : offending->getText();
+      message = "syntax error at " + describe_token(offending);
+      // ANTLR lists the expected tokens; keep the hint only when it is short enough to help.
+      auto pos = antlr_message.find("expecting ");
+      if (pos != std::string::npos && antlr_message.size() - pos < 80) {
+        message += ", " + antlr_message.substr(pos);
+      }
+    } else {
+      message = antlr_message;
+    }
+    throw SyntaxError(message, {static_cast<int>(line), static_cast<int>(column) + 1},
+                      token_text);
+  }
+};
+
+// Checks that `text` is valid UTF-8; throws SyntaxError at the first invalid byte.
+void check_utf8(std::string_view text) {
+  int line = 1, column = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len != 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok && len == 3) {
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (ok && len == 4) {
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (!ok) {
+      throw SyntaxError("invalid UTF-8 byte; save the file as UTF-8", {line, column}, "");
+    }
+    if (c == '\0') throw SyntaxError("NUL byte in SQL text", {line, column}, "");
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += len;
+  }
+}
+
+// Refuses input nested deeper than kMaxNestingDepth before the recursive-descent parser and the
+// AST builder recurse into it.
+void check_nesting(antlr4::CommonTokenStream& tokens) {
+  int depth = 0;
+  for (Token* t : tokens.getTokens()) {
+    switch (t->getType()) {
+      case GoogleSQLLexer::LPAREN:
+      case GoogleSQLLexer::LBRACKET:
+      case GoogleSQLLexer::CASE:
+        if (++depth > kMaxNestingDepth) {
+          throw SyntaxError("expression nested more than " + std::to_string(kMaxNestingDepth) +
+                                " levels deep; split it with WITH clauses",
+                            loc_of(t), t->getText());
+        }
+        break;
+      case GoogleSQLLexer::RPAREN:
+      case GoogleSQLLexer::RBRACKET:
+      case GoogleSQLLexer::END:
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+std::string unescape_backticks(std::string_view quoted) {
+  std::string out;
+  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
+    if (quoted[i] == '\\' && i + 2 < quoted.size()) {
+      ++i;
+      out += quoted[i];
+    } else {
+      out += quoted[i];
+    }
+  }
+  return out;
+}
+
+class AstBuilder {
+ public:
+  Identifier identifier(P::IdentifierContext* ctx) {
+    Identifier id;
+    id.loc = loc_of(ctx);
+    if (ctx->QUOTED_IDENTIFIER() != nullptr) {
+      id.name = unescape_backticks(ctx->getText());
+      id.quoted = true;
+    } else {
+      id.name = ctx->getText();
+    }
+    return id;
+  }
+
+  Identifier field_name(P::FieldNameContext* ctx) {
+    if (ctx->identifier() != nullptr) return identifier(ctx->identifier());
+    return Identifier{ctx->getText(), false, loc_of(ctx)};
+  }
+
+  std::optional<Identifier> opt_identifier(P::IdentifierContext* ctx) {
+    if (ctx == nullptr) return std::nullopt;
+    return identifier(ctx);
+  }
+
+  // ---------------------------------------------------------------- queries
+  std::unique_ptr<Query> query(P::QueryContext* ctx) {
+    auto q = std::make_unique<Query>();
+    q->loc = loc_of(ctx);
+    if (auto* w = ctx->withClause()) {
+      q->recursive = w->RECURSIVE() != nullptr;
+      for (auto* c : w->cte()) {
+        q->with.push_back(Cte{identifier(c->identifier()), query(c->query())});
+      }
+    }
+    q->body = query_expression(ctx->queryExpression());
+    if (auto* o = ctx->orderByClause()) q->order_by = order_by(o);
+    if (auto* l = ctx->limitClause()) {
+      q->limit = expr(l->expression(0));
+      if (l->expression().size() > 1) q->offset = expr(l->expression(1));
+    }
+    return q;
+  }
+
+  QueryExprPtr query_expression(P::QueryExpressionContext* ctx) {
+    if (auto* s = dynamic_cast<P::SetOperationContext*>(ctx)) {
+      auto op = std::make_unique<SetOperation>();
+      op->loc = loc_of(s->setOperator());
+      auto* so = s->setOperator();
+      op->op = so->UNION() ? SetOp::kUnion : so->INTERSECT() ? SetOp::kIntersect : SetOp::kExcept;
+      op->distinct = so->DISTINCT() != nullptr;
+      op->left = query_expression(s->queryExpression(0));
+      op->right = query_expression(s->queryExpression(1));
+      return op;
+    }
+    auto* p = static_cast<P::PrimaryQueryExpressionContext*>(ctx)->queryPrimary();
+    if (p->select() != nullptr) return select(p->select());
+    auto nested = std::make_unique<NestedQuery>();
+    nested->loc = loc_of(p);
+    nested->query = query(p->query());
+    return nested;
+  }
+
+  QueryExprPtr select(P::SelectContext* ctx) {
+    auto s = std::make_unique<Select>();
+    s->loc = loc_of(ctx);
+    if (ctx->AS() != nullptr) s->select_as = ctx->STRUCT() ? Select::As::kStruct : Select::As::kValue;
+    s->distinct = ctx->DISTINCT() != nullptr;
+    s->all = ctx->ALL() != nullptr;
+    for (auto* item : ctx->selectList()->selectItem()) s->items.push_back(select_item(item));
+    if (auto* f = ctx->fromClause()) s->from = from_expression(f->fromExpression());
+    if (auto* w = ctx->whereClause()) s->where = expr(w->expression());
+    if (auto* g = ctx->groupByClause()) {
+      GroupBy gb;
+      gb.loc = loc_of(g);
+      gb.all = g->ALL() != nullptr;
+      for (auto* item : g->groupingItem()) gb.items.push_back(grouping_item(item));
+      s->group_by = std::move(gb);
+    }
+    if (auto* h = ctx->havingClause()) s->having = expr(h->expression());
+    if (auto* q = ctx->qualifyClause()) s->qualify = expr(q->expression());
+    if (auto* w = ctx->windowClause()) {
+      for (auto* nw : w->namedWindow()) {
+        NamedWindow named;
+        named.name = identifier(nw->identifier(0));
+        if (nw->windowSpecification() != nullptr) {
+          named.spec = window_specification(nw->windowSpecification());
+        } else {
+          named.reference = identifier(nw->identifier(1));
+        }
+        s->windows.push_back(std::move(named));
+      }
+    }
+    return s;
+  }
+
+  void star_modifiers(P::StarModifiersContext* ctx, SelectItem& item) {
+    if (ctx == nullptr) return;
+    if (auto* e = ctx->starExcept()) {
+      for (auto* id : e->identifier()) item.except_columns.push_back(identifier(id));
+    }
+    if (auto* r = ctx->starReplace()) {
+      for (auto* ri : r->replaceItem()) {
+        item.replace_items.push_back(StructField{expr(ri->expression()), identifier(ri->identifier())});
+      }
+    }
+  }
+
+  SelectItem select_item(P::SelectItemContext* ctx) {
+    SelectItem item;
+    item.loc = loc_of(ctx);
+    if (auto* star = dynamic_cast<P::SelectStarContext*>(ctx)) {
+      item.kind = SelectItem::Kind::kStar;
+      star_modifiers(star->starModifiers(), item);
+      return item;
+    }
+    auto* e = static_cast<P::SelectExpressionContext*>(ctx);
+    item.expr = expr(e->expression());
+    if (e->STAR() != nullptr) {
+      item.kind = SelectItem::Kind::kDotStar;
+      star_modifiers(e->starModifiers(), item);
+    } else {
+      item.alias = opt_identifier(e->alias);
+    }
+    return item;
+  }
+
+  GroupingItem grouping_item(P::GroupingItemContext* ctx) {
+    GroupingItem item;
+    item.loc = loc_of(ctx);
+    if (auto* e = dynamic_cast<P::ExpressionGroupingItemContext*>(ctx)) {
+      item.exprs.push_back(expr(e->expression()));
+    } else if (auto* r = dynamic_cast<P::RollupItemContext*>(ctx)) {
+      item.kind = GroupingItem::Kind::kRollup;
+      for (auto* x : r->expression()) item.exprs.push_back(expr(x));
+    } else if (auto* c = dynamic_cast<P::CubeItemContext*>(ctx)) {
+      item.kind = GroupingItem::Kind::kCube;
+      for (auto* x : c->expression()) item.exprs.push_back(expr(x));
+    } else if (auto* g = dynamic_cast<P::GroupingSetsItemContext*>(ctx)) {
+      item.kind = GroupingItem::Kind::kGroupingSets;
+      for (auto* x : g->groupingItem()) item.sets.push_back(grouping_item(x));
+    } else {
+      item.kind = GroupingItem::Kind::kEmpty;
+    }
+    return item;
+  }
+
+  std::vector<OrderingItem> order_by(P::OrderByClauseContext* ctx) {
+    std::vector<OrderingItem> items;
+    for (auto* o : ctx->orderingItem()) {
+      OrderingItem item;
+      item.expr = expr(o->expression());
+      if (o->ASC()) item.direction = OrderingItem::Direction::kAsc;
+      if (o->DESC()) item.direction = OrderingItem::Direction::kDesc;
+      if (o->FIRST()) item.nulls = OrderingItem::Nulls::kFirst;
+      if (o->LAST()) item.nulls = OrderingItem::Nulls::kLast;
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+  std::unique_ptr<WindowSpecification> window_specification(P::WindowSpecificationContext* ctx) {
+    auto spec = std::make_unique<WindowSpecification>();
+    spec->base_window = opt_identifier(ctx->base);
+    for (auto* e : ctx->expression()) spec->partition_by.push_back(expr(e));
+    if (auto* o = ctx->orderByClause()) spec->order_by = order_by(o);
+    if (auto* f = ctx->windowFrame()) {
+      WindowFrame frame;
+      frame.unit = f->ROWS() ? WindowFrame::Unit::kRows : WindowFrame::Unit::kRange;
+      frame.between = f->BETWEEN() != nullptr;
+      frame.start = frame_bound(f->frameBound(0));
+      if (frame.between) frame.end = frame_bound(f->frameBound(1));
+      spec->frame = std::move(frame);
+    }
+    return spec;
+  }
+
+  FrameBound frame_bound(P::FrameBoundContext* ctx) {
+    FrameBound b;
+    if (ctx->UNBOUNDED()) {
+      b.kind = ctx->PRECEDING() ? FrameBound::Kind::kUnboundedPreceding
+                                : FrameBound::Kind::kUnboundedFollowing;
+    } else if (ctx->CURRENT()) {
+      b.kind = FrameBound::Kind::kCurrentRow;
+    } else {
+      b.kind = ctx->PRECEDING() ? FrameBound::Kind::kPreceding : FrameBound::Kind::kFollowing;
+      b.offset = value(ctx->valueExpression());
+    }
+    return b;
+  }
+
+  // ---------------------------------------------------------------- FROM
+  FromItemPtr from_expression(P::FromExpressionContext* ctx) {
+    FromItemPtr left = from_primary(ctx->fromPrimary());
+    for (auto* part : ctx->joinPart()) {
+      auto join = std::make_unique<JoinFrom>();
+      join->loc = loc_of(part);
+      join->left = std::move(left);
+      if (auto* comma = dynamic_cast<P::CommaJoinContext*>(part)) {
+        join->join_type = JoinType::kComma;
+        join->right = from_primary(comma->fromPrimary());
+      } else {
+        auto* j = static_cast<P::ExplicitJoinContext*>(part);
+        if (auto* t = j->joinType()) {
+          join->join_type = t->CROSS()   ? JoinType::kCross
+                            : t->INNER() ? JoinType::kInner
+                            : t->LEFT()  ? JoinType::kLeft
+                            : t->RIGHT() ? JoinType::kRight
+                                         : JoinType::kFull;
+          join->outer_keyword = t->OUTER() != nullptr;
+        }
+        join->right = from_primary(j->fromPrimary());
+        if (auto* on = dynamic_cast<P::OnConditionContext*>(j->joinCondition())) {
+          join->on = expr(on->expression());
+        } else if (auto* u = dynamic_cast<P::UsingConditionContext*>(j->joinCondition())) {
+          std::vector<Identifier> cols;
+          for (auto* id : u->identifier()) cols.push_back(identifier(id));
+          join->using_columns = std::move(cols);
+        }
+      }
+      left = std::move(join);
+    }
+    return left;
+  }
+
+  FromItemPtr from_primary(P::FromPrimaryContext* ctx) {
+    if (auto* t = dynamic_cast<P::TableFromContext*>(ctx)) {
+      auto table = std::make_unique<TableFrom>();
+      table->loc = loc_of(t);
+      auto* path = t->pathExpression();
+      table->path.push_back(identifier(path->identifier()));
+      for (auto* f : path->fieldName()) table->path.push_back(field_name(f));
+      table->alias = opt_identifier(t->identifier());
+      return table;
+    }
+    if (auto* s = dynamic_cast<P::SubqueryFromContext*>(ctx)) {
+      auto sub = std::make_unique<SubqueryFrom>();
+      sub->loc = loc_of(s);
+      sub->query = query(s->query());
+      sub->alias = opt_identifier(s->identifier());
+      return sub;
+    }
+    if (auto* u = dynamic_cast<P::UnnestFromContext*>(ctx)) {
+      auto unnest = std::make_unique<UnnestFrom>();
+      unnest->loc = loc_of(u);
+      unnest->array = expr(u->expression());
+      unnest->with_offset = u->OFFSET() != nullptr;
+      for (auto* id : u->identifier()) {
+        if (id != u->offsetAlias) unnest->alias = identifier(id);
+      }
+      unnest->offset_alias = opt_identifier(u->offsetAlias);
+      return unnest;
+    }
+    if (auto* f = dynamic_cast<P::TableFunctionFromContext*>(ctx)) {
+      auto tvf = std::make_unique<TableFunctionFrom>();
+      tvf->loc = loc_of(f);
+      tvf->name = function_name(f->functionName());
+      for (auto* a : f->functionArgument()) tvf->args.push_back(function_argument(a));
+      tvf->alias = opt_identifier(f->identifier());
+      return tvf;
+    }
+    auto* p = static_cast<P::ParenthesizedFromContext*>(ctx);
+    auto paren = std::make_unique<ParenthesizedFrom>();
+    paren->loc = loc_of(p);
+    paren->inner = from_expression(p->fromExpression());
+    return paren;
+  }
+
+  // ---------------------------------------------------------------- expressions
+  ExprPtr expr(P::ExpressionContext* ctx) {
+    Location l = loc_of(ctx);
+    if (auto* v = dynamic_cast<P::ValueExprContext*>(ctx)) return value(v->valueExpression());
+    if (auto* c = dynamic_cast<P::ComparisonContext*>(ctx)) {
+      auto* o = c->comparisonOperator();
+      BinaryOp op = o->EQ()    ? BinaryOp::kEqual
+                    : o->NEQ() ? BinaryOp::kNotEqual
+                    : o->LT()  ? BinaryOp::kLess
+                    : o->LE()  ? BinaryOp::kLessOrEqual
+                    : o->GT()  ? BinaryOp::kGreater
+                               : BinaryOp::kGreaterOrEqual;
+      return std::make_unique<Binary>(op, expr(c->expression(0)), expr(c->expression(1)), l);
+    }
+    if (auto* a = dynamic_cast<P::AndContext*>(ctx)) {
+      return std::make_unique<Binary>(BinaryOp::kAnd, expr(a->expression(0)),
+                                      expr(a->expression(1)), l);
+    }
+    if (auto* o = dynamic_cast<P::OrContext*>(ctx)) {
+      return std::make_unique<Binary>(BinaryOp::kOr, expr(o->expression(0)),
+                                      expr(o->expression(1)), l);
+    }
+    if (auto* n = dynamic_cast<P::NotContext*>(ctx)) {
+      return std::make_unique<Unary>(UnaryOp::kNot, expr(n->expression()), l);
+    }
+    if (auto* t = dynamic_cast<P::IsTestContext*>(ctx)) {
+      auto is = std::make_unique<IsTest>();
+      is->loc = l;
+      is->negated = t->NOT() != nullptr;
+      is->what = t->NULL_()    ? IsWhat::kNull
+                 : t->TRUE_()  ? IsWhat::kTrue
+                 : t->FALSE_() ? IsWhat::kFalse
+                               : IsWhat::kUnknown;
+      is->operand = expr(t->expression());
+      return is;
+    }
+    if (auto* d = dynamic_cast<P::IsDistinctFromContext*>(ctx)) {
+      BinaryOp op = d->NOT() ? BinaryOp::kIsNotDistinctFrom : BinaryOp::kIsDistinctFrom;
+      return std::make_unique<Binary>(op, expr(d->expression(0)), expr(d->expression(1)), l);
+    }
+    if (auto* b = dynamic_cast<P::BetweenContext*>(ctx)) {
+      auto between = std::make_unique<Between>();
+      between->loc = l;
+      between->negated = b->NOT() != nullptr;
+      between->operand = expr(b->expression());
+      between->low = value(b->valueExpression(0));
+      between->high = value(b->valueExpression(1));
+      return between;
+    }
+    if (auto* i = dynamic_cast<P::InContext*>(ctx)) {
+      auto in = std::make_unique<In>();
+      in->loc = l;
+      in->negated = i->NOT() != nullptr;
+      in->operand = expr(i->expression());
+      in->set = in_operand(i->inOperand());
+      return in;
+    }
+    if (auto* k = dynamic_cast<P::LikeContext*>(ctx)) {
+      auto like = std::make_unique<Like>();
+      like->loc = l;
+      like->negated = k->NOT() != nullptr;
+      like->operand = expr(k->expression(0));
+      like->pattern = expr(k->expression(1));
+      return like;
+    }
+    auto* q = static_cast<P::QuantifiedLikeContext*>(ctx);
+    auto like = std::make_unique<Like>();
+    like->loc = l;
+    like->negated = q->NOT() != nullptr;
+    switch (q->quantifier->getType()) {
+      case GoogleSQLLexer::ANY:
+        like->quantifier = LikeQuantifier::kAny;
+        break;
+      case GoogleSQLLexer::SOME:
+        like->quantifier = LikeQuantifier::kSome;
+        break;
+      default:
+        like->quantifier = LikeQuantifier::kAll;
+    }
+    like->operand = expr(q->expression());
+    like->patterns = in_operand(q->inOperand());
+    return like;
+  }
+
+  InOperand in_operand(P::InOperandContext* ctx) {
+    InOperand op;
+    if (auto* s = dynamic_cast<P::InSubqueryContext*>(ctx)) {
+      op.kind = InOperand::Kind::kSubquery;
+      op.query = query(s->query());
+    } else if (auto* u = dynamic_cast<P::InUnnestContext*>(ctx)) {
+      op.kind = InOperand::Kind::kUnnest;
+      op.array = expr(u->expression());
+    } else {
+      for (auto* e : static_cast<P::InListContext*>(ctx)->expression()) op.list.push_back(expr(e));
+    }
+    return op;
+  }
+
+  ExprPtr value(P::ValueExpressionContext* ctx) {
+    Location l = loc_of(ctx);
+    if (auto* p = dynamic_cast<P::PrimaryContext*>(ctx)) return primary(p->primaryExpression());
+    if (auto* f = dynamic_cast<P::FieldAccessContext*>(ctx)) {
+      return std::make_unique<FieldAccess>(value(f->valueExpression()), field_name(f->fieldName()),
+                                           l);
+    }
+    if (auto* a = dynamic_cast<P::AdditiveContext*>(ctx)) {
+      BinaryOp op = a->op->getType() == GoogleSQLLexer::PLUS ? BinaryOp::kAdd : BinaryOp::kSubtract;
+      return std::make_unique<Binary>(op, value(a->valueExpression(0)),
+                                      value(a->valueExpression(1)), l);
+    }
+    if (auto* m = dynamic_cast<P::MultiplicativeContext*>(ctx)) {
+      BinaryOp op = m->op->getType() == GoogleSQLLexer::STAR    ? BinaryOp::kMultiply
+                    : m->op->getType() == GoogleSQLLexer::SLASH ? BinaryOp::kDivide
+                                                                : BinaryOp::kConcat;
+      return std::make_unique<Binary>(op, value(m->valueExpression(0)),
+                                      value(m->valueExpression(1)), l);
+    }
+    if (auto* s = dynamic_cast<P::SubscriptContext*>(ctx)) {
+      auto sub = std::make_unique<Subscript>();
+      sub->loc = l;
+      sub->operand = value(s->valueExpression());
+      auto* index = s->subscriptIndex();
+      if (index->position != nullptr) {
+        switch (index->position->getType()) {
+          case GoogleSQLLexer::OFFSET:
+            sub->mode = SubscriptMode::kOffset;
+            break;
+          case GoogleSQLLexer::SAFE_OFFSET:
+            sub->mode = SubscriptMode::kSafeOffset;
+            break;
+          case GoogleSQLLexer::ORDINAL:
+            sub->mode = SubscriptMode::kOrdinal;
+            break;
+          default:
+            sub->mode = SubscriptMode::kSafeOrdinal;
+        }
+      }
+      sub->index = expr(index->expression());
+      return sub;
+    }
+    if (auto* u = dynamic_cast<P::UnaryContext*>(ctx)) {
+      UnaryOp op = u->op->getType() == GoogleSQLLexer::MINUS  ? UnaryOp::kMinus
+                   : u->op->getType() == GoogleSQLLexer::PLUS ? UnaryOp::kPlus
+                                                              : UnaryOp::kBitwiseNot;
+      return std::make_unique<Unary>(op, value(u->valueExpression()), l);
+    }
+    if (auto* s = dynamic_cast<P::ShiftContext*>(ctx)) {
+      BinaryOp op = s->shiftOperator()->LT().empty() ? BinaryOp::kShiftRight : BinaryOp::kShiftLeft;
+      return std::make_unique<Binary>(op, value(s->valueExpression(0)),
+                                      value(s->valueExpression(1)), l);
+    }
+    if (auto* b = dynamic_cast<P::BitwiseAndContext*>(ctx)) {
+      return std::make_unique<Binary>(BinaryOp::kBitwiseAnd, value(b->valueExpression(0)),
+                                      value(b->valueExpression(1)), l);
+    }
+    if (auto* b = dynamic_cast<P::BitwiseXorContext*>(ctx)) {
+      return std::make_unique<Binary>(BinaryOp::kBitwiseXor, value(b->valueExpression(0)),
+                                      value(b->valueExpression(1)), l);
+    }
+    auto* b = static_cast<P::BitwiseOrContext*>(ctx);
+    return std::make_unique<Binary>(BinaryOp::kBitwiseOr, value(b->valueExpression(0)),
+                                    value(b->valueExpression(1)), l);
+  }
+
+  std::vector<Identifier> function_name(P::FunctionNameContext* ctx) {
+    std::vector<Identifier> name;
+    if (auto* r = ctx->reservedFunctionName()) {
+      name.push_back(Identifier{r->getText(), false, loc_of(r)});
+      return name;
+    }
+    name.push_back(identifier(ctx->identifier()));
+    for (auto* f : ctx->fieldName()) name.push_back(field_name(f));
+    return name;
+  }
+
+  FunctionArgument function_argument(P::FunctionArgumentContext* ctx) {
+    FunctionArgument arg;
+    if (auto* n = dynamic_cast<P::NamedArgumentContext*>(ctx)) {
+      arg.kind = FunctionArgument::Kind::kNamed;
+      arg.name = identifier(n->name);
+      arg.value = expr(n->expression());
+    } else if (auto* l = dynamic_cast<P::LambdaArgumentContext*>(ctx)) {
+      arg.kind = FunctionArgument::Kind::kLambda;
+      auto* params = l->lambdaParameters();
+      arg.lambda_parenthesized = params->LPAREN() != nullptr;
+      for (auto* id : params->identifier()) arg.lambda_params.push_back(identifier(id));
+      arg.value = expr(l->expression());
+    } else {
+      arg.value = expr(static_cast<P::PositionalArgumentContext*>(ctx)->expression());
+    }
+    return arg;
+  }
+
+  ExprPtr function_call(P::FunctionCallContext* ctx) {
+    auto call = std::make_unique<FunctionCall>();
+    call->loc = loc_of(ctx);
+    call->name = function_name(ctx->functionName());
+    if (auto* args = ctx->functionArguments()) {
+      call->star = args->STAR() != nullptr;
+      call->distinct = args->DISTINCT() != nullptr;
+      for (auto* a : args->functionArgument()) call->args.push_back(function_argument(a));
+      if (auto* n = args->nullHandling()) {
+        call->null_handling = n->IGNORE() ? FunctionCall::NullHandling::kIgnore
+                                          : FunctionCall::NullHandling::kRespect;
+      }
+      if (auto* h = args->havingModifier()) {
+        call->having_kind = h->MAX() ? FunctionCall::HavingKind::kMax : FunctionCall::HavingKind::kMin;
+        call->having = expr(h->expression());
+      }
+      if (auto* o = args->orderByClause()) call->order_by = order_by(o);
+      if (auto* l = args->limitClause()) {
+        call->limit = expr(l->expression(0));
+        if (l->expression().size() > 1) call->offset = expr(l->expression(1));
+      }
+    }
+    if (auto* over = ctx->overClause()) {
+      call->over = std::make_unique<OverClause>();
+      if (over->windowSpecification() != nullptr) {
+        call->over->spec = window_specification(over->windowSpecification());
+      } else {
+        call->over->window_name = identifier(over->identifier());
+      }
+    }
+    return call;
+  }
+
+  std::unique_ptr<Type> type(P::TypeNameContext* ctx) {
+    auto t = std::make_unique<Type>();
+    t->loc = loc_of(ctx);
+    if (auto* a = dynamic_cast<P::ArrayTypeContext*>(ctx)) {
+      t->kind = Type::Kind::kArray;
+      t->element = type(a->typeName());
+    } else if (auto* s = dynamic_cast<P::StructTypeContext*>(ctx)) {
+      t->kind = Type::Kind::kStruct;
+      for (auto* f : s->structTypeField()) t->fields.push_back(struct_type_field(f));
+    } else if (auto* r = dynamic_cast<P::RangeTypeContext*>(ctx)) {
+      t->kind = Type::Kind::kRange;
+      t->element = type(r->typeName());
+    } else if (dynamic_cast<P::IntervalTypeContext*>(ctx) != nullptr) {
+      t->kind = Type::Kind::kInterval;
+    } else {
+      auto* n = static_cast<P::NamedTypeContext*>(ctx);
+      t->name = identifier(n->identifier());
+      for (auto* p : n->INTEGER_LITERAL()) t->params.push_back(p->getText());
+    }
+    return t;
+  }
+
+  StructTypeField struct_type_field(P::StructTypeFieldContext* ctx) {
+    return StructTypeField{opt_identifier(ctx->identifier()), type(ctx->typeName())};
+  }
+
+  ExprPtr literal(P::LiteralContext* ctx) {
+    Location l = loc_of(ctx);
+    if (auto* t = dynamic_cast<P::TypedLiteralContext*>(ctx)) {
+      LiteralKind k;
+      switch (t->kind->getType()) {
+        case GoogleSQLLexer::DATE:
+          k = LiteralKind::kDate;
+          break;
+        case GoogleSQLLexer::DATETIME:
+          k = LiteralKind::kDatetime;
+          break;
+        case GoogleSQLLexer::TIME:
+          k = LiteralKind::kTime;
+          break;
+        case GoogleSQLLexer::TIMESTAMP:
+          k = LiteralKind::kTimestamp;
+          break;
+        case GoogleSQLLexer::NUMERIC:
+          k = LiteralKind::kNumeric;
+          break;
+        case GoogleSQLLexer::BIGNUMERIC:
+          k = LiteralKind::kBigNumeric;
+          break;
+        default:
+          k = LiteralKind::kJson;
+      }
+      return std::make_unique<Literal>(k, t->STRING_LITERAL()->getText(), l);
+    }
+    if (auto* r = dynamic_cast<P::RangeLiteralContext*>(ctx)) {
+      auto lit = std::make_unique<Literal>(LiteralKind::kRange, r->STRING_LITERAL()->getText(), l);
+      lit->range_type = type(r->typeName());
+      return lit;
+    }
+    LiteralKind k = dynamic_cast<P::StringLiteralContext*>(ctx)    ? LiteralKind::kString
+                    : dynamic_cast<P::BytesLiteralContext*>(ctx)   ? LiteralKind::kBytes
+                    : dynamic_cast<P::IntegerLiteralContext*>(ctx) ? LiteralKind::kInteger
+                    : dynamic_cast<P::FloatLiteralContext*>(ctx)   ? LiteralKind::kFloat
+                    : dynamic_cast<P::BooleanLiteralContext*>(ctx) ? LiteralKind::kBoolean
+                                                                   : LiteralKind::kNull;
+    std::string text = ctx->getText();
+    if (k == LiteralKind::kBoolean || k == LiteralKind::kNull) {
+      for (auto& ch : text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    return std::make_unique<Literal>(k, std::move(text), l);
+  }
+
+  ExprPtr primary(P::PrimaryExpressionContext* ctx) {
+    Location l = loc_of(ctx);
+    if (auto* i = dynamic_cast<P::IdentifierExprContext*>(ctx)) {
+      return std::make_unique<NameRef>(identifier(i->identifier()), l);
+    }
+    if (auto* f = dynamic_cast<P::FunctionCallExprContext*>(ctx)) {
+      return function_call(f->functionCall());
+    }
+    if (auto* lit = dynamic_cast<P::LiteralExprContext*>(ctx)) return literal(lit->literal());
+    if (auto* p = dynamic_cast<P::ParenthesizedContext*>(ctx)) {
+      auto exprs = p->expression();
+      if (exprs.size() == 1) return std::make_unique<Parenthesized>(expr(exprs[0]), l);
+      auto tuple = std::make_unique<StructConstructor>();
+      tuple->loc = l;
+      tuple->keyword = false;
+      for (auto* e : exprs) tuple->fields.push_back(StructField{expr(e), std::nullopt});
+      return tuple;
+    }
+    if (auto* n = dynamic_cast<P::NamedParameterContext*>(ctx)) {
+      std::string name = n->getText().substr(1);
+      if (!name.empty() && name.front() == '`') name = unescape_backticks(name);
+      return std::make_unique<Parameter>(ParameterKind::kNamed, std::move(name), l);
+    }
+    if (auto* c = dynamic_cast<P::CaseExprContext*>(ctx)) {
+      auto node = std::make_unique<Case>();
+      node->loc = l;
+      if (c->operand != nullptr) node->operand = expr(c->operand);
+      for (auto* w : c->whenClause()) {
+        node->whens.push_back(WhenClause{expr(w->condition), expr(w->result)});
+      }
+      if (c->elseResult != nullptr) node->else_result = expr(c->elseResult);
+      return node;
+    }
+    if (auto* c = dynamic_cast<P::CastExprContext*>(ctx)) {
+      auto cast = std::make_unique<Cast>();
+      cast->loc = l;
+      cast->safe = c->SAFE_CAST() != nullptr;
+      cast->operand = expr(c->expression(0));
+      cast->type = type(c->typeName());
+      if (c->format != nullptr) cast->format = expr(c->format);
+      return cast;
+    }
+    if (auto* e = dynamic_cast<P::ExtractExprContext*>(ctx)) {
+      auto ex = std::make_unique<Extract>();
+      ex->loc = l;
+      ex->part = identifier(e->part);
+      ex->part_argument = opt_identifier(e->partArgument);
+      ex->operand = expr(e->expression(0));
+      if (e->timeZone != nullptr) ex->time_zone = expr(e->timeZone);
+      return ex;
+    }
+    if (auto* i = dynamic_cast<P::IntervalExprContext*>(ctx)) {
+      auto iv = std::make_unique<Interval>();
+      iv->loc = l;
+      iv->value = expr(i->expression());
+      iv->part = identifier(i->part);
+      iv->to_part = opt_identifier(i->toPart);
+      return iv;
+    }
+    if (auto* a = dynamic_cast<P::ArrayConstructorContext*>(ctx)) {
+      auto arr = std::make_unique<ArrayConstructor>();
+      arr->loc = l;
+      arr->array_keyword = a->ARRAY() != nullptr;
+      if (a->typeName() != nullptr) arr->element_type = type(a->typeName());
+      for (auto* e : a->expression()) arr->elements.push_back(expr(e));
+      return arr;
+    }
+    if (auto* a = dynamic_cast<P::ArraySubqueryContext*>(ctx)) {
+      auto sub = std::make_unique<ArraySubquery>();
+      sub->loc = l;
+      sub->query = query(a->query());
+      return sub;
+    }
+    if (auto* s = dynamic_cast<P::StructConstructorContext*>(ctx)) {
+      auto st = std::make_unique<StructConstructor>();
+      st->loc = l;
+      st->typed = s->LT() != nullptr;
+      for (auto* f : s->structTypeField()) st->type_fields.push_back(struct_type_field(f));
+      for (auto* a : s->structArgument()) {
+        st->fields.push_back(StructField{expr(a->expression()), opt_identifier(a->identifier())});
+      }
+      return st;
+    }
+    if (auto* s = dynamic_cast<P::ScalarSubqueryContext*>(ctx)) {
+      auto sub = std::make_unique<ScalarSubquery>();
+      sub->loc = l;
+      sub->query = query(s->query());
+      return sub;
+    }
+    if (auto* e = dynamic_cast<P::ExistsExprContext*>(ctx)) {
+      auto ex = std::make_unique<Exists>();
+      ex->loc = l;
+      ex->query = query(e->query());
+      return ex;
+    }
+    if (auto* s = dynamic_cast<P::SystemVariableContext*>(ctx)) {
+      return std::make_unique<Parameter>(ParameterKind::kSystem, s->getText().substr(2), l);
+    }
+    return std::make_unique<Parameter>(ParameterKind::kPositional, "", l);
+  }
+};
+
+// Runs `rule` on `sql` with SLL prediction and bail-out error handling; on failure, runs it
+// again with full LL prediction and the error listener that reports the first syntax error.
+template <typename Build>
+auto parse_with(std::string_view sql, Build build) {
+  check_utf8(sql);
+  antlr4::ANTLRInputStream input(sql.data(), sql.size());
+  GoogleSQLLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  check_nesting(tokens);
+  GoogleSQLParser parser(&tokens);
+  parser.removeErrorListeners();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  AstBuilder builder;
+  try {
+    return build(parser, builder);
+  } catch (const antlr4::ParseCancellationException&) {
+    tokens.seek(0);
+    parser.reset();
+    ThrowingErrorListener listener;
+    parser.addErrorListener(&listener);
+    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::LL);
+    return build(parser, builder);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Query> parse_query(std::string_view sql) {
+  return parse_with(sql, [](GoogleSQLParser& parser, AstBuilder& builder) {
+    auto* tree = parser.queryFile();
+    return builder.query(tree->query());
+  });
+}
+
+Script parse_statements(std::string_view sql) {
+  return parse_with(sql, [](GoogleSQLParser& parser, AstBuilder& builder) {
+    auto* tree = parser.statementFile();
+    Script script;
+    for (auto* s : tree->statement()) script.statements.push_back(builder.query(s->query()));
+    return script;
+  });
+}
+
+}  // namespace shredmit::syntax

@@ -1,0 +1,793 @@
+// Printing the AST as SQL in bigquery-etl's house style (see syntax.h).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "syntax.h"
+
+namespace shredmit::syntax {
+namespace {
+
+constexpr std::string_view kReservedKeywords[] = {
+    "ALL",         "AND",        "ANY",       "ARRAY",    "AS",        "ASC",
+    "ASSERT_ROWS_MODIFIED",      "AT",        "BETWEEN",  "BY",        "CASE",
+    "CAST",        "COLLATE",    "CONTAINS",  "CREATE",   "CROSS",     "CUBE",
+    "CURRENT",     "DEFAULT",    "DEFINE",    "DESC",     "DISTINCT",  "ELSE",
+    "END",         "ENUM",       "ESCAPE",    "EXCEPT",   "EXCLUDE",   "EXISTS",
+    "EXTRACT",     "FALSE",      "FETCH",     "FOLLOWING", "FOR",      "FROM",
+    "FULL",        "GROUP",      "GROUPING",  "GROUPS",   "HASH",      "HAVING",
+    "IF",          "IGNORE",     "IN",        "INNER",    "INTERSECT", "INTERVAL",
+    "INTO",        "IS",         "JOIN",      "LATERAL",  "LEFT",      "LIKE",
+    "LIMIT",       "LOOKUP",     "MERGE",     "NATURAL",  "NEW",       "NO",
+    "NOT",         "NULL",       "NULLS",     "OF",       "ON",        "OR",
+    "ORDER",       "OUTER",      "OVER",      "PARTITION", "PRECEDING", "PROTO",
+    "QUALIFY",     "RANGE",      "RECURSIVE", "RESPECT",  "RIGHT",     "ROLLUP",
+    "ROWS",        "SELECT",     "SET",       "SOME",     "STRUCT",    "TABLESAMPLE",
+    "THEN",        "TO",         "TREAT",     "TRUE",     "UNBOUNDED", "UNION",
+    "UNNEST",      "USING",      "WHEN",      "WHERE",    "WINDOW",    "WITH",
+    "WITHIN",      "SAFE_CAST"};
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_plain_identifier(std::string_view s) {
+  if (s.empty()) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string backticked(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "`";
+}
+
+// A name after a dot: reserved keywords are allowed bare there.
+std::string print_field(const Identifier& id) {
+  if (id.quoted || !is_plain_identifier(id.name)) return backticked(id.name);
+  return id.name;
+}
+
+std::string spaces(int n) { return std::string(static_cast<size_t>(n), ' '); }
+
+const char* binary_op_text(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kMultiply: return "*";
+    case BinaryOp::kDivide: return "/";
+    case BinaryOp::kConcat: return "||";
+    case BinaryOp::kAdd: return "+";
+    case BinaryOp::kSubtract: return "-";
+    case BinaryOp::kShiftLeft: return "<<";
+    case BinaryOp::kShiftRight: return ">>";
+    case BinaryOp::kBitwiseAnd: return "&";
+    case BinaryOp::kBitwiseXor: return "^";
+    case BinaryOp::kBitwiseOr: return "|";
+    case BinaryOp::kEqual: return "=";
+    case BinaryOp::kNotEqual: return "!=";
+    case BinaryOp::kLess: return "<";
+    case BinaryOp::kLessOrEqual: return "<=";
+    case BinaryOp::kGreater: return ">";
+    case BinaryOp::kGreaterOrEqual: return ">=";
+    case BinaryOp::kIsDistinctFrom: return "IS DISTINCT FROM";
+    case BinaryOp::kIsNotDistinctFrom: return "IS NOT DISTINCT FROM";
+    case BinaryOp::kAnd: return "AND";
+    case BinaryOp::kOr: return "OR";
+  }
+  return "?";
+}
+
+const char* literal_prefix(LiteralKind k) {
+  switch (k) {
+    case LiteralKind::kDate: return "DATE ";
+    case LiteralKind::kDatetime: return "DATETIME ";
+    case LiteralKind::kTime: return "TIME ";
+    case LiteralKind::kTimestamp: return "TIMESTAMP ";
+    case LiteralKind::kNumeric: return "NUMERIC ";
+    case LiteralKind::kBigNumeric: return "BIGNUMERIC ";
+    case LiteralKind::kJson: return "JSON ";
+    default: return "";
+  }
+}
+
+class Printer {
+ public:
+  // canonical: names are lower-cased and unquoted where possible, so that two texts that
+  // BigQuery reads as the same expression print the same (used by equivalent()).
+  explicit Printer(bool canonical = false) : canonical_(canonical) {}
+
+  std::string name(const Identifier& id) const {
+    if (!canonical_) return print(id);
+    std::string lower = id.name;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return is_plain_identifier(lower) ? lower : backticked(lower);
+  }
+  std::string field(const Identifier& id) const {
+    return canonical_ ? name(id) : print_field(id);
+  }
+  // ---------------------------------------------------------------- queries
+  // Prints `q` whose first line starts at column `indent` (the caller has written the indent).
+  void query(const Query& q, int indent) {
+    if (!q.with.empty()) {
+      out_ += q.recursive ? "WITH RECURSIVE " : "WITH ";
+      for (size_t i = 0; i < q.with.size(); ++i) {
+        if (i > 0) out_ += ",\n" + spaces(indent);
+        out_ += name(q.with[i].name) + " AS (\n" + spaces(indent + 2);
+        query(*q.with[i].query, indent + 2);
+        out_ += "\n" + spaces(indent) + ")";
+      }
+      out_ += "\n" + spaces(indent);
+    }
+    query_expr(*q.body, indent);
+    if (!q.order_by.empty()) {
+      out_ += "\n" + spaces(indent) + "ORDER BY\n" + spaces(indent + 2);
+      ordering_items(q.order_by, ",\n" + spaces(indent + 2), indent + 2);
+    }
+    if (q.limit) {
+      out_ += "\n" + spaces(indent) + "LIMIT " + expr_text(*q.limit, indent);
+      if (q.offset) out_ += " OFFSET " + expr_text(*q.offset, indent);
+    }
+  }
+
+  void query_expr(const QueryExpr& e, int indent) {
+    switch (e.kind) {
+      case QueryExprKind::kSelect:
+        select(e.as<Select>(), indent);
+        return;
+      case QueryExprKind::kSetOperation: {
+        const auto& s = e.as<SetOperation>();
+        query_expr(*s.left, indent);
+        static constexpr const char* kOps[] = {"UNION", "INTERSECT", "EXCEPT"};
+        out_ += "\n" + spaces(indent) + kOps[static_cast<int>(s.op)] +
+                (s.distinct ? " DISTINCT" : " ALL") + "\n" + spaces(indent);
+        query_expr(*s.right, indent);
+        return;
+      }
+      case QueryExprKind::kNested:
+        out_ += "(\n" + spaces(indent + 2);
+        query(*e.as<NestedQuery>().query, indent + 2);
+        out_ += "\n" + spaces(indent) + ")";
+        return;
+    }
+  }
+
+  void clause(const char* keyword, const Expr& e, int indent) {
+    out_ += "\n" + spaces(indent) + keyword + "\n" + spaces(indent + 2);
+    condition(e, indent + 2);
+  }
+
+  // A condition whose top-level AND/OR chain puts each operator at the start of a new line
+  // at `indent`, as bigquery-etl formats WHERE, HAVING, QUALIFY and ON.
+  void condition(const Expr& e, int indent) {
+    if (e.kind == ExprKind::kBinary) {
+      const auto& b = e.as<Binary>();
+      if (b.op == BinaryOp::kAnd || b.op == BinaryOp::kOr) {
+        condition(*b.left, indent);
+        out_ += "\n" + spaces(indent) + binary_op_text(b.op) + " ";
+        expr(*b.right, indent, false);
+        return;
+      }
+    }
+    expr(e, indent, true);
+  }
+
+  void select(const Select& s, int indent) {
+    out_ += "SELECT";
+    if (s.select_as == Select::As::kStruct) out_ += " AS STRUCT";
+    if (s.select_as == Select::As::kValue) out_ += " AS VALUE";
+    if (s.distinct) out_ += " DISTINCT";
+    if (s.all) out_ += " ALL";
+    for (size_t i = 0; i < s.items.size(); ++i) {
+      out_ += (i == 0 ? "\n" : ",\n") + spaces(indent + 2);
+      select_item(s.items[i], indent + 2);
+    }
+    if (s.from) {
+      out_ += "\n" + spaces(indent) + "FROM\n" + spaces(indent + 2);
+      from_expression(*s.from, indent);
+    }
+    if (s.where) clause("WHERE", *s.where, indent);
+    if (s.group_by) {
+      out_ += "\n" + spaces(indent) + "GROUP BY";
+      if (s.group_by->all) {
+        out_ += "\n" + spaces(indent + 2) + "ALL";
+      } else {
+        for (size_t i = 0; i < s.group_by->items.size(); ++i) {
+          out_ += (i == 0 ? "\n" : ",\n") + spaces(indent + 2);
+          grouping_item(s.group_by->items[i], indent + 2);
+        }
+      }
+    }
+    if (s.having) clause("HAVING", *s.having, indent);
+    if (s.qualify) clause("QUALIFY", *s.qualify, indent);
+    if (!s.windows.empty()) {
+      out_ += "\n" + spaces(indent) + "WINDOW";
+      for (size_t i = 0; i < s.windows.size(); ++i) {
+        const auto& w = s.windows[i];
+        out_ += (i == 0 ? "\n" : ",\n") + spaces(indent + 2) + name(w.name) + " AS ";
+        if (w.reference) {
+          out_ += name(*w.reference);
+        } else {
+          out_ += "(" + window_spec_text(*w.spec, indent + 2) + ")";
+        }
+      }
+    }
+  }
+
+  void select_item(const SelectItem& item, int indent) {
+    switch (item.kind) {
+      case SelectItem::Kind::kStar:
+        out_ += "*";
+        break;
+      case SelectItem::Kind::kDotStar:
+        expr(*item.expr, indent, false);
+        out_ += ".*";
+        break;
+      case SelectItem::Kind::kExpression:
+        expr(*item.expr, indent, true);
+        if (item.alias) out_ += " AS " + name(*item.alias);
+        return;
+    }
+    if (!item.except_columns.empty()) {
+      out_ += " EXCEPT (";
+      for (size_t i = 0; i < item.except_columns.size(); ++i) {
+        if (i > 0) out_ += ", ";
+        out_ += name(item.except_columns[i]);
+      }
+      out_ += ")";
+    }
+    if (!item.replace_items.empty()) {
+      out_ += " REPLACE (";
+      for (size_t i = 0; i < item.replace_items.size(); ++i) {
+        if (i > 0) out_ += ", ";
+        out_ += expr_text(*item.replace_items[i].value, indent) + " AS " +
+                name(*item.replace_items[i].alias);
+      }
+      out_ += ")";
+    }
+  }
+
+  void grouping_item(const GroupingItem& g, int indent) {
+    switch (g.kind) {
+      case GroupingItem::Kind::kExpression:
+        expr(*g.exprs[0], indent, false);
+        return;
+      case GroupingItem::Kind::kRollup:
+      case GroupingItem::Kind::kCube:
+        out_ += g.kind == GroupingItem::Kind::kRollup ? "ROLLUP(" : "CUBE(";
+        for (size_t i = 0; i < g.exprs.size(); ++i) {
+          if (i > 0) out_ += ", ";
+          expr(*g.exprs[i], indent, false);
+        }
+        out_ += ")";
+        return;
+      case GroupingItem::Kind::kGroupingSets:
+        out_ += "GROUPING SETS (";
+        for (size_t i = 0; i < g.sets.size(); ++i) {
+          if (i > 0) out_ += ", ";
+          grouping_item(g.sets[i], indent);
+        }
+        out_ += ")";
+        return;
+      case GroupingItem::Kind::kEmpty:
+        out_ += "()";
+        return;
+    }
+  }
+
+  // Prints a FROM expression whose first item starts at indent + 2; join keywords go at
+  // `indent`, conditions under the joined item at indent + 2.
+  void from_expression(const FromItem& f, int indent) {
+    if (f.kind != FromKind::kJoin) {
+      from_primary(f, indent + 2);
+      return;
+    }
+    const auto& j = f.as<JoinFrom>();
+    from_expression(*j.left, indent);
+    if (j.join_type == JoinType::kComma) {
+      out_ += ",\n" + spaces(indent + 2);
+    } else {
+      static constexpr const char* kTypes[] = {"", "CROSS ", "", "INNER ", "LEFT ", "RIGHT ", "FULL "};
+      out_ += "\n" + spaces(indent) + kTypes[static_cast<int>(j.join_type)] +
+              (j.outer_keyword ? "OUTER " : "") + "JOIN\n" + spaces(indent + 2);
+    }
+    from_primary(*j.right, indent + 2);
+    if (j.on) {
+      out_ += "\n" + spaces(indent + 2) + "ON ";
+      condition(*j.on, indent + 2);
+    } else if (j.using_columns) {
+      out_ += "\n" + spaces(indent + 2) + "USING (";
+      for (size_t i = 0; i < j.using_columns->size(); ++i) {
+        if (i > 0) out_ += ", ";
+        out_ += name((*j.using_columns)[i]);
+      }
+      out_ += ")";
+    }
+  }
+
+  void alias(const std::optional<Identifier>& a) {
+    if (a) out_ += " AS " + name(*a);
+  }
+
+  void from_primary(const FromItem& f, int indent) {
+    switch (f.kind) {
+      case FromKind::kTable: {
+        const auto& t = f.as<TableFrom>();
+        for (size_t i = 0; i < t.path.size(); ++i) {
+          out_ += i == 0 ? name(t.path[i]) : "." + field(t.path[i]);
+        }
+        alias(t.alias);
+        return;
+      }
+      case FromKind::kSubquery: {
+        const auto& s = f.as<SubqueryFrom>();
+        out_ += "(\n" + spaces(indent + 2);
+        query(*s.query, indent + 2);
+        out_ += "\n" + spaces(indent) + ")";
+        alias(s.alias);
+        return;
+      }
+      case FromKind::kUnnest: {
+        const auto& u = f.as<UnnestFrom>();
+        out_ += "UNNEST(" + expr_text(*u.array, indent) + ")";
+        alias(u.alias);
+        if (u.with_offset) {
+          out_ += " WITH OFFSET";
+          alias(u.offset_alias);
+        }
+        return;
+      }
+      case FromKind::kTableFunction: {
+        const auto& t = f.as<TableFunctionFrom>();
+        out_ += function_name(t.name) + "(" + arguments_text(t.args, indent) + ")";
+        alias(t.alias);
+        return;
+      }
+      case FromKind::kParenthesized:
+        out_ += "(\n" + spaces(indent + 4);
+        from_expression(*f.as<ParenthesizedFrom>().inner, indent + 2);
+        out_ += "\n" + spaces(indent) + ")";
+        return;
+      case FromKind::kJoin:
+        from_expression(f, indent - 2);
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- expressions
+  std::string expr_text(const Expr& e, int indent, bool multiline_case = false) {
+    Printer p(canonical_);
+    p.expr(e, indent, multiline_case);
+    return std::move(p.out_);
+  }
+
+  void ordering_items(const std::vector<OrderingItem>& items, const std::string& sep, int indent) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out_ += sep;
+      const auto& o = items[i];
+      expr(*o.expr, indent, false);
+      if (o.direction == OrderingItem::Direction::kAsc) out_ += " ASC";
+      if (o.direction == OrderingItem::Direction::kDesc) out_ += " DESC";
+      if (o.nulls == OrderingItem::Nulls::kFirst) out_ += " NULLS FIRST";
+      if (o.nulls == OrderingItem::Nulls::kLast) out_ += " NULLS LAST";
+    }
+  }
+
+  std::string frame_bound_text(const FrameBound& b, int indent) {
+    switch (b.kind) {
+      case FrameBound::Kind::kUnboundedPreceding: return "UNBOUNDED PRECEDING";
+      case FrameBound::Kind::kUnboundedFollowing: return "UNBOUNDED FOLLOWING";
+      case FrameBound::Kind::kCurrentRow: return "CURRENT ROW";
+      case FrameBound::Kind::kPreceding: return expr_text(*b.offset, indent) + " PRECEDING";
+      case FrameBound::Kind::kFollowing: return expr_text(*b.offset, indent) + " FOLLOWING";
+    }
+    return "";
+  }
+
+  std::string window_spec_text(const WindowSpecification& w, int indent) {
+    Printer p(canonical_);
+    auto sep = [&p] {
+      if (!p.out_.empty()) p.out_ += " ";
+    };
+    if (w.base_window) p.out_ += name(*w.base_window);
+    if (!w.partition_by.empty()) {
+      sep();
+      p.out_ += "PARTITION BY ";
+      for (size_t i = 0; i < w.partition_by.size(); ++i) {
+        if (i > 0) p.out_ += ", ";
+        p.expr(*w.partition_by[i], indent, false);
+      }
+    }
+    if (!w.order_by.empty()) {
+      sep();
+      p.out_ += "ORDER BY ";
+      p.ordering_items(w.order_by, ", ", indent);
+    }
+    if (w.frame) {
+      sep();
+      p.out_ += w.frame->unit == WindowFrame::Unit::kRows ? "ROWS " : "RANGE ";
+      if (w.frame->between) {
+        p.out_ += "BETWEEN " + frame_bound_text(w.frame->start, indent) + " AND " +
+                  frame_bound_text(w.frame->end, indent);
+      } else {
+        p.out_ += frame_bound_text(w.frame->start, indent);
+      }
+    }
+    return std::move(p.out_);
+  }
+
+  std::string function_name(const std::vector<Identifier>& parts) const {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (i > 0) out += ".";
+      // The first part of a function name may be a reserved word used as a function (IF).
+      out += (i == 0 && !parts[i].quoted && !canonical_) ? parts[i].name : field(parts[i]);
+    }
+    return out;
+  }
+
+  std::string arguments_text(const std::vector<FunctionArgument>& args, int indent) {
+    std::string out;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (i > 0) out += ", ";
+      const auto& a = args[i];
+      switch (a.kind) {
+        case FunctionArgument::Kind::kPositional:
+          break;
+        case FunctionArgument::Kind::kNamed:
+          out += name(a.name) + " => ";
+          break;
+        case FunctionArgument::Kind::kLambda: {
+          if (a.lambda_parenthesized) out += "(";
+          for (size_t k = 0; k < a.lambda_params.size(); ++k) {
+            if (k > 0) out += ", ";
+            out += name(a.lambda_params[k]);
+          }
+          if (a.lambda_parenthesized) out += ")";
+          out += " -> ";
+          break;
+        }
+      }
+      out += expr_text(*a.value, indent);
+    }
+    return out;
+  }
+
+  void subquery(const Query& q, int indent) {
+    out_ += "(\n" + spaces(indent + 2);
+    query(q, indent + 2);
+    out_ += "\n" + spaces(indent) + ")";
+  }
+
+  void in_operand(const InOperand& op, int indent) {
+    switch (op.kind) {
+      case InOperand::Kind::kSubquery:
+        subquery(*op.query, indent);
+        return;
+      case InOperand::Kind::kUnnest:
+        out_ += "UNNEST(" + expr_text(*op.array, indent) + ")";
+        return;
+      case InOperand::Kind::kList:
+        out_ += "(";
+        for (size_t i = 0; i < op.list.size(); ++i) {
+          if (i > 0) out_ += ", ";
+          expr(*op.list[i], indent, false);
+        }
+        out_ += ")";
+        return;
+    }
+  }
+
+  std::string type_text(const Type& t) {
+    switch (t.kind) {
+      case Type::Kind::kArray:
+        return "ARRAY<" + type_text(*t.element) + ">";
+      case Type::Kind::kRange:
+        return "RANGE<" + type_text(*t.element) + ">";
+      case Type::Kind::kInterval:
+        return "INTERVAL";
+      case Type::Kind::kStruct:
+        return "STRUCT<" + struct_type_fields(t.fields) + ">";
+      case Type::Kind::kNamed: {
+        std::string out = t.name.quoted ? backticked(t.name.name) : upper(t.name.name);
+        if (!t.params.empty()) {
+          out += "(";
+          for (size_t i = 0; i < t.params.size(); ++i) out += (i ? ", " : "") + t.params[i];
+          out += ")";
+        }
+        return out;
+      }
+    }
+    return "";
+  }
+
+  std::string struct_type_fields(const std::vector<StructTypeField>& fields) {
+    std::string out;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) out += ", ";
+      if (fields[i].name) out += name(*fields[i].name) + " ";
+      out += type_text(*fields[i].type);
+    }
+    return out;
+  }
+
+  // Appends `e`. `indent` is the indent of the line the expression starts on; subqueries and
+  // (when multiline_case) CASE expressions break lines relative to it.
+  void expr(const Expr& e, int indent, bool multiline_case) {
+    switch (e.kind) {
+      case ExprKind::kLiteral: {
+        const auto& l = e.as<Literal>();
+        if (l.literal_kind == LiteralKind::kRange) {
+          out_ += "RANGE<" + type_text(*l.range_type) + "> ";
+        } else {
+          out_ += literal_prefix(l.literal_kind);
+        }
+        out_ += l.spelling;
+        return;
+      }
+      case ExprKind::kName:
+        out_ += name(e.as<NameRef>().name);
+        return;
+      case ExprKind::kParameter: {
+        const auto& p = e.as<Parameter>();
+        if (p.parameter_kind == ParameterKind::kPositional) {
+          out_ += "?";
+        } else {
+          out_ += p.parameter_kind == ParameterKind::kSystem ? "@@" : "@";
+          out_ += (p.parameter_kind == ParameterKind::kNamed && !is_plain_identifier(p.name))
+                      ? backticked(p.name)
+                      : p.name;
+        }
+        return;
+      }
+      case ExprKind::kUnary: {
+        const auto& u = e.as<Unary>();
+        std::string operand = expr_text(*u.operand, indent);
+        switch (u.op) {
+          case UnaryOp::kNot:
+            out_ += "NOT " + operand;
+            return;
+          case UnaryOp::kBitwiseNot:
+            out_ += "~" + operand;
+            return;
+          case UnaryOp::kMinus:
+          case UnaryOp::kPlus:
+            out_ += u.op == UnaryOp::kMinus ? "-" : "+";
+            // "- -1" must not become the comment "--1".
+            if (!operand.empty() && (operand[0] == '-' || operand[0] == '+')) out_ += " ";
+            out_ += operand;
+            return;
+        }
+        return;
+      }
+      case ExprKind::kBinary: {
+        const auto& b = e.as<Binary>();
+        expr(*b.left, indent, false);
+        out_ += std::string(" ") + binary_op_text(b.op) + " ";
+        expr(*b.right, indent, false);
+        return;
+      }
+      case ExprKind::kLike: {
+        const auto& l = e.as<Like>();
+        expr(*l.operand, indent, false);
+        out_ += l.negated ? " NOT LIKE " : " LIKE ";
+        if (l.quantifier == LikeQuantifier::kNone) {
+          expr(*l.pattern, indent, false);
+        } else {
+          static constexpr const char* kQ[] = {"", "ANY ", "SOME ", "ALL "};
+          out_ += kQ[static_cast<int>(l.quantifier)];
+          in_operand(l.patterns, indent);
+        }
+        return;
+      }
+      case ExprKind::kBetween: {
+        const auto& b = e.as<Between>();
+        expr(*b.operand, indent, false);
+        out_ += b.negated ? " NOT BETWEEN " : " BETWEEN ";
+        expr(*b.low, indent, false);
+        out_ += " AND ";
+        expr(*b.high, indent, false);
+        return;
+      }
+      case ExprKind::kIn: {
+        const auto& i = e.as<In>();
+        expr(*i.operand, indent, false);
+        out_ += i.negated ? " NOT IN " : " IN ";
+        in_operand(i.set, indent);
+        return;
+      }
+      case ExprKind::kIsTest: {
+        const auto& t = e.as<IsTest>();
+        expr(*t.operand, indent, false);
+        static constexpr const char* kWhat[] = {"NULL", "TRUE", "FALSE", "UNKNOWN"};
+        out_ += std::string(t.negated ? " IS NOT " : " IS ") + kWhat[static_cast<int>(t.what)];
+        return;
+      }
+      case ExprKind::kCase: {
+        const auto& c = e.as<Case>();
+        std::string sep = multiline_case ? "\n" + spaces(indent + 2) : " ";
+        int inner = multiline_case ? indent + 2 : indent;
+        out_ += "CASE";
+        if (c.operand) out_ += " " + expr_text(*c.operand, inner);
+        for (const auto& w : c.whens) {
+          out_ += sep + "WHEN " + expr_text(*w.condition, inner) + " THEN " +
+                  expr_text(*w.result, inner);
+        }
+        if (c.else_result) out_ += sep + "ELSE " + expr_text(*c.else_result, inner);
+        out_ += (multiline_case ? "\n" + spaces(indent) : " ") + "END";
+        return;
+      }
+      case ExprKind::kCast: {
+        const auto& c = e.as<Cast>();
+        out_ += c.safe ? "SAFE_CAST(" : "CAST(";
+        expr(*c.operand, indent, false);
+        out_ += " AS " + type_text(*c.type);
+        if (c.format) out_ += " FORMAT " + expr_text(*c.format, indent);
+        out_ += ")";
+        return;
+      }
+      case ExprKind::kExtract: {
+        const auto& x = e.as<Extract>();
+        out_ += "EXTRACT(" + name(x.part);
+        if (x.part_argument) out_ += "(" + name(*x.part_argument) + ")";
+        out_ += " FROM " + expr_text(*x.operand, indent);
+        if (x.time_zone) out_ += " AT TIME ZONE " + expr_text(*x.time_zone, indent);
+        out_ += ")";
+        return;
+      }
+      case ExprKind::kInterval: {
+        const auto& i = e.as<Interval>();
+        out_ += "INTERVAL " + expr_text(*i.value, indent) + " " + name(i.part);
+        if (i.to_part) out_ += " TO " + name(*i.to_part);
+        return;
+      }
+      case ExprKind::kFunctionCall: {
+        const auto& f = e.as<FunctionCall>();
+        out_ += function_name(f.name) + "(";
+        if (f.star) out_ += "*";
+        if (f.distinct) out_ += "DISTINCT ";
+        out_ += arguments_text(f.args, indent);
+        if (f.null_handling == FunctionCall::NullHandling::kIgnore) out_ += " IGNORE NULLS";
+        if (f.null_handling == FunctionCall::NullHandling::kRespect) out_ += " RESPECT NULLS";
+        if (f.having) {
+          out_ += f.having_kind == FunctionCall::HavingKind::kMax ? " HAVING MAX " : " HAVING MIN ";
+          out_ += expr_text(*f.having, indent);
+        }
+        if (!f.order_by.empty()) {
+          out_ += " ORDER BY ";
+          ordering_items(f.order_by, ", ", indent);
+        }
+        if (f.limit) out_ += " LIMIT " + expr_text(*f.limit, indent);
+        if (f.offset) out_ += " OFFSET " + expr_text(*f.offset, indent);
+        out_ += ")";
+        if (f.over) {
+          out_ += " OVER ";
+          out_ += f.over->window_name ? name(*f.over->window_name)
+                                      : "(" + window_spec_text(*f.over->spec, indent) + ")";
+        }
+        return;
+      }
+      case ExprKind::kArrayConstructor: {
+        const auto& a = e.as<ArrayConstructor>();
+        if (a.array_keyword) out_ += "ARRAY";
+        if (a.element_type) out_ += "<" + type_text(*a.element_type) + ">";
+        out_ += "[";
+        for (size_t i = 0; i < a.elements.size(); ++i) {
+          if (i > 0) out_ += ", ";
+          expr(*a.elements[i], indent, false);
+        }
+        out_ += "]";
+        return;
+      }
+      case ExprKind::kArraySubquery:
+        out_ += "ARRAY";
+        subquery(*e.as<ArraySubquery>().query, indent);
+        return;
+      case ExprKind::kStructConstructor: {
+        const auto& s = e.as<StructConstructor>();
+        if (s.keyword) out_ += "STRUCT";
+        if (s.typed) out_ += "<" + struct_type_fields(s.type_fields) + ">";
+        out_ += "(";
+        for (size_t i = 0; i < s.fields.size(); ++i) {
+          if (i > 0) out_ += ", ";
+          expr(*s.fields[i].value, indent, false);
+          if (s.fields[i].alias) out_ += " AS " + name(*s.fields[i].alias);
+        }
+        out_ += ")";
+        return;
+      }
+      case ExprKind::kScalarSubquery:
+        subquery(*e.as<ScalarSubquery>().query, indent);
+        return;
+      case ExprKind::kExists:
+        out_ += "EXISTS ";
+        subquery(*e.as<Exists>().query, indent);
+        return;
+      case ExprKind::kParenthesized:
+        out_ += "(";
+        expr(*e.as<Parenthesized>().inner, indent, false);
+        out_ += ")";
+        return;
+      case ExprKind::kFieldAccess: {
+        const auto& f = e.as<FieldAccess>();
+        expr(*f.operand, indent, false);
+        out_ += "." + field(f.field);
+        return;
+      }
+      case ExprKind::kSubscript: {
+        const auto& s = e.as<Subscript>();
+        expr(*s.operand, indent, false);
+        static constexpr const char* kModes[] = {"", "OFFSET", "SAFE_OFFSET", "ORDINAL",
+                                                 "SAFE_ORDINAL"};
+        out_ += "[";
+        if (s.mode != SubscriptMode::kPlain) {
+          out_ += std::string(kModes[static_cast<int>(s.mode)]) + "(" + expr_text(*s.index, indent) + ")";
+        } else {
+          expr(*s.index, indent, false);
+        }
+        out_ += "]";
+        return;
+      }
+    }
+  }
+
+  std::string out_;
+  bool canonical_ = false;
+};
+
+}  // namespace
+
+bool is_reserved_keyword(std::string_view word) {
+  std::string u = upper(word);
+  return std::find(std::begin(kReservedKeywords), std::end(kReservedKeywords), u) !=
+         std::end(kReservedKeywords);
+}
+
+std::string print(const Identifier& id) {
+  if (id.quoted || !is_plain_identifier(id.name) || is_reserved_keyword(id.name)) {
+    return backticked(id.name);
+  }
+  return id.name;
+}
+
+std::string print(const Query& query) {
+  Printer p;
+  p.query(query, 0);
+  return std::move(p.out_);
+}
+
+std::string print(const Script& script) {
+  std::string out;
+  for (size_t i = 0; i < script.statements.size(); ++i) {
+    if (i > 0) out += "\n\n";
+    out += print(*script.statements[i]) + ";";
+  }
+  return out;
+}
+
+bool equivalent(const Expr& a, const Expr& b) {
+  Printer pa(true), pb(true);
+  pa.expr(a, 0, false);
+  pb.expr(b, 0, false);
+  return pa.out_ == pb.out_;
+}
+
+std::string print(const Expr& expr, int indent) {
+  Printer p;
+  p.expr(expr, indent, true);
+  return std::move(p.out_);
+}
+
+std::string print(const Type& type) {
+  Printer p;
+  return p.type_text(type);
+}
+
+}  // namespace shredmit::syntax
