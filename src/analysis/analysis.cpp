@@ -1,0 +1,653 @@
+// Output columns, dimensions, metrics and types of an aggregate query (see analysis.h).
+#include "analysis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <set>
+
+namespace shredmit::analysis {
+namespace {
+
+using namespace shredmit::syntax;
+using project::UserError;
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Type type_from_name(std::string_view raw) {
+  std::string n = upper(raw);
+  if (n == "STRING") return Type::kString;
+  if (n == "BYTES") return Type::kBytes;
+  if (n == "INTEGER" || n == "INT64" || n == "INT" || n == "SMALLINT" || n == "BIGINT" ||
+      n == "TINYINT" || n == "BYTEINT") {
+    return Type::kInt64;
+  }
+  if (n == "FLOAT" || n == "FLOAT64") return Type::kFloat64;
+  if (n == "NUMERIC" || n == "DECIMAL") return Type::kNumeric;
+  if (n == "BIGNUMERIC" || n == "BIGDECIMAL") return Type::kBigNumeric;
+  if (n == "BOOLEAN" || n == "BOOL") return Type::kBool;
+  if (n == "DATE") return Type::kDate;
+  if (n == "DATETIME") return Type::kDatetime;
+  if (n == "TIME") return Type::kTime;
+  if (n == "TIMESTAMP") return Type::kTimestamp;
+  if (n == "JSON") return Type::kJson;
+  if (n == "GEOGRAPHY") return Type::kGeography;
+  if (n == "INTERVAL") return Type::kInterval;
+  if (n == "RECORD" || n == "STRUCT") return Type::kStruct;
+  if (n == "RANGE") return Type::kRange;
+  return Type::kUnknown;
+}
+
+// Calls fn on each direct sub-expression of e, not entering subqueries (their columns belong to
+// another scope).
+void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
+  auto opt = [&](const ExprPtr& p) {
+    if (p) fn(*p);
+  };
+  auto operand = [&](const InOperand& op) {
+    for (const auto& x : op.list) fn(*x);
+    opt(op.array);
+  };
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+    case ExprKind::kName:
+    case ExprKind::kParameter:
+    case ExprKind::kArraySubquery:
+    case ExprKind::kScalarSubquery:
+    case ExprKind::kExists:
+      return;
+    case ExprKind::kUnary:
+      fn(*e.as<Unary>().operand);
+      return;
+    case ExprKind::kBinary:
+      fn(*e.as<Binary>().left);
+      fn(*e.as<Binary>().right);
+      return;
+    case ExprKind::kLike:
+      fn(*e.as<Like>().operand);
+      opt(e.as<Like>().pattern);
+      operand(e.as<Like>().patterns);
+      return;
+    case ExprKind::kBetween:
+      fn(*e.as<Between>().operand);
+      fn(*e.as<Between>().low);
+      fn(*e.as<Between>().high);
+      return;
+    case ExprKind::kIn:
+      fn(*e.as<In>().operand);
+      operand(e.as<In>().set);
+      return;
+    case ExprKind::kIsTest:
+      fn(*e.as<IsTest>().operand);
+      return;
+    case ExprKind::kCase: {
+      const auto& c = e.as<Case>();
+      opt(c.operand);
+      for (const auto& w : c.whens) {
+        fn(*w.condition);
+        fn(*w.result);
+      }
+      opt(c.else_result);
+      return;
+    }
+    case ExprKind::kCast:
+      fn(*e.as<Cast>().operand);
+      opt(e.as<Cast>().format);
+      return;
+    case ExprKind::kExtract:
+      fn(*e.as<Extract>().operand);
+      opt(e.as<Extract>().time_zone);
+      return;
+    case ExprKind::kInterval:
+      fn(*e.as<Interval>().value);
+      return;
+    case ExprKind::kFunctionCall: {
+      const auto& f = e.as<FunctionCall>();
+      for (const auto& a : f.args) fn(*a.value);
+      opt(f.having);
+      for (const auto& o : f.order_by) fn(*o.expr);
+      opt(f.limit);
+      opt(f.offset);
+      if (f.over && f.over->spec) {
+        for (const auto& p : f.over->spec->partition_by) fn(*p);
+        for (const auto& o : f.over->spec->order_by) fn(*o.expr);
+      }
+      return;
+    }
+    case ExprKind::kArrayConstructor:
+      for (const auto& x : e.as<ArrayConstructor>().elements) fn(*x);
+      return;
+    case ExprKind::kStructConstructor:
+      for (const auto& x : e.as<StructConstructor>().fields) fn(*x.value);
+      return;
+    case ExprKind::kParenthesized:
+      fn(*e.as<Parenthesized>().inner);
+      return;
+    case ExprKind::kFieldAccess:
+      fn(*e.as<FieldAccess>().operand);
+      return;
+    case ExprKind::kSubscript:
+      fn(*e.as<Subscript>().operand);
+      fn(*e.as<Subscript>().index);
+      return;
+  }
+}
+
+std::string function_key(const FunctionCall& f) {
+  std::string name = upper(f.dotted_name());
+  if (name.rfind("SAFE.", 0) == 0) name = name.substr(5);
+  return name;
+}
+
+bool is_aggregate_call(const Expr& e) {
+  if (e.kind != ExprKind::kFunctionCall) return false;
+  const auto& f = e.as<FunctionCall>();
+  return !f.over && is_aggregate_function(function_key(f));
+}
+
+bool contains_aggregate(const Expr& e) {
+  if (is_aggregate_call(e)) return true;
+  bool found = false;
+  for_each_child(e, [&](const Expr& c) { found = found || contains_aggregate(c); });
+  return found;
+}
+
+// Names a query can use without a FROM source and that the parser reads as column names.
+bool is_niladic_function_name(std::string_view name) {
+  static const std::set<std::string> kNames = {"CURRENT_DATE", "CURRENT_DATETIME", "CURRENT_TIME",
+                                               "CURRENT_TIMESTAMP"};
+  return kNames.count(upper(name)) > 0;
+}
+
+// The column references of e outside aggregate calls: a NameRef, or a field path over one.
+void column_refs(const Expr& e, std::vector<const Expr*>& out) {
+  if (is_aggregate_call(e)) return;
+  if (e.kind == ExprKind::kName) {
+    if (!is_niladic_function_name(e.as<NameRef>().name.name)) out.push_back(&e);
+    return;
+  }
+  if (e.kind == ExprKind::kFieldAccess) {
+    const Expr* base = &e;
+    while (base->kind == ExprKind::kFieldAccess) base = base->as<FieldAccess>().operand.get();
+    if (base->kind == ExprKind::kName) {
+      out.push_back(&e);
+      return;
+    }
+  }
+  for_each_child(e, [&](const Expr& c) { column_refs(c, out); });
+}
+
+void range_variables(const FromItem& f, std::set<std::string>& out) {
+  auto add = [&](const std::optional<Identifier>& alias) {
+    if (alias) out.insert(lower(alias->name));
+  };
+  switch (f.kind) {
+    case FromKind::kTable: {
+      const auto& t = f.as<TableFrom>();
+      if (t.alias) {
+        add(t.alias);
+      } else {
+        std::string path = t.dotted_path();
+        out.insert(lower(path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
+      }
+      return;
+    }
+    case FromKind::kSubquery:
+      add(f.as<SubqueryFrom>().alias);
+      return;
+    case FromKind::kUnnest:
+      add(f.as<UnnestFrom>().alias);
+      return;
+    case FromKind::kTableFunction:
+      add(f.as<TableFunctionFrom>().alias);
+      return;
+    case FromKind::kJoin:
+      range_variables(*f.as<JoinFrom>().left, out);
+      range_variables(*f.as<JoinFrom>().right, out);
+      return;
+    case FromKind::kParenthesized:
+      range_variables(*f.as<ParenthesizedFrom>().inner, out);
+      return;
+  }
+}
+
+class Analyzer {
+ public:
+  Analyzer(const project::Schema& schema, const std::string& file) : schema_(schema), file_(file) {}
+
+  AggregateQuery run(const Query& query) {
+    const Query* q = &query;
+    while (q->body->kind == QueryExprKind::kNested) q = q->body->as<NestedQuery>().query.get();
+    if (q->body->kind == QueryExprKind::kSetOperation) {
+      throw error(q->body->loc,
+                  "the final query is a set operation (UNION, INTERSECT or EXCEPT); shredder "
+                  "mitigation needs one final SELECT with an explicit GROUP BY: move the set "
+                  "operation into a WITH clause and aggregate it in a final SELECT");
+    }
+    const auto& select = q->body->as<Select>();
+    AggregateQuery result;
+    result.final_select = &select;
+    check_group_by(select);
+    if (select.from) range_variables(*select.from, range_vars_);
+    for (size_t i = 0; i < select.items.size(); ++i) {
+      result.columns.push_back(column(select, select.items[i], i));
+    }
+    std::set<std::string> seen;
+    for (const auto& c : result.columns) {
+      if (!seen.insert(lower(c.name)).second) {
+        throw error(c.loc, fmt::format("output column '{}' appears twice; rename one of them",
+                                       c.name));
+      }
+    }
+    return result;
+  }
+
+ private:
+  UserError error(Location loc, const std::string& message) const {
+    return UserError(file_, loc.line, loc.column, message);
+  }
+
+  void check_group_by(const Select& s) {
+    if (!s.group_by) {
+      throw error(s.loc,
+                  "the final SELECT has no GROUP BY; shredder mitigation needs an aggregate "
+                  "query: group by the dimension columns explicitly");
+    }
+    if (s.group_by->all) {
+      throw error(s.group_by->loc,
+                  "GROUP BY ALL is not allowed for shredder mitigation (seed 004, "
+                  "consideration 1); list the grouped columns explicitly");
+    }
+    for (const auto& item : s.group_by->items) {
+      switch (item.kind) {
+        case GroupingItem::Kind::kExpression: {
+          const Expr& e = *item.exprs[0];
+          if (e.kind == ExprKind::kLiteral &&
+              e.as<Literal>().literal_kind == LiteralKind::kInteger) {
+            throw error(item.loc,
+                        fmt::format("GROUP BY ordinal {} is not allowed for shredder mitigation "
+                                    "(seed 004, consideration 1); write the column name instead",
+                                    e.as<Literal>().spelling));
+          }
+          break;
+        }
+        case GroupingItem::Kind::kRollup:
+        case GroupingItem::Kind::kCube:
+        case GroupingItem::Kind::kGroupingSets:
+          throw error(item.loc,
+                      "ROLLUP, CUBE and GROUPING SETS add subtotal rows that the mitigation "
+                      "would count twice; group by plain columns and compute subtotals in a view");
+        case GroupingItem::Kind::kEmpty:
+          throw error(item.loc, "GROUP BY () makes one grand-total row; group by the dimensions");
+      }
+    }
+  }
+
+  // The column name of a plain column reference: `x` or `t.x` where t is a range variable.
+  std::optional<std::string> column_key(const Expr& e) const {
+    if (e.kind == ExprKind::kName) return lower(e.as<NameRef>().name.name);
+    if (e.kind == ExprKind::kFieldAccess) {
+      const auto& f = e.as<FieldAccess>();
+      if (f.operand->kind == ExprKind::kName &&
+          range_vars_.count(lower(f.operand->as<NameRef>().name.name)) > 0) {
+        return lower(f.field.name);
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool matches_group_item(const Select& s, const Expr& e, const std::string* alias) const {
+    auto key = column_key(e);
+    for (const auto& item : s.group_by->items) {
+      const Expr& g = *item.exprs[0];
+      if (equivalent(g, e)) return true;
+      auto gkey = column_key(g);
+      if (gkey && key && *gkey == *key) return true;
+      // GROUP BY may name a select-list alias (BigQuery: aliases take precedence there).
+      if (alias != nullptr && g.kind == ExprKind::kName &&
+          lower(g.as<NameRef>().name.name) == lower(*alias)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  OutputColumn column(const Select& s, const SelectItem& item, size_t index) {
+    if (item.kind != SelectItem::Kind::kExpression) {
+      throw error(item.loc,
+                  "`*` in the final SELECT hides which columns are dimensions and metrics; list "
+                  "the output columns explicitly");
+    }
+    OutputColumn c;
+    c.loc = item.loc;
+    c.expr = item.expr.get();
+    if (item.alias) {
+      c.name = item.alias->name;
+    } else if (item.expr->kind == ExprKind::kName) {
+      c.name = item.expr->as<NameRef>().name.name;
+    } else if (item.expr->kind == ExprKind::kFieldAccess) {
+      c.name = item.expr->as<FieldAccess>().field.name;
+    } else {
+      throw error(item.loc, fmt::format("output column {} has no name; add `AS name`", index + 1));
+    }
+
+    bool aggregate = contains_aggregate(*item.expr);
+    if (matches_group_item(s, *item.expr, &c.name)) {
+      c.role = Role::kDimension;
+    } else if (aggregate) {
+      c.role = Role::kMetric;
+    } else {
+      std::vector<const Expr*> refs;
+      column_refs(*item.expr, refs);
+      c.constant = refs.empty();
+      for (const Expr* r : refs) {
+        if (!matches_group_item(s, *r, nullptr)) {
+          throw error(r->loc, fmt::format("output column '{}' is neither grouped nor aggregated; "
+                                          "add it to GROUP BY or aggregate it",
+                                          c.name));
+        }
+      }
+      c.role = Role::kDimension;
+    }
+
+    if (const auto* field = schema_.find(c.name)) {
+      c.type = type_from_schema(*field);
+      c.type_source = "schema.yaml";
+    }
+    if (c.type == Type::kUnknown) {
+      c.type = infer(*item.expr);
+      c.type_source = "inferred from the expression";
+    }
+    if (c.type == Type::kUnknown) {
+      throw error(item.loc, fmt::format("cannot tell the type of output column '{}' without "
+                                        "BigQuery; add it with its type to {}",
+                                        c.name, schema_.file));
+    }
+    if (c.role == Role::kMetric && !is_numeric(c.type)) {
+      throw error(item.loc,
+                  fmt::format("output column '{}' is an ungrouped {} aggregate; shredder "
+                              "mitigation subtracts numeric metrics only: group by it, make it "
+                              "numeric, or remove it",
+                              c.name, type_name(c.type)));
+    }
+    return c;
+  }
+
+  Type arg_type(const FunctionCall& f, size_t i) const {
+    return i < f.args.size() ? infer(*f.args[i].value) : Type::kUnknown;
+  }
+
+  Type first_known(const FunctionCall& f, size_t from) const {
+    for (size_t i = from; i < f.args.size(); ++i) {
+      Type t = infer(*f.args[i].value);
+      if (t != Type::kUnknown) return t;
+    }
+    return Type::kUnknown;
+  }
+
+  Type infer_call(const FunctionCall& f) const {
+    std::string name = function_key(f);
+    static const std::set<std::string> kInt = {
+        "COUNT", "COUNTIF", "APPROX_COUNT_DISTINCT", "HLL_COUNT.MERGE", "HLL_COUNT.EXTRACT",
+        "DATE_DIFF", "DATETIME_DIFF", "TIMESTAMP_DIFF", "TIME_DIFF", "DIV", "LENGTH",
+        "CHAR_LENGTH", "BYTE_LENGTH", "ARRAY_LENGTH", "ROW_NUMBER", "RANK", "DENSE_RANK",
+        "UNIX_DATE", "UNIX_SECONDS", "UNIX_MILLIS", "UNIX_MICROS", "FARM_FINGERPRINT",
+        "STRPOS", "INSTR", "BIT_COUNT", "NTILE"};
+    static const std::set<std::string> kString = {
+        "LOWER", "UPPER", "CONCAT", "FORMAT", "SUBSTR", "SUBSTRING", "TRIM", "LTRIM", "RTRIM",
+        "REPLACE", "FORMAT_DATE", "FORMAT_TIMESTAMP", "FORMAT_DATETIME", "STRING",
+        "REGEXP_EXTRACT", "REGEXP_REPLACE", "SPLIT_PART", "INITCAP", "LPAD", "RPAD", "LEFT",
+        "RIGHT", "TO_JSON_STRING", "JSON_VALUE", "JSON_EXTRACT_SCALAR", "STRING_AGG", "TO_HEX",
+        "NORMALIZE", "REVERSE", "REPEAT", "CAST_TO_STRING", "GENERATE_UUID", "SESSION_USER"};
+    static const std::set<std::string> kDate = {"DATE", "CURRENT_DATE", "DATE_ADD", "DATE_SUB",
+                                                "PARSE_DATE", "DATE_FROM_UNIX_DATE", "LAST_DAY"};
+    static const std::set<std::string> kTimestamp = {
+        "TIMESTAMP", "CURRENT_TIMESTAMP", "TIMESTAMP_ADD", "TIMESTAMP_SUB", "TIMESTAMP_TRUNC",
+        "PARSE_TIMESTAMP", "TIMESTAMP_SECONDS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS"};
+    static const std::set<std::string> kBool = {"LOGICAL_OR", "LOGICAL_AND", "REGEXP_CONTAINS",
+                                                "STARTS_WITH", "ENDS_WITH", "IS_NAN", "IS_INF"};
+    static const std::set<std::string> kSameAsFirst = {"MIN", "MAX", "ANY_VALUE", "ABS", "SIGN",
+                                                       "GREATEST", "LEAST", "FIRST_VALUE",
+                                                       "LAST_VALUE", "LAG", "LEAD", "NTH_VALUE"};
+    if (kInt.count(name)) return Type::kInt64;
+    if (kString.count(name)) return Type::kString;
+    if (kDate.count(name)) return Type::kDate;
+    if (kTimestamp.count(name)) return Type::kTimestamp;
+    if (kBool.count(name)) return Type::kBool;
+    if (kSameAsFirst.count(name)) return arg_type(f, 0);
+    if (name == "DATETIME" || name == "CURRENT_DATETIME" || name == "DATETIME_TRUNC" ||
+        name == "PARSE_DATETIME") {
+      return Type::kDatetime;
+    }
+    if (name == "TIME" || name == "CURRENT_TIME" || name == "PARSE_TIME") return Type::kTime;
+    if (name == "DATE_TRUNC") return arg_type(f, 0) == Type::kUnknown ? Type::kDate : arg_type(f, 0);
+    if (name == "SUM") {
+      Type t = arg_type(f, 0);
+      return is_numeric(t) ? t : Type::kUnknown;
+    }
+    if (name == "AVG" || name == "STDDEV" || name == "STDDEV_POP" || name == "STDDEV_SAMP" ||
+        name == "VARIANCE" || name == "VAR_POP" || name == "VAR_SAMP" || name == "CORR") {
+      Type t = arg_type(f, 0);
+      return (t == Type::kNumeric || t == Type::kBigNumeric) ? t : Type::kFloat64;
+    }
+    if (name == "SAFE_DIVIDE" || name == "IEEE_DIVIDE" || name == "SQRT" || name == "LN" ||
+        name == "LOG" || name == "LOG10" || name == "EXP" || name == "POW" || name == "POWER" ||
+        name == "RAND") {
+      return Type::kFloat64;
+    }
+    if (name == "ROUND" || name == "TRUNC" || name == "CEIL" || name == "FLOOR") {
+      Type t = arg_type(f, 0);
+      return (t == Type::kNumeric || t == Type::kBigNumeric) ? t : Type::kFloat64;
+    }
+    if (name == "IF") return first_known(f, 1);
+    if (name == "IFNULL" || name == "COALESCE" || name == "NULLIF") return first_known(f, 0);
+    return Type::kUnknown;
+  }
+
+  static Type arithmetic(Type a, Type b, BinaryOp op) {
+    if (a == Type::kUnknown || b == Type::kUnknown) return Type::kUnknown;
+    if ((a == Type::kDate || a == Type::kTimestamp || a == Type::kDatetime) &&
+        b == Type::kInterval) {
+      return a;
+    }
+    if (!is_numeric(a) || !is_numeric(b)) return Type::kUnknown;
+    if (a == Type::kFloat64 || b == Type::kFloat64) return Type::kFloat64;
+    if (a == Type::kBigNumeric || b == Type::kBigNumeric) return Type::kBigNumeric;
+    if (a == Type::kNumeric || b == Type::kNumeric) return Type::kNumeric;
+    return op == BinaryOp::kDivide ? Type::kFloat64 : Type::kInt64;
+  }
+
+  Type infer(const Expr& e) const {
+    switch (e.kind) {
+      case ExprKind::kLiteral:
+        switch (e.as<Literal>().literal_kind) {
+          case LiteralKind::kString: return Type::kString;
+          case LiteralKind::kBytes: return Type::kBytes;
+          case LiteralKind::kInteger: return Type::kInt64;
+          case LiteralKind::kFloat: return Type::kFloat64;
+          case LiteralKind::kBoolean: return Type::kBool;
+          case LiteralKind::kNull: return Type::kUnknown;
+          case LiteralKind::kDate: return Type::kDate;
+          case LiteralKind::kDatetime: return Type::kDatetime;
+          case LiteralKind::kTime: return Type::kTime;
+          case LiteralKind::kTimestamp: return Type::kTimestamp;
+          case LiteralKind::kNumeric: return Type::kNumeric;
+          case LiteralKind::kBigNumeric: return Type::kBigNumeric;
+          case LiteralKind::kJson: return Type::kJson;
+          case LiteralKind::kRange: return Type::kRange;
+        }
+        return Type::kUnknown;
+      case ExprKind::kParameter: {
+        // bigquery-etl passes submission_date (and other *_date parameters) as DATE.
+        std::string n = lower(e.as<Parameter>().name);
+        return n.size() >= 4 && n.compare(n.size() - 4, 4, "date") == 0 ? Type::kDate
+                                                                       : Type::kUnknown;
+      }
+      case ExprKind::kName:
+        return is_niladic_function_name(e.as<NameRef>().name.name)
+                   ? type_from_name(upper(e.as<NameRef>().name.name).substr(8))
+                   : Type::kUnknown;
+      case ExprKind::kCast: {
+        const auto& t = *e.as<Cast>().type;
+        if (t.kind == syntax::Type::Kind::kArray) return Type::kArray;
+        if (t.kind == syntax::Type::Kind::kStruct) return Type::kStruct;
+        if (t.kind == syntax::Type::Kind::kRange) return Type::kRange;
+        if (t.kind == syntax::Type::Kind::kInterval) return Type::kInterval;
+        return type_from_name(t.name.name);
+      }
+      case ExprKind::kFunctionCall:
+        return infer_call(e.as<FunctionCall>());
+      case ExprKind::kBinary: {
+        const auto& b = e.as<Binary>();
+        switch (b.op) {
+          case BinaryOp::kAdd:
+          case BinaryOp::kSubtract:
+          case BinaryOp::kMultiply:
+          case BinaryOp::kDivide:
+            return arithmetic(infer(*b.left), infer(*b.right), b.op);
+          case BinaryOp::kConcat:
+            return infer(*b.left) == Type::kBytes ? Type::kBytes : Type::kString;
+          case BinaryOp::kShiftLeft:
+          case BinaryOp::kShiftRight:
+          case BinaryOp::kBitwiseAnd:
+          case BinaryOp::kBitwiseOr:
+          case BinaryOp::kBitwiseXor:
+            return Type::kInt64;
+          default:
+            return Type::kBool;
+        }
+      }
+      case ExprKind::kUnary: {
+        const auto& u = e.as<Unary>();
+        return u.op == UnaryOp::kNot ? Type::kBool : infer(*u.operand);
+      }
+      case ExprKind::kLike:
+      case ExprKind::kBetween:
+      case ExprKind::kIn:
+      case ExprKind::kIsTest:
+      case ExprKind::kExists:
+        return Type::kBool;
+      case ExprKind::kCase: {
+        const auto& c = e.as<Case>();
+        for (const auto& w : c.whens) {
+          if (Type t = infer(*w.result); t != Type::kUnknown) return t;
+        }
+        return c.else_result ? infer(*c.else_result) : Type::kUnknown;
+      }
+      case ExprKind::kParenthesized:
+        return infer(*e.as<Parenthesized>().inner);
+      case ExprKind::kExtract: {
+        std::string part = upper(e.as<Extract>().part.name);
+        if (part == "DATE") return Type::kDate;
+        if (part == "TIME") return Type::kTime;
+        if (part == "DATETIME") return Type::kDatetime;
+        return Type::kInt64;
+      }
+      case ExprKind::kInterval:
+        return Type::kInterval;
+      case ExprKind::kArrayConstructor:
+      case ExprKind::kArraySubquery:
+        return Type::kArray;
+      case ExprKind::kStructConstructor:
+        return Type::kStruct;
+      default:
+        return Type::kUnknown;
+    }
+  }
+
+  const project::Schema& schema_;
+  const std::string& file_;
+  std::set<std::string> range_vars_;
+};
+
+}  // namespace
+
+std::string_view type_name(Type t) {
+  switch (t) {
+    case Type::kUnknown: return "unknown";
+    case Type::kString: return "STRING";
+    case Type::kBytes: return "BYTES";
+    case Type::kInt64: return "INT64";
+    case Type::kFloat64: return "FLOAT64";
+    case Type::kNumeric: return "NUMERIC";
+    case Type::kBigNumeric: return "BIGNUMERIC";
+    case Type::kBool: return "BOOL";
+    case Type::kDate: return "DATE";
+    case Type::kDatetime: return "DATETIME";
+    case Type::kTime: return "TIME";
+    case Type::kTimestamp: return "TIMESTAMP";
+    case Type::kJson: return "JSON";
+    case Type::kGeography: return "GEOGRAPHY";
+    case Type::kInterval: return "INTERVAL";
+    case Type::kStruct: return "STRUCT";
+    case Type::kArray: return "ARRAY";
+    case Type::kRange: return "RANGE";
+  }
+  return "unknown";
+}
+
+Type type_from_schema(const project::SchemaField& field) {
+  if (field.mode == "REPEATED") return Type::kArray;
+  return type_from_name(field.type);
+}
+
+bool is_numeric(Type t) {
+  return t == Type::kInt64 || t == Type::kFloat64 || t == Type::kNumeric || t == Type::kBigNumeric;
+}
+
+bool is_groupable(Type t) {
+  switch (t) {
+    case Type::kString:
+    case Type::kBytes:
+    case Type::kInt64:
+    case Type::kFloat64:
+    case Type::kNumeric:
+    case Type::kBigNumeric:
+    case Type::kBool:
+    case Type::kDate:
+    case Type::kDatetime:
+    case Type::kTime:
+    case Type::kTimestamp:
+    case Type::kInterval:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_aggregate_function(std::string_view name) {
+  static const std::set<std::string> kAggregates = {
+      "ANY_VALUE", "ARRAY_AGG", "ARRAY_CONCAT_AGG", "AVG", "BIT_AND", "BIT_OR", "BIT_XOR",
+      "COUNT", "COUNTIF", "LOGICAL_AND", "LOGICAL_OR", "MAX", "MAX_BY", "MIN", "MIN_BY",
+      "STRING_AGG", "SUM", "APPROX_COUNT_DISTINCT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
+      "APPROX_TOP_SUM", "CORR", "COVAR_POP", "COVAR_SAMP", "STDDEV", "STDDEV_POP", "STDDEV_SAMP",
+      "VARIANCE", "VAR_POP", "VAR_SAMP", "HLL_COUNT.INIT", "HLL_COUNT.MERGE",
+      "HLL_COUNT.MERGE_PARTIAL", "GROUPING", "ST_UNION_AGG", "ST_CENTROID_AGG"};
+  return kAggregates.count(upper(name)) > 0;
+}
+
+const OutputColumn* AggregateQuery::find(std::string_view name) const {
+  std::string key = lower(name);
+  for (const auto& c : columns) {
+    if (lower(c.name) == key) return &c;
+  }
+  return nullptr;
+}
+
+AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
+                                 const std::string& query_file) {
+  return Analyzer(schema, query_file).run(query);
+}
+
+}  // namespace shredmit::analysis

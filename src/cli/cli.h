@@ -1,0 +1,18 @@
+// shredmit cli: the command line. main() only calls run(); tests call run() too.
+#pragma once
+
+#include <ostream>
+
+namespace shredmit::cli {
+
+// Exit statuses, documented in `shredmit --help` and the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;   // the input was read and refused (message on stderr)
+inline constexpr int kExitUsage = 2;     // bad command-line usage
+inline constexpr int kExitInternal = 3;  // a shredmit bug
+
+// Runs the command line `argv` (argv[0] is the program name), printing results to `out` and
+// messages to `err`. Returns one of the exit statuses above.
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace shredmit::cli

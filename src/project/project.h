@@ -1,0 +1,101 @@
+// shredmit project: the bigquery-etl `sql/<project>/<dataset>/<table>_v<N>/` layout and the
+// YAML files of a table folder (schema.yaml, metadata.yaml), read without any BigQuery call.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shredmit::project {
+
+// An error the user must fix, located in a file. line and column are 1-based; 0 when the error
+// concerns the whole file (a missing file, a missing key). what() is the message, which says
+// how to fix the problem. format() gives the one-line form "file:line:col: error: message".
+class UserError : public std::runtime_error {
+ public:
+  UserError(std::string file, int line, int column, const std::string& message)
+      : std::runtime_error(message), file(std::move(file)), line(line), column(column) {}
+  std::string format() const;
+  std::string file;
+  int line;
+  int column;
+};
+
+// A versioned table name: "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4"
+// is project "moz-fx-data-shared-prod", dataset "firefox_desktop_derived", base name
+// "active_users_aggregates", version 4.
+struct TableId {
+  std::string project;
+  std::string dataset;
+  std::string base_name;
+  int version = 0;
+
+  // Parses PROJECT.DATASET.TABLE_vN. Throws UserError (file "<command line>") when the text has
+  // not three dot-separated parts or the table name does not end in _v<N>.
+  static TableId parse(std::string_view text);
+  std::string table() const;      // "active_users_aggregates_v4"
+  std::string qualified() const;  // "project.dataset.table_v4"
+  // The same table at another version.
+  TableId with_version(int v) const;
+};
+
+// A bigquery-etl checkout: the `sql/` directory and the repository root that schema includes
+// are relative to (by default the parent of the sql directory).
+struct SqlTree {
+  std::filesystem::path sql_dir;
+  std::filesystem::path repo_root;
+
+  // sql_dir/project/dataset/table_vN
+  std::filesystem::path table_dir(const TableId& id) const;
+};
+
+// One field of schema.yaml, nested fields included.
+struct SchemaField {
+  std::string name;
+  std::string type;  // as written, upper-cased: STRING, INTEGER, INT64, FLOAT, RECORD, ...
+  std::string mode;  // NULLABLE (default), REQUIRED or REPEATED
+  std::optional<std::string> description;  // after resolving includes; empty text counts as none
+  std::vector<SchemaField> fields;
+  int line = 0;  // where the field's entry starts in the schema file
+  int column = 0;
+};
+
+struct Schema {
+  std::string file;
+  std::vector<SchemaField> fields;
+  // The top-level field with this name (case-insensitive, as BigQuery column names), or null.
+  const SchemaField* find(std::string_view name) const;
+};
+
+// Reads a bigquery-etl schema.yaml. Resolves `description: !include-field-description` whose
+// mapping names `file` (relative to tree.repo_root) or `table` (project.dataset.table, read from
+// the sql tree) and `field` (a dotted path for nested fields), with optional `append` and
+// `prepend` text. Throws UserError for unreadable or malformed YAML, a field without a name, and
+// an include that cannot be resolved (naming the schema file, the tag's line and the target).
+Schema load_schema(const std::filesystem::path& file, const SqlTree& tree);
+
+struct Metadata {
+  std::string file;
+  std::optional<std::string> friendly_name;
+  // labels.shredder_mitigation is true (YAML boolean true or the string "true").
+  bool shredder_mitigation = false;
+  int labels_line = 0;  // where `labels:` is, 0 when absent
+  std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
+  std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
+  std::vector<std::string> clustering_fields;  // bigquery.clustering.fields
+};
+
+// Reads a bigquery-etl metadata.yaml. Throws UserError when the file is unreadable or not YAML.
+Metadata load_metadata(const std::filesystem::path& file);
+
+// The whole content of a text file. Throws UserError naming the file when it cannot be read.
+std::string read_text_file(const std::filesystem::path& file);
+
+// Writes `content` to `file` atomically: a temporary file in the same directory, then rename,
+// so readers never see a partial file. Throws UserError on failure (the temporary is removed).
+void write_file_atomically(const std::filesystem::path& file, std::string_view content);
+
+}  // namespace shredmit::project
