@@ -1,8 +1,9 @@
 // Parser and printer tests: every statement of syntax_statements.h parses and round-trips, and
 // targeted tests check the AST shape (precedence, locations) and the house style.
+#include "syntax/syntax.h"
+
 #include <gtest/gtest.h>
 
-#include "syntax/syntax.h"
 #include "syntax_statements.h"
 
 namespace shredmit::syntax {
@@ -23,7 +24,8 @@ TEST_P(StatementTest, ParsesAndPrintsStably) {
     reparsed = parse_query(printed);
   } catch (const SyntaxError& e) {
     FAIL() << "printed SQL does not parse: " << e.loc.line << ":" << e.loc.column << ": "
-           << e.what() << "\n" << printed;
+           << e.what() << "\n"
+           << printed;
   }
   EXPECT_EQ(print(*reparsed), printed);
 }

@@ -199,7 +199,8 @@ void range_variables(const FromItem& f, std::set<std::string>& out) {
         add(t.alias);
       } else {
         std::string path = t.dotted_path();
-        out.insert(lower(path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
+        out.insert(
+            lower(path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
       }
       return;
     }
@@ -246,8 +247,8 @@ class Analyzer {
     std::set<std::string> seen;
     for (const auto& c : result.columns) {
       if (!seen.insert(lower(c.name)).second) {
-        throw error(c.loc, fmt::format("output column '{}' appears twice; rename one of them",
-                                       c.name));
+        throw error(c.loc,
+                    fmt::format("output column '{}' appears twice; rename one of them", c.name));
       }
     }
     return result;
@@ -398,28 +399,78 @@ class Analyzer {
 
   Type infer_call(const FunctionCall& f) const {
     std::string name = function_key(f);
-    static const std::set<std::string> kInt = {
-        "COUNT", "COUNTIF", "APPROX_COUNT_DISTINCT", "HLL_COUNT.MERGE", "HLL_COUNT.EXTRACT",
-        "DATE_DIFF", "DATETIME_DIFF", "TIMESTAMP_DIFF", "TIME_DIFF", "DIV", "LENGTH",
-        "CHAR_LENGTH", "BYTE_LENGTH", "ARRAY_LENGTH", "ROW_NUMBER", "RANK", "DENSE_RANK",
-        "UNIX_DATE", "UNIX_SECONDS", "UNIX_MILLIS", "UNIX_MICROS", "FARM_FINGERPRINT",
-        "STRPOS", "INSTR", "BIT_COUNT", "NTILE"};
-    static const std::set<std::string> kString = {
-        "LOWER", "UPPER", "CONCAT", "FORMAT", "SUBSTR", "SUBSTRING", "TRIM", "LTRIM", "RTRIM",
-        "REPLACE", "FORMAT_DATE", "FORMAT_TIMESTAMP", "FORMAT_DATETIME", "STRING",
-        "REGEXP_EXTRACT", "REGEXP_REPLACE", "SPLIT_PART", "INITCAP", "LPAD", "RPAD", "LEFT",
-        "RIGHT", "TO_JSON_STRING", "JSON_VALUE", "JSON_EXTRACT_SCALAR", "STRING_AGG", "TO_HEX",
-        "NORMALIZE", "REVERSE", "REPEAT", "CAST_TO_STRING", "GENERATE_UUID", "SESSION_USER"};
-    static const std::set<std::string> kDate = {"DATE", "CURRENT_DATE", "DATE_ADD", "DATE_SUB",
-                                                "PARSE_DATE", "DATE_FROM_UNIX_DATE", "LAST_DAY"};
+    static const std::set<std::string> kInt = {"COUNT",
+                                               "COUNTIF",
+                                               "APPROX_COUNT_DISTINCT",
+                                               "HLL_COUNT.MERGE",
+                                               "HLL_COUNT.EXTRACT",
+                                               "DATE_DIFF",
+                                               "DATETIME_DIFF",
+                                               "TIMESTAMP_DIFF",
+                                               "TIME_DIFF",
+                                               "DIV",
+                                               "LENGTH",
+                                               "CHAR_LENGTH",
+                                               "BYTE_LENGTH",
+                                               "ARRAY_LENGTH",
+                                               "ROW_NUMBER",
+                                               "RANK",
+                                               "DENSE_RANK",
+                                               "UNIX_DATE",
+                                               "UNIX_SECONDS",
+                                               "UNIX_MILLIS",
+                                               "UNIX_MICROS",
+                                               "FARM_FINGERPRINT",
+                                               "STRPOS",
+                                               "INSTR",
+                                               "BIT_COUNT",
+                                               "NTILE"};
+    static const std::set<std::string> kString = {"LOWER",
+                                                  "UPPER",
+                                                  "CONCAT",
+                                                  "FORMAT",
+                                                  "SUBSTR",
+                                                  "SUBSTRING",
+                                                  "TRIM",
+                                                  "LTRIM",
+                                                  "RTRIM",
+                                                  "REPLACE",
+                                                  "FORMAT_DATE",
+                                                  "FORMAT_TIMESTAMP",
+                                                  "FORMAT_DATETIME",
+                                                  "STRING",
+                                                  "REGEXP_EXTRACT",
+                                                  "REGEXP_REPLACE",
+                                                  "SPLIT_PART",
+                                                  "INITCAP",
+                                                  "LPAD",
+                                                  "RPAD",
+                                                  "LEFT",
+                                                  "RIGHT",
+                                                  "TO_JSON_STRING",
+                                                  "JSON_VALUE",
+                                                  "JSON_EXTRACT_SCALAR",
+                                                  "STRING_AGG",
+                                                  "TO_HEX",
+                                                  "NORMALIZE",
+                                                  "REVERSE",
+                                                  "REPEAT",
+                                                  "CAST_TO_STRING",
+                                                  "GENERATE_UUID",
+                                                  "SESSION_USER"};
+    static const std::set<std::string> kDate = {"DATE",     "CURRENT_DATE", "DATE_ADD",
+                                                "DATE_SUB", "PARSE_DATE",   "DATE_FROM_UNIX_DATE",
+                                                "LAST_DAY"};
     static const std::set<std::string> kTimestamp = {
-        "TIMESTAMP", "CURRENT_TIMESTAMP", "TIMESTAMP_ADD", "TIMESTAMP_SUB", "TIMESTAMP_TRUNC",
-        "PARSE_TIMESTAMP", "TIMESTAMP_SECONDS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS"};
-    static const std::set<std::string> kBool = {"LOGICAL_OR", "LOGICAL_AND", "REGEXP_CONTAINS",
-                                                "STARTS_WITH", "ENDS_WITH", "IS_NAN", "IS_INF"};
-    static const std::set<std::string> kSameAsFirst = {"MIN", "MAX", "ANY_VALUE", "ABS", "SIGN",
-                                                       "GREATEST", "LEAST", "FIRST_VALUE",
-                                                       "LAST_VALUE", "LAG", "LEAD", "NTH_VALUE"};
+        "TIMESTAMP",         "CURRENT_TIMESTAMP", "TIMESTAMP_ADD",
+        "TIMESTAMP_SUB",     "TIMESTAMP_TRUNC",   "PARSE_TIMESTAMP",
+        "TIMESTAMP_SECONDS", "TIMESTAMP_MILLIS",  "TIMESTAMP_MICROS"};
+    static const std::set<std::string> kBool = {"LOGICAL_OR",  "LOGICAL_AND", "REGEXP_CONTAINS",
+                                                "STARTS_WITH", "ENDS_WITH",   "IS_NAN",
+                                                "IS_INF"};
+    static const std::set<std::string> kSameAsFirst = {
+        "MIN",   "MAX",         "ANY_VALUE",  "ABS", "SIGN", "GREATEST",
+        "LEAST", "FIRST_VALUE", "LAST_VALUE", "LAG", "LEAD", "NTH_VALUE"};
     if (kInt.count(name)) return Type::kInt64;
     if (kString.count(name)) return Type::kString;
     if (kDate.count(name)) return Type::kDate;
@@ -431,7 +482,8 @@ class Analyzer {
       return Type::kDatetime;
     }
     if (name == "TIME" || name == "CURRENT_TIME" || name == "PARSE_TIME") return Type::kTime;
-    if (name == "DATE_TRUNC") return arg_type(f, 0) == Type::kUnknown ? Type::kDate : arg_type(f, 0);
+    if (name == "DATE_TRUNC")
+      return arg_type(f, 0) == Type::kUnknown ? Type::kDate : arg_type(f, 0);
     if (name == "SUM") {
       Type t = arg_type(f, 0);
       return is_numeric(t) ? t : Type::kUnknown;
@@ -472,27 +524,41 @@ class Analyzer {
     switch (e.kind) {
       case ExprKind::kLiteral:
         switch (e.as<Literal>().literal_kind) {
-          case LiteralKind::kString: return Type::kString;
-          case LiteralKind::kBytes: return Type::kBytes;
-          case LiteralKind::kInteger: return Type::kInt64;
-          case LiteralKind::kFloat: return Type::kFloat64;
-          case LiteralKind::kBoolean: return Type::kBool;
-          case LiteralKind::kNull: return Type::kUnknown;
-          case LiteralKind::kDate: return Type::kDate;
-          case LiteralKind::kDatetime: return Type::kDatetime;
-          case LiteralKind::kTime: return Type::kTime;
-          case LiteralKind::kTimestamp: return Type::kTimestamp;
-          case LiteralKind::kNumeric: return Type::kNumeric;
-          case LiteralKind::kBigNumeric: return Type::kBigNumeric;
-          case LiteralKind::kJson: return Type::kJson;
-          case LiteralKind::kRange: return Type::kRange;
+          case LiteralKind::kString:
+            return Type::kString;
+          case LiteralKind::kBytes:
+            return Type::kBytes;
+          case LiteralKind::kInteger:
+            return Type::kInt64;
+          case LiteralKind::kFloat:
+            return Type::kFloat64;
+          case LiteralKind::kBoolean:
+            return Type::kBool;
+          case LiteralKind::kNull:
+            return Type::kUnknown;
+          case LiteralKind::kDate:
+            return Type::kDate;
+          case LiteralKind::kDatetime:
+            return Type::kDatetime;
+          case LiteralKind::kTime:
+            return Type::kTime;
+          case LiteralKind::kTimestamp:
+            return Type::kTimestamp;
+          case LiteralKind::kNumeric:
+            return Type::kNumeric;
+          case LiteralKind::kBigNumeric:
+            return Type::kBigNumeric;
+          case LiteralKind::kJson:
+            return Type::kJson;
+          case LiteralKind::kRange:
+            return Type::kRange;
         }
         return Type::kUnknown;
       case ExprKind::kParameter: {
         // bigquery-etl passes submission_date (and other *_date parameters) as DATE.
         std::string n = lower(e.as<Parameter>().name);
         return n.size() >= 4 && n.compare(n.size() - 4, 4, "date") == 0 ? Type::kDate
-                                                                       : Type::kUnknown;
+                                                                        : Type::kUnknown;
       }
       case ExprKind::kName:
         return is_niladic_function_name(e.as<NameRef>().name.name)
@@ -575,24 +641,42 @@ class Analyzer {
 
 std::string_view type_name(Type t) {
   switch (t) {
-    case Type::kUnknown: return "unknown";
-    case Type::kString: return "STRING";
-    case Type::kBytes: return "BYTES";
-    case Type::kInt64: return "INT64";
-    case Type::kFloat64: return "FLOAT64";
-    case Type::kNumeric: return "NUMERIC";
-    case Type::kBigNumeric: return "BIGNUMERIC";
-    case Type::kBool: return "BOOL";
-    case Type::kDate: return "DATE";
-    case Type::kDatetime: return "DATETIME";
-    case Type::kTime: return "TIME";
-    case Type::kTimestamp: return "TIMESTAMP";
-    case Type::kJson: return "JSON";
-    case Type::kGeography: return "GEOGRAPHY";
-    case Type::kInterval: return "INTERVAL";
-    case Type::kStruct: return "STRUCT";
-    case Type::kArray: return "ARRAY";
-    case Type::kRange: return "RANGE";
+    case Type::kUnknown:
+      return "unknown";
+    case Type::kString:
+      return "STRING";
+    case Type::kBytes:
+      return "BYTES";
+    case Type::kInt64:
+      return "INT64";
+    case Type::kFloat64:
+      return "FLOAT64";
+    case Type::kNumeric:
+      return "NUMERIC";
+    case Type::kBigNumeric:
+      return "BIGNUMERIC";
+    case Type::kBool:
+      return "BOOL";
+    case Type::kDate:
+      return "DATE";
+    case Type::kDatetime:
+      return "DATETIME";
+    case Type::kTime:
+      return "TIME";
+    case Type::kTimestamp:
+      return "TIMESTAMP";
+    case Type::kJson:
+      return "JSON";
+    case Type::kGeography:
+      return "GEOGRAPHY";
+    case Type::kInterval:
+      return "INTERVAL";
+    case Type::kStruct:
+      return "STRUCT";
+    case Type::kArray:
+      return "ARRAY";
+    case Type::kRange:
+      return "RANGE";
   }
   return "unknown";
 }
@@ -627,13 +711,42 @@ bool is_groupable(Type t) {
 }
 
 bool is_aggregate_function(std::string_view name) {
-  static const std::set<std::string> kAggregates = {
-      "ANY_VALUE", "ARRAY_AGG", "ARRAY_CONCAT_AGG", "AVG", "BIT_AND", "BIT_OR", "BIT_XOR",
-      "COUNT", "COUNTIF", "LOGICAL_AND", "LOGICAL_OR", "MAX", "MAX_BY", "MIN", "MIN_BY",
-      "STRING_AGG", "SUM", "APPROX_COUNT_DISTINCT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
-      "APPROX_TOP_SUM", "CORR", "COVAR_POP", "COVAR_SAMP", "STDDEV", "STDDEV_POP", "STDDEV_SAMP",
-      "VARIANCE", "VAR_POP", "VAR_SAMP", "HLL_COUNT.INIT", "HLL_COUNT.MERGE",
-      "HLL_COUNT.MERGE_PARTIAL", "GROUPING", "ST_UNION_AGG", "ST_CENTROID_AGG"};
+  static const std::set<std::string> kAggregates = {"ANY_VALUE",
+                                                    "ARRAY_AGG",
+                                                    "ARRAY_CONCAT_AGG",
+                                                    "AVG",
+                                                    "BIT_AND",
+                                                    "BIT_OR",
+                                                    "BIT_XOR",
+                                                    "COUNT",
+                                                    "COUNTIF",
+                                                    "LOGICAL_AND",
+                                                    "LOGICAL_OR",
+                                                    "MAX",
+                                                    "MAX_BY",
+                                                    "MIN",
+                                                    "MIN_BY",
+                                                    "STRING_AGG",
+                                                    "SUM",
+                                                    "APPROX_COUNT_DISTINCT",
+                                                    "APPROX_QUANTILES",
+                                                    "APPROX_TOP_COUNT",
+                                                    "APPROX_TOP_SUM",
+                                                    "CORR",
+                                                    "COVAR_POP",
+                                                    "COVAR_SAMP",
+                                                    "STDDEV",
+                                                    "STDDEV_POP",
+                                                    "STDDEV_SAMP",
+                                                    "VARIANCE",
+                                                    "VAR_POP",
+                                                    "VAR_SAMP",
+                                                    "HLL_COUNT.INIT",
+                                                    "HLL_COUNT.MERGE",
+                                                    "HLL_COUNT.MERGE_PARTIAL",
+                                                    "GROUPING",
+                                                    "ST_UNION_AGG",
+                                                    "ST_CENTROID_AGG"};
   return kAggregates.count(upper(name)) > 0;
 }
 

@@ -1,9 +1,9 @@
 // The shredmit command line (see cli.h).
 #include "cli.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 
 #include "mitigation/mitigation.h"

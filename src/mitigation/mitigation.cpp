@@ -32,7 +32,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 }
 
 // A column name as SQL (backticked when needed).
-std::string sql_name(const std::string& name) { return syntax::print(syntax::Identifier{name, false, {}}); }
+std::string sql_name(const std::string& name) {
+  return syntax::print(syntax::Identifier{name, false, {}});
+}
 
 // A table as a backticked path.
 std::string sql_table(const project::TableId& id) {
@@ -69,13 +71,15 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
                              : fmt::format("table folder not found; check the table name and "
                                            "--sql-dir"));
   }
-  fs::path query_path = require_file(v.dir, "query.sql",
-                                     "shredder mitigation needs the query of both versions");
+  fs::path query_path =
+      require_file(v.dir, "query.sql", "shredder mitigation needs the query of both versions");
   v.query_file = query_path.string();
   std::string text = project::read_text_file(query_path);
-  if (auto pos = text.find("{%"); pos != std::string::npos || text.find("{{") != std::string::npos) {
+  if (auto pos = text.find("{%");
+      pos != std::string::npos || text.find("{{") != std::string::npos) {
     if (pos == std::string::npos) pos = text.find("{{");
-    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+    int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
     throw UserError(v.query_file, line, 1,
                     "the query is a Jinja template, which shredmit does not render yet; run "
                     "`bqetl query render` and generate from the rendered query");
@@ -86,10 +90,10 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
     throw UserError(v.query_file, e.loc.line, e.loc.column,
                     std::string(e.what()) + "; fix the SQL");
   }
-  fs::path schema_path = require_file(
-      v.dir, "schema.yaml",
-      "shredder mitigation needs every column's type and description: add schema.yaml "
-      "(`bqetl query schema update` writes one)");
+  fs::path schema_path =
+      require_file(v.dir, "schema.yaml",
+                   "shredder mitigation needs every column's type and description: add schema.yaml "
+                   "(`bqetl query schema update` writes one)");
   v.schema = project::load_schema(schema_path, tree);
   fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
   v.metadata = project::load_metadata(metadata_path);
@@ -221,7 +225,8 @@ std::string build_query(const Version& previous, const Version& next, const Clas
     if (is(c.common_dimensions)) {
       shredded_items.push_back(name);
       bool restore = col.type == Type::kString && maps_null_to_placeholder(col.expr);
-      final_shredded_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name) : name);
+      final_shredded_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name)
+                                             : name);
     } else if (is(c.added_dimensions)) {
       shredded_items.push_back(typed_null(col.type) + " AS " + name);
       final_shredded_items.push_back(name);
@@ -236,8 +241,8 @@ std::string build_query(const Version& previous, const Version& next, const Clas
   std::string shredded = fmt::format(
       "SELECT {} FROM (SELECT {} FROM previous_agg UNION ALL SELECT {} FROM new_agg) AS "
       "differences GROUP BY {} HAVING {}",
-      join(shredded_items, ", "), join(prev_items, ", "), join(new_items, ", "),
-      join(dims, ", "), join(having, " OR "));
+      join(shredded_items, ", "), join(prev_items, ", "), join(new_items, ", "), join(dims, ", "),
+      join(having, " OR "));
   return fmt::format(
       "WITH new_version AS ({}), new_agg AS ({}), previous_agg AS ({}), shredded AS ({}) "
       "SELECT {} FROM new_version UNION ALL SELECT {} FROM shredded",
@@ -254,13 +259,14 @@ std::string build_check(const Version& previous, const Version& next, const Clas
   std::string left = previous_first ? "previous_version" : "backfilled";
   std::string right = previous_first ? "backfilled" : "previous_version";
   std::string what =
-      previous_first
-          ? fmt::format(" rows of totals per common dimension in {} do not match the backfilled "
-                        "{}; first: ",
-                        previous.id.table(), next.id.table())
-          : fmt::format(" rows of totals per common dimension in the backfilled {} do not match "
-                        "{}; first: ",
-                        next.id.table(), previous.id.table());
+      previous_first ? fmt::format(
+                           " rows of totals per common dimension in {} do not match the backfilled "
+                           "{}; first: ",
+                           previous.id.table(), next.id.table())
+                     : fmt::format(
+                           " rows of totals per common dimension in the backfilled {} do not match "
+                           "{}; first: ",
+                           next.id.table(), previous.id.table());
   return fmt::format(
       "WITH previous_version AS ({}), backfilled AS ({}), {} AS (SELECT * FROM {} EXCEPT "
       "DISTINCT SELECT * FROM {}) SELECT IF((SELECT COUNT(*) FROM {}) > 0, ERROR(CONCAT(CAST(("
@@ -333,9 +339,8 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
       "-- Common metrics (previous minus new in shredded rows): {}\n"
       "-- New metrics (0 in shredded rows): {}\n",
       new_table.qualified(), new_table.table(), previous.id.table(), m.partition_field,
-      m.partition_field, columns_comment(c.common_dimensions),
-      columns_comment(c.added_dimensions), columns_comment(c.common_metrics),
-      columns_comment(c.new_metrics));
+      m.partition_field, columns_comment(c.common_dimensions), columns_comment(c.added_dimensions),
+      columns_comment(c.common_metrics), columns_comment(c.new_metrics));
   m.query_sql = header +
                 reformat(build_query(previous, next, c, m.partition_field), "mitigation query",
                          [](const std::string& s) { return syntax::parse_query(s); }) +
@@ -364,9 +369,9 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
 }
 
 std::string format_classification(const Mitigation& m) {
-  std::string out = fmt::format("shredmit: {} against previous version {}, partition {}\n",
-                                m.new_table.qualified(), m.previous_table.table(),
-                                m.partition_field);
+  std::string out =
+      fmt::format("shredmit: {} against previous version {}, partition {}\n",
+                  m.new_table.qualified(), m.previous_table.table(), m.partition_field);
   auto section = [&out](const char* kind, const char* role,
                         const std::vector<ClassifiedColumn>& cols) {
     for (const auto& c : cols) {

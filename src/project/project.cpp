@@ -114,9 +114,8 @@ class SchemaReader {
     }
     const SchemaField* found = nullptr;
     for (const auto& part : split(field, '.')) {
-      auto it = std::find_if(fields->begin(), fields->end(), [&](const SchemaField& f) {
-        return lower(f.name) == lower(part);
-      });
+      auto it = std::find_if(fields->begin(), fields->end(),
+                             [&](const SchemaField& f) { return lower(f.name) == lower(part); });
       if (it == fields->end()) {
         throw fail(target.string() + " has no field '" + field +
                    "'; fix the field name or the file");
@@ -174,7 +173,9 @@ TableId TableId::parse(std::string_view text) {
 }
 
 std::string TableId::table() const { return fmt::format("{}_v{}", base_name, version); }
-std::string TableId::qualified() const { return fmt::format("{}.{}.{}", project, dataset, table()); }
+std::string TableId::qualified() const {
+  return fmt::format("{}.{}.{}", project, dataset, table());
+}
 TableId TableId::with_version(int v) const { return TableId{project, dataset, base_name, v}; }
 
 fs::path SqlTree::table_dir(const TableId& id) const {
@@ -226,9 +227,9 @@ Metadata load_metadata(const fs::path& file) {
 std::string read_text_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw UserError(file.string(), 0, 0,
-                    fs::exists(file) ? "cannot read the file; check its permissions"
-                                     : "file not found");
+    throw UserError(
+        file.string(), 0, 0,
+        fs::exists(file) ? "cannot read the file; check its permissions" : "file not found");
   }
   std::ostringstream ss;
   ss << in.rdbuf();

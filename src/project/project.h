@@ -24,8 +24,9 @@ class UserError : public std::runtime_error {
   int column;
 };
 
-// A versioned table name: "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4"
-// is project "moz-fx-data-shared-prod", dataset "firefox_desktop_derived", base name
+// A versioned table name:
+// "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4" is project
+// "moz-fx-data-shared-prod", dataset "firefox_desktop_derived", base name
 // "active_users_aggregates", version 4.
 struct TableId {
   std::string project;
@@ -82,7 +83,7 @@ struct Metadata {
   std::optional<std::string> friendly_name;
   // labels.shredder_mitigation is true (YAML boolean true or the string "true").
   bool shredder_mitigation = false;
-  int labels_line = 0;  // where `labels:` is, 0 when absent
+  int labels_line = 0;                         // where `labels:` is, 0 when absent
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
   std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
   std::vector<std::string> clustering_fields;  // bigquery.clustering.fields

@@ -42,16 +42,32 @@ std::optional<std::string> string_literal_value(std::string_view s) {
     }
     char c = body[++i];
     switch (c) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
       // Octal, hex and Unicode escapes are kept as written: the analysis only compares
       // plain values such as '??'.
-      default: out += c; break;
+      default:
+        out += c;
+        break;
     }
   }
   return out;

@@ -56,8 +56,7 @@ class ThrowingErrorListener : public antlr4::BaseErrorListener {
     } else {
       message = antlr_message;
     }
-    throw SyntaxError(message, {static_cast<int>(line), static_cast<int>(column) + 1},
-                      token_text);
+    throw SyntaxError(message, {static_cast<int>(line), static_cast<int>(column) + 1}, token_text);
   }
 };
 
@@ -67,7 +66,11 @@ void check_utf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool ok = len != 0 && i + len <= text.size();
     for (size_t k = 1; ok && k < len; ++k) {
       ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
@@ -199,7 +202,8 @@ class AstBuilder {
   QueryExprPtr select(P::SelectContext* ctx) {
     auto s = std::make_unique<Select>();
     s->loc = loc_of(ctx);
-    if (ctx->AS() != nullptr) s->select_as = ctx->STRUCT() ? Select::As::kStruct : Select::As::kValue;
+    if (ctx->AS() != nullptr)
+      s->select_as = ctx->STRUCT() ? Select::As::kStruct : Select::As::kValue;
     s->distinct = ctx->DISTINCT() != nullptr;
     s->all = ctx->ALL() != nullptr;
     for (auto* item : ctx->selectList()->selectItem()) s->items.push_back(select_item(item));
@@ -236,7 +240,8 @@ class AstBuilder {
     }
     if (auto* r = ctx->starReplace()) {
       for (auto* ri : r->replaceItem()) {
-        item.replace_items.push_back(StructField{expr(ri->expression()), identifier(ri->identifier())});
+        item.replace_items.push_back(
+            StructField{expr(ri->expression()), identifier(ri->identifier())});
       }
     }
   }
@@ -420,8 +425,8 @@ class AstBuilder {
                                       expr(a->expression(1)), l);
     }
     if (auto* o = dynamic_cast<P::OrContext*>(ctx)) {
-      return std::make_unique<Binary>(BinaryOp::kOr, expr(o->expression(0)),
-                                      expr(o->expression(1)), l);
+      return std::make_unique<Binary>(BinaryOp::kOr, expr(o->expression(0)), expr(o->expression(1)),
+                                      l);
     }
     if (auto* n = dynamic_cast<P::NotContext*>(ctx)) {
       return std::make_unique<Unary>(UnaryOp::kNot, expr(n->expression()), l);
@@ -607,7 +612,8 @@ class AstBuilder {
                                           : FunctionCall::NullHandling::kRespect;
       }
       if (auto* h = args->havingModifier()) {
-        call->having_kind = h->MAX() ? FunctionCall::HavingKind::kMax : FunctionCall::HavingKind::kMin;
+        call->having_kind =
+            h->MAX() ? FunctionCall::HavingKind::kMax : FunctionCall::HavingKind::kMin;
         call->having = expr(h->expression());
       }
       if (auto* o = args->orderByClause()) call->order_by = order_by(o);

@@ -9,24 +9,103 @@
 namespace shredmit::syntax {
 namespace {
 
-constexpr std::string_view kReservedKeywords[] = {
-    "ALL",         "AND",        "ANY",       "ARRAY",    "AS",        "ASC",
-    "ASSERT_ROWS_MODIFIED",      "AT",        "BETWEEN",  "BY",        "CASE",
-    "CAST",        "COLLATE",    "CONTAINS",  "CREATE",   "CROSS",     "CUBE",
-    "CURRENT",     "DEFAULT",    "DEFINE",    "DESC",     "DISTINCT",  "ELSE",
-    "END",         "ENUM",       "ESCAPE",    "EXCEPT",   "EXCLUDE",   "EXISTS",
-    "EXTRACT",     "FALSE",      "FETCH",     "FOLLOWING", "FOR",      "FROM",
-    "FULL",        "GROUP",      "GROUPING",  "GROUPS",   "HASH",      "HAVING",
-    "IF",          "IGNORE",     "IN",        "INNER",    "INTERSECT", "INTERVAL",
-    "INTO",        "IS",         "JOIN",      "LATERAL",  "LEFT",      "LIKE",
-    "LIMIT",       "LOOKUP",     "MERGE",     "NATURAL",  "NEW",       "NO",
-    "NOT",         "NULL",       "NULLS",     "OF",       "ON",        "OR",
-    "ORDER",       "OUTER",      "OVER",      "PARTITION", "PRECEDING", "PROTO",
-    "QUALIFY",     "RANGE",      "RECURSIVE", "RESPECT",  "RIGHT",     "ROLLUP",
-    "ROWS",        "SELECT",     "SET",       "SOME",     "STRUCT",    "TABLESAMPLE",
-    "THEN",        "TO",         "TREAT",     "TRUE",     "UNBOUNDED", "UNION",
-    "UNNEST",      "USING",      "WHEN",      "WHERE",    "WINDOW",    "WITH",
-    "WITHIN",      "SAFE_CAST"};
+constexpr std::string_view kReservedKeywords[] = {"ALL",
+                                                  "AND",
+                                                  "ANY",
+                                                  "ARRAY",
+                                                  "AS",
+                                                  "ASC",
+                                                  "ASSERT_ROWS_MODIFIED",
+                                                  "AT",
+                                                  "BETWEEN",
+                                                  "BY",
+                                                  "CASE",
+                                                  "CAST",
+                                                  "COLLATE",
+                                                  "CONTAINS",
+                                                  "CREATE",
+                                                  "CROSS",
+                                                  "CUBE",
+                                                  "CURRENT",
+                                                  "DEFAULT",
+                                                  "DEFINE",
+                                                  "DESC",
+                                                  "DISTINCT",
+                                                  "ELSE",
+                                                  "END",
+                                                  "ENUM",
+                                                  "ESCAPE",
+                                                  "EXCEPT",
+                                                  "EXCLUDE",
+                                                  "EXISTS",
+                                                  "EXTRACT",
+                                                  "FALSE",
+                                                  "FETCH",
+                                                  "FOLLOWING",
+                                                  "FOR",
+                                                  "FROM",
+                                                  "FULL",
+                                                  "GROUP",
+                                                  "GROUPING",
+                                                  "GROUPS",
+                                                  "HASH",
+                                                  "HAVING",
+                                                  "IF",
+                                                  "IGNORE",
+                                                  "IN",
+                                                  "INNER",
+                                                  "INTERSECT",
+                                                  "INTERVAL",
+                                                  "INTO",
+                                                  "IS",
+                                                  "JOIN",
+                                                  "LATERAL",
+                                                  "LEFT",
+                                                  "LIKE",
+                                                  "LIMIT",
+                                                  "LOOKUP",
+                                                  "MERGE",
+                                                  "NATURAL",
+                                                  "NEW",
+                                                  "NO",
+                                                  "NOT",
+                                                  "NULL",
+                                                  "NULLS",
+                                                  "OF",
+                                                  "ON",
+                                                  "OR",
+                                                  "ORDER",
+                                                  "OUTER",
+                                                  "OVER",
+                                                  "PARTITION",
+                                                  "PRECEDING",
+                                                  "PROTO",
+                                                  "QUALIFY",
+                                                  "RANGE",
+                                                  "RECURSIVE",
+                                                  "RESPECT",
+                                                  "RIGHT",
+                                                  "ROLLUP",
+                                                  "ROWS",
+                                                  "SELECT",
+                                                  "SET",
+                                                  "SOME",
+                                                  "STRUCT",
+                                                  "TABLESAMPLE",
+                                                  "THEN",
+                                                  "TO",
+                                                  "TREAT",
+                                                  "TRUE",
+                                                  "UNBOUNDED",
+                                                  "UNION",
+                                                  "UNNEST",
+                                                  "USING",
+                                                  "WHEN",
+                                                  "WHERE",
+                                                  "WINDOW",
+                                                  "WITH",
+                                                  "WITHIN",
+                                                  "SAFE_CAST"};
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -61,40 +140,68 @@ std::string spaces(int n) { return std::string(static_cast<size_t>(n), ' '); }
 
 const char* binary_op_text(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kMultiply: return "*";
-    case BinaryOp::kDivide: return "/";
-    case BinaryOp::kConcat: return "||";
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSubtract: return "-";
-    case BinaryOp::kShiftLeft: return "<<";
-    case BinaryOp::kShiftRight: return ">>";
-    case BinaryOp::kBitwiseAnd: return "&";
-    case BinaryOp::kBitwiseXor: return "^";
-    case BinaryOp::kBitwiseOr: return "|";
-    case BinaryOp::kEqual: return "=";
-    case BinaryOp::kNotEqual: return "!=";
-    case BinaryOp::kLess: return "<";
-    case BinaryOp::kLessOrEqual: return "<=";
-    case BinaryOp::kGreater: return ">";
-    case BinaryOp::kGreaterOrEqual: return ">=";
-    case BinaryOp::kIsDistinctFrom: return "IS DISTINCT FROM";
-    case BinaryOp::kIsNotDistinctFrom: return "IS NOT DISTINCT FROM";
-    case BinaryOp::kAnd: return "AND";
-    case BinaryOp::kOr: return "OR";
+    case BinaryOp::kMultiply:
+      return "*";
+    case BinaryOp::kDivide:
+      return "/";
+    case BinaryOp::kConcat:
+      return "||";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSubtract:
+      return "-";
+    case BinaryOp::kShiftLeft:
+      return "<<";
+    case BinaryOp::kShiftRight:
+      return ">>";
+    case BinaryOp::kBitwiseAnd:
+      return "&";
+    case BinaryOp::kBitwiseXor:
+      return "^";
+    case BinaryOp::kBitwiseOr:
+      return "|";
+    case BinaryOp::kEqual:
+      return "=";
+    case BinaryOp::kNotEqual:
+      return "!=";
+    case BinaryOp::kLess:
+      return "<";
+    case BinaryOp::kLessOrEqual:
+      return "<=";
+    case BinaryOp::kGreater:
+      return ">";
+    case BinaryOp::kGreaterOrEqual:
+      return ">=";
+    case BinaryOp::kIsDistinctFrom:
+      return "IS DISTINCT FROM";
+    case BinaryOp::kIsNotDistinctFrom:
+      return "IS NOT DISTINCT FROM";
+    case BinaryOp::kAnd:
+      return "AND";
+    case BinaryOp::kOr:
+      return "OR";
   }
   return "?";
 }
 
 const char* literal_prefix(LiteralKind k) {
   switch (k) {
-    case LiteralKind::kDate: return "DATE ";
-    case LiteralKind::kDatetime: return "DATETIME ";
-    case LiteralKind::kTime: return "TIME ";
-    case LiteralKind::kTimestamp: return "TIMESTAMP ";
-    case LiteralKind::kNumeric: return "NUMERIC ";
-    case LiteralKind::kBigNumeric: return "BIGNUMERIC ";
-    case LiteralKind::kJson: return "JSON ";
-    default: return "";
+    case LiteralKind::kDate:
+      return "DATE ";
+    case LiteralKind::kDatetime:
+      return "DATETIME ";
+    case LiteralKind::kTime:
+      return "TIME ";
+    case LiteralKind::kTimestamp:
+      return "TIMESTAMP ";
+    case LiteralKind::kNumeric:
+      return "NUMERIC ";
+    case LiteralKind::kBigNumeric:
+      return "BIGNUMERIC ";
+    case LiteralKind::kJson:
+      return "JSON ";
+    default:
+      return "";
   }
 }
 
@@ -110,9 +217,7 @@ class Printer {
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return is_plain_identifier(lower) ? lower : backticked(lower);
   }
-  std::string field(const Identifier& id) const {
-    return canonical_ ? name(id) : print_field(id);
-  }
+  std::string field(const Identifier& id) const { return canonical_ ? name(id) : print_field(id); }
   // ---------------------------------------------------------------- queries
   // Prints `q` whose first line starts at column `indent` (the caller has written the indent).
   void query(const Query& q, int indent) {
@@ -294,7 +399,8 @@ class Printer {
     if (j.join_type == JoinType::kComma) {
       out_ += ",\n" + spaces(indent + 2);
     } else {
-      static constexpr const char* kTypes[] = {"", "CROSS ", "", "INNER ", "LEFT ", "RIGHT ", "FULL "};
+      static constexpr const char* kTypes[] = {"",      "CROSS ", "",     "INNER ",
+                                               "LEFT ", "RIGHT ", "FULL "};
       out_ += "\n" + spaces(indent) + kTypes[static_cast<int>(j.join_type)] +
               (j.outer_keyword ? "OUTER " : "") + "JOIN\n" + spaces(indent + 2);
     }
@@ -382,11 +488,16 @@ class Printer {
 
   std::string frame_bound_text(const FrameBound& b, int indent) {
     switch (b.kind) {
-      case FrameBound::Kind::kUnboundedPreceding: return "UNBOUNDED PRECEDING";
-      case FrameBound::Kind::kUnboundedFollowing: return "UNBOUNDED FOLLOWING";
-      case FrameBound::Kind::kCurrentRow: return "CURRENT ROW";
-      case FrameBound::Kind::kPreceding: return expr_text(*b.offset, indent) + " PRECEDING";
-      case FrameBound::Kind::kFollowing: return expr_text(*b.offset, indent) + " FOLLOWING";
+      case FrameBound::Kind::kUnboundedPreceding:
+        return "UNBOUNDED PRECEDING";
+      case FrameBound::Kind::kUnboundedFollowing:
+        return "UNBOUNDED FOLLOWING";
+      case FrameBound::Kind::kCurrentRow:
+        return "CURRENT ROW";
+      case FrameBound::Kind::kPreceding:
+        return expr_text(*b.offset, indent) + " PRECEDING";
+      case FrameBound::Kind::kFollowing:
+        return expr_text(*b.offset, indent) + " FOLLOWING";
     }
     return "";
   }
@@ -728,7 +839,8 @@ class Printer {
                                                  "SAFE_ORDINAL"};
         out_ += "[";
         if (s.mode != SubscriptMode::kPlain) {
-          out_ += std::string(kModes[static_cast<int>(s.mode)]) + "(" + expr_text(*s.index, indent) + ")";
+          out_ += std::string(kModes[static_cast<int>(s.mode)]) + "(" +
+                  expr_text(*s.index, indent) + ")";
         } else {
           expr(*s.index, indent, false);
         }

@@ -164,9 +164,9 @@ struct Binary : Expr {
 // UNNEST(array).
 struct InOperand {
   enum class Kind { kList, kSubquery, kUnnest } kind = Kind::kList;
-  std::vector<ExprPtr> list;      // kList
-  std::unique_ptr<Query> query;   // kSubquery
-  ExprPtr array;                  // kUnnest
+  std::vector<ExprPtr> list;     // kList
+  std::unique_ptr<Query> query;  // kSubquery
+  ExprPtr array;                 // kUnnest
 };
 
 enum class LikeQuantifier { kNone, kAny, kSome, kAll };
@@ -175,8 +175,8 @@ struct Like : Expr {
   bool negated = false;
   LikeQuantifier quantifier = LikeQuantifier::kNone;
   ExprPtr operand;
-  ExprPtr pattern;       // quantifier == kNone
-  InOperand patterns;    // quantifier != kNone
+  ExprPtr pattern;     // quantifier == kNone
+  InOperand patterns;  // quantifier != kNone
 };
 
 struct Between : Expr {
@@ -343,9 +343,9 @@ struct Subscript : Expr {
 struct Type {
   enum class Kind { kNamed, kArray, kStruct, kRange, kInterval } kind = Kind::kNamed;
   Location loc;
-  Identifier name;                  // kNamed: INT64, STRING, ...
-  std::vector<std::string> params;  // kNamed: STRING(10), NUMERIC(10, 2)
-  std::unique_ptr<Type> element;    // kArray, kRange
+  Identifier name;                      // kNamed: INT64, STRING, ...
+  std::vector<std::string> params;      // kNamed: STRING(10), NUMERIC(10, 2)
+  std::unique_ptr<Type> element;        // kArray, kRange
   std::vector<StructTypeField> fields;  // kStruct
 };
 
@@ -438,7 +438,7 @@ struct JoinFrom : FromItem {
   bool outer_keyword = false;  // LEFT OUTER JOIN
   FromItemPtr left;
   FromItemPtr right;
-  ExprPtr on;                              // ON condition, may be null
+  ExprPtr on;                                            // ON condition, may be null
   std::optional<std::vector<Identifier>> using_columns;  // USING (...)
 };
 
@@ -452,8 +452,8 @@ struct ParenthesizedFrom : FromItem {
 struct SelectItem {
   enum class Kind { kExpression, kStar, kDotStar } kind = Kind::kExpression;
   Location loc;
-  ExprPtr expr;                     // kExpression; kDotStar: the expression before .*
-  std::optional<Identifier> alias;  // kExpression
+  ExprPtr expr;                            // kExpression; kDotStar: the expression before .*
+  std::optional<Identifier> alias;         // kExpression
   std::vector<Identifier> except_columns;  // * EXCEPT (...)
   std::vector<StructField> replace_items;  // * REPLACE (expr AS name): alias always set
 };
@@ -461,8 +461,8 @@ struct SelectItem {
 struct GroupingItem {
   enum class Kind { kExpression, kRollup, kCube, kGroupingSets, kEmpty } kind = Kind::kExpression;
   Location loc;
-  std::vector<ExprPtr> exprs;       // kExpression (one), kRollup, kCube
-  std::vector<GroupingItem> sets;   // kGroupingSets
+  std::vector<ExprPtr> exprs;      // kExpression (one), kRollup, kCube
+  std::vector<GroupingItem> sets;  // kGroupingSets
 };
 
 struct GroupBy {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs shredmit's build dependencies (Debian 12 packages) when missing, then configures and
+# builds it. Usage: tools/setup.sh [BUILD_DIR] [extra cmake arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ ccache antlr4 libantlr4-runtime-dev nlohmann-json3-dev
+          libyaml-cpp-dev libfmt-dev libgtest-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "shredmit: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+build_dir="${1:-build}"
+shift || true
+cmake -S . -B "$build_dir" -G Ninja "$@" >&2
+cmake --build "$build_dir" -j "$(nproc)" >&2
