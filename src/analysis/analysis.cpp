@@ -14,19 +14,8 @@ namespace {
 using namespace shredmit::syntax;
 using project::UserError;
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Type type_from_name(std::string_view raw) {
-  std::string n = upper(raw);
+  std::string n = syntax::to_upper(raw);
   if (n == "STRING") return Type::kString;
   if (n == "BYTES") return Type::kBytes;
   if (n == "INTEGER" || n == "INT64" || n == "INT" || n == "SMALLINT" || n == "BIGINT" ||
@@ -145,7 +134,7 @@ void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
 }
 
 std::string function_key(const FunctionCall& f) {
-  std::string name = upper(f.dotted_name());
+  std::string name = syntax::to_upper(f.dotted_name());
   if (name.rfind("SAFE.", 0) == 0) name = name.substr(5);
   return name;
 }
@@ -167,7 +156,7 @@ bool contains_aggregate(const Expr& e) {
 bool is_niladic_function_name(std::string_view name) {
   static const std::set<std::string> kNames = {"CURRENT_DATE", "CURRENT_DATETIME", "CURRENT_TIME",
                                                "CURRENT_TIMESTAMP"};
-  return kNames.count(upper(name)) > 0;
+  return kNames.count(syntax::to_upper(name)) > 0;
 }
 
 // The column references of e outside aggregate calls: a NameRef, or a field path over one.
@@ -190,7 +179,7 @@ void column_refs(const Expr& e, std::vector<const Expr*>& out) {
 
 void range_variables(const FromItem& f, std::set<std::string>& out) {
   auto add = [&](const std::optional<Identifier>& alias) {
-    if (alias) out.insert(lower(alias->name));
+    if (alias) out.insert(syntax::to_lower(alias->name));
   };
   switch (f.kind) {
     case FromKind::kTable: {
@@ -199,8 +188,8 @@ void range_variables(const FromItem& f, std::set<std::string>& out) {
         add(t.alias);
       } else {
         std::string path = t.dotted_path();
-        out.insert(
-            lower(path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
+        out.insert(syntax::to_lower(
+            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
       }
       return;
     }
@@ -246,7 +235,7 @@ class Analyzer {
     }
     std::set<std::string> seen;
     for (const auto& c : result.columns) {
-      if (!seen.insert(lower(c.name)).second) {
+      if (!seen.insert(syntax::to_lower(c.name)).second) {
         throw error(c.loc,
                     fmt::format("output column '{}' appears twice; rename one of them", c.name));
       }
@@ -297,12 +286,12 @@ class Analyzer {
 
   // The column name of a plain column reference: `x` or `t.x` where t is a range variable.
   std::optional<std::string> column_key(const Expr& e) const {
-    if (e.kind == ExprKind::kName) return lower(e.as<NameRef>().name.name);
+    if (e.kind == ExprKind::kName) return syntax::to_lower(e.as<NameRef>().name.name);
     if (e.kind == ExprKind::kFieldAccess) {
       const auto& f = e.as<FieldAccess>();
       if (f.operand->kind == ExprKind::kName &&
-          range_vars_.count(lower(f.operand->as<NameRef>().name.name)) > 0) {
-        return lower(f.field.name);
+          range_vars_.count(syntax::to_lower(f.operand->as<NameRef>().name.name)) > 0) {
+        return syntax::to_lower(f.field.name);
       }
     }
     return std::nullopt;
@@ -317,7 +306,7 @@ class Analyzer {
       if (gkey && key && *gkey == *key) return true;
       // GROUP BY may name a select-list alias (BigQuery: aliases take precedence there).
       if (alias != nullptr && g.kind == ExprKind::kName &&
-          lower(g.as<NameRef>().name.name) == lower(*alias)) {
+          syntax::to_lower(g.as<NameRef>().name.name) == syntax::to_lower(*alias)) {
         return true;
       }
     }
@@ -556,13 +545,13 @@ class Analyzer {
         return Type::kUnknown;
       case ExprKind::kParameter: {
         // bigquery-etl passes submission_date (and other *_date parameters) as DATE.
-        std::string n = lower(e.as<Parameter>().name);
+        std::string n = syntax::to_lower(e.as<Parameter>().name);
         return n.size() >= 4 && n.compare(n.size() - 4, 4, "date") == 0 ? Type::kDate
                                                                         : Type::kUnknown;
       }
       case ExprKind::kName:
         return is_niladic_function_name(e.as<NameRef>().name.name)
-                   ? type_from_name(upper(e.as<NameRef>().name.name).substr(8))
+                   ? type_from_name(syntax::to_upper(e.as<NameRef>().name.name).substr(8))
                    : Type::kUnknown;
       case ExprKind::kCast: {
         const auto& t = *e.as<Cast>().type;
@@ -614,7 +603,7 @@ class Analyzer {
       case ExprKind::kParenthesized:
         return infer(*e.as<Parenthesized>().inner);
       case ExprKind::kExtract: {
-        std::string part = upper(e.as<Extract>().part.name);
+        std::string part = syntax::to_upper(e.as<Extract>().part.name);
         if (part == "DATE") return Type::kDate;
         if (part == "TIME") return Type::kTime;
         if (part == "DATETIME") return Type::kDatetime;
@@ -747,13 +736,13 @@ bool is_aggregate_function(std::string_view name) {
                                                     "GROUPING",
                                                     "ST_UNION_AGG",
                                                     "ST_CENTROID_AGG"};
-  return kAggregates.count(upper(name)) > 0;
+  return kAggregates.count(syntax::to_upper(name)) > 0;
 }
 
 const OutputColumn* AggregateQuery::find(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = syntax::to_lower(name);
   for (const auto& c : columns) {
-    if (lower(c.name) == key) return &c;
+    if (syntax::to_lower(c.name) == key) return &c;
   }
   return nullptr;
 }

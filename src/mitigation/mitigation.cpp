@@ -16,12 +16,6 @@ using analysis::Role;
 using analysis::Type;
 using project::UserError;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -108,7 +102,7 @@ bool maps_null_to_placeholder(const syntax::Expr* e) {
   }
   if (e == nullptr || e->kind != syntax::ExprKind::kFunctionCall) return false;
   const auto& f = e->as<syntax::FunctionCall>();
-  std::string name = lower(f.dotted_name());
+  std::string name = syntax::to_lower(f.dotted_name());
   if ((name != "ifnull" && name != "coalesce") || f.args.size() != 2) return false;
   const auto& last = *f.args[1].value;
   if (last.kind != syntax::ExprKind::kLiteral) return false;

@@ -11,22 +11,12 @@
 #include <regex>
 #include <sstream>
 
+#include "syntax/syntax.h"
+
 namespace shredmit::project {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 int column_of(const YAML::Node& n) { return n.Mark().column >= 0 ? n.Mark().column + 1 : 0; }
@@ -70,8 +60,8 @@ class SchemaReader {
       if (f.name.empty()) {
         throw UserError(file, f.line, f.column, "schema field has no `name`; add one");
       }
-      f.type = upper(scalar(node["type"]));
-      f.mode = node["mode"] ? upper(scalar(node["mode"])) : "NULLABLE";
+      f.type = syntax::to_upper(scalar(node["type"]));
+      f.mode = node["mode"] ? syntax::to_upper(scalar(node["mode"])) : "NULLABLE";
       if (const auto& d = node["description"]) f.description = description(d, file, depth);
       if (f.description && f.description->find_first_not_of(" \t\n") == std::string::npos) {
         f.description.reset();
@@ -114,8 +104,9 @@ class SchemaReader {
     }
     const SchemaField* found = nullptr;
     for (const auto& part : split(field, '.')) {
-      auto it = std::find_if(fields->begin(), fields->end(),
-                             [&](const SchemaField& f) { return lower(f.name) == lower(part); });
+      auto it = std::find_if(fields->begin(), fields->end(), [&](const SchemaField& f) {
+        return syntax::to_lower(f.name) == syntax::to_lower(part);
+      });
       if (it == fields->end()) {
         throw fail(target.string() + " has no field '" + field +
                    "'; fix the field name or the file");
@@ -183,9 +174,9 @@ fs::path SqlTree::table_dir(const TableId& id) const {
 }
 
 const SchemaField* Schema::find(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = syntax::to_lower(name);
   for (const auto& f : fields) {
-    if (lower(f.name) == key) return &f;
+    if (syntax::to_lower(f.name) == key) return &f;
   }
   return nullptr;
 }
@@ -210,7 +201,7 @@ Metadata load_metadata(const fs::path& file) {
   if (auto n = root["friendly_name"]; n && n.IsScalar()) m.friendly_name = n.Scalar();
   if (auto labels = root["labels"]; labels && labels.IsMap()) {
     m.labels_line = line_of(labels);
-    m.shredder_mitigation = lower(scalar(labels["shredder_mitigation"])) == "true";
+    m.shredder_mitigation = syntax::to_lower(scalar(labels["shredder_mitigation"])) == "true";
   }
   if (auto bq = root["bigquery"]; bq && bq.IsMap()) {
     if (auto tp = bq["time_partitioning"]; tp && tp.IsMap()) {

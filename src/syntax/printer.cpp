@@ -107,12 +107,6 @@ constexpr std::string_view kReservedKeywords[] = {"ALL",
                                                   "WITHIN",
                                                   "SAFE_CAST"};
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_plain_identifier(std::string_view s) {
   if (s.empty()) return false;
   if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -213,8 +207,7 @@ class Printer {
 
   std::string name(const Identifier& id) const {
     if (!canonical_) return print(id);
-    std::string lower = id.name;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = to_lower(id.name);
     return is_plain_identifier(lower) ? lower : backticked(lower);
   }
   std::string field(const Identifier& id) const { return canonical_ ? name(id) : print_field(id); }
@@ -607,7 +600,7 @@ class Printer {
       case Type::Kind::kStruct:
         return "STRUCT<" + struct_type_fields(t.fields) + ">";
       case Type::Kind::kNamed: {
-        std::string out = t.name.quoted ? backticked(t.name.name) : upper(t.name.name);
+        std::string out = t.name.quoted ? backticked(t.name.name) : to_upper(t.name.name);
         if (!t.params.empty()) {
           out += "(";
           for (size_t i = 0; i < t.params.size(); ++i) out += (i ? ", " : "") + t.params[i];
@@ -857,7 +850,7 @@ class Printer {
 }  // namespace
 
 bool is_reserved_keyword(std::string_view word) {
-  std::string u = upper(word);
+  std::string u = to_upper(word);
   return std::find(std::begin(kReservedKeywords), std::end(kReservedKeywords), u) !=
          std::end(kReservedKeywords);
 }

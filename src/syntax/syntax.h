@@ -582,6 +582,10 @@ std::string print(const Identifier& id);
 // case-insensitively (BigQuery column names are case-insensitive).
 bool equivalent(const Expr& a, const Expr& b);
 
+// ASCII case folding, for names and keywords (BigQuery names and keywords are case-insensitive).
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
 // True when `word` is a BigQuery reserved keyword (case-insensitive).
 bool is_reserved_keyword(std::string_view word);
 
