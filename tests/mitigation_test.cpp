@@ -321,6 +321,18 @@ TEST(Cli, GenerateWritesBothFilesAndReportsThem) {
   EXPECT_EQ(std::distance(fs::directory_iterator(t.root() / "out"), fs::directory_iterator()), 2);
 }
 
+TEST(Cli, TrailingSlashOnSqlDirKeepsTheRepositoryRoot) {
+  // Schema includes are relative to the parent of sql/: "fixtures/sql/" must give "fixtures".
+  TempTree t;
+  std::string out_dir = (t.root() / "out").string();
+  std::string err;
+  EXPECT_EQ(run_cli({"generate", kFixtureTable, "--sql-dir", "fixtures/sql/", "--output-dir",
+                     out_dir.c_str()},
+                    nullptr, &err),
+            cli::kExitOk)
+      << err;
+}
+
 TEST(Cli, RefusalWritesNothingAndExitsOne) {
   TempTree t;
   std::string out_dir = (t.root() / "out").string();

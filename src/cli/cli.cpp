@@ -31,11 +31,7 @@ struct GenerateOptions {
 
 int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
   auto id = project::TableId::parse(o.table);
-  project::SqlTree tree;
-  tree.sql_dir = o.sql_dir;
-  tree.repo_root = o.repo_root.empty() ? fs::absolute(tree.sql_dir).lexically_normal().parent_path()
-                                       : fs::path(o.repo_root);
-  if (tree.repo_root.filename().empty()) tree.repo_root = tree.repo_root.parent_path();
+  auto tree = project::SqlTree::from_sql_dir(o.sql_dir, o.repo_root);
   if (!fs::is_directory(tree.sql_dir)) {
     throw project::UserError(o.sql_dir, 0, 0,
                              "--sql-dir is not a directory; point it at the sql/ folder of a "

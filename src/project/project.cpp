@@ -169,6 +169,13 @@ std::string TableId::qualified() const {
 }
 TableId TableId::with_version(int v) const { return TableId{project, dataset, base_name, v}; }
 
+SqlTree SqlTree::from_sql_dir(const fs::path& sql_dir, const fs::path& repo_root) {
+  if (!repo_root.empty()) return SqlTree{sql_dir, repo_root};
+  fs::path sql = fs::absolute(sql_dir).lexically_normal();
+  if (sql.filename().empty()) sql = sql.parent_path();  // "repo/sql/" -> "repo/sql"
+  return SqlTree{sql_dir, sql.parent_path()};
+}
+
 fs::path SqlTree::table_dir(const TableId& id) const {
   return sql_dir / id.project / id.dataset / id.table();
 }

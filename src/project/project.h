@@ -49,6 +49,11 @@ struct SqlTree {
   std::filesystem::path sql_dir;
   std::filesystem::path repo_root;
 
+  // The tree of `sql_dir`. repo_root is `repo_root` when given, else the parent of the absolute
+  // sql_dir (a trailing separator on sql_dir is ignored: "repo/sql/" gives "repo").
+  static SqlTree from_sql_dir(const std::filesystem::path& sql_dir,
+                              const std::filesystem::path& repo_root = {});
+
   // sql_dir/project/dataset/table_vN
   std::filesystem::path table_dir(const TableId& id) const;
 };
