@@ -52,6 +52,9 @@ fs::path require_file(const fs::path& dir, const char* name, const std::string& 
   return file;
 }
 
+// Reads one version. For the new version (previous == false) the metadata is read first and its
+// shredder_mitigation label checked before the query: the label is the switch that allows the
+// process, so an unlabelled table is refused as such whatever else is wrong with it.
 Version load_version(const project::SqlTree& tree, const project::TableId& id, bool previous) {
   Version v;
   v.id = id;
@@ -65,13 +68,19 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
                              : fmt::format("table folder not found; check the table name and "
                                            "--sql-dir"));
   }
+  fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
+  v.metadata = project::load_metadata(metadata_path);
+  if (!previous && !v.metadata.shredder_mitigation) {
+    throw UserError(v.metadata.file, v.metadata.labels_line, v.metadata.labels_line > 0 ? 1 : 0,
+                    "the table is not set up for shredder mitigation: add the label "
+                    "`shredder_mitigation: true` under `labels:` once its query and schema "
+                    "follow the requirements (seed 004, consideration 1)");
+  }
   fs::path query_path =
       require_file(v.dir, "query.sql", "shredder mitigation needs the query of both versions");
   v.query_file = query_path.string();
   std::string text = project::read_text_file(query_path);
-  if (auto pos = text.find("{%");
-      pos != std::string::npos || text.find("{{") != std::string::npos) {
-    if (pos == std::string::npos) pos = text.find("{{");
+  if (auto pos = std::min(text.find("{%"), text.find("{{")); pos != std::string::npos) {
     int line =
         1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
     throw UserError(v.query_file, line, 1,
@@ -89,8 +98,6 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
                    "shredder mitigation needs every column's type and description: add schema.yaml "
                    "(`bqetl query schema update` writes one)");
   v.schema = project::load_schema(schema_path, tree);
-  fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
-  v.metadata = project::load_metadata(metadata_path);
   v.analysis = analysis::analyze_aggregate(*v.query, v.schema, v.query_file);
   return v;
 }
@@ -115,6 +122,11 @@ std::string group_key(const ClassifiedColumn& c) {
   return c.type == Type::kString ? fmt::format("NULLIF({}, '??')", name) : name;
 }
 
+// The previous version's partition filter: `field = @field`.
+std::string partition_filter(const std::string& field) {
+  return fmt::format("{} = @{}", sql_name(field), field);
+}
+
 std::string typed_null(Type t) { return fmt::format("CAST(NULL AS {})", analysis::type_name(t)); }
 std::string typed_zero(Type t) { return fmt::format("CAST(0 AS {})", analysis::type_name(t)); }
 
@@ -123,9 +135,9 @@ std::string aggregate_select(const Classification& c, const std::string& source,
                              const std::string& where, bool round_floats) {
   std::vector<std::string> items, keys;
   for (const auto& d : c.common_dimensions) {
-    bool renamed = d.type == Type::kString;
-    items.push_back(renamed ? group_key(d) + " AS " + sql_name(d.name) : group_key(d));
-    keys.push_back(group_key(d));
+    std::string key = group_key(d), name = sql_name(d.name);
+    items.push_back(key == name ? key : key + " AS " + name);
+    keys.push_back(key);
   }
   for (const auto& m : c.common_metrics) {
     std::string sum = fmt::format("SUM({})", sql_name(m.name));
@@ -193,10 +205,9 @@ Classification classify(const Version& previous, const Version& next) {
 
 std::string build_query(const Version& previous, const Version& next, const Classification& c,
                         const std::string& partition_field) {
-  std::string partition_filter =
-      fmt::format("{} = @{}", sql_name(partition_field), partition_field);
   std::string new_agg = aggregate_select(c, "new_version", "", false);
-  std::string previous_agg = aggregate_select(c, sql_table(previous.id), partition_filter, false);
+  std::string previous_agg =
+      aggregate_select(c, sql_table(previous.id), partition_filter(partition_field), false);
 
   // Differences per common dimension group: previous rows plus negated new rows, regrouped.
   std::vector<std::string> dims, prev_items, new_items, having;
@@ -246,7 +257,7 @@ std::string build_query(const Version& previous, const Version& next, const Clas
 
 std::string build_check(const Version& previous, const Version& next, const Classification& c,
                         const std::string& partition_field, bool previous_first) {
-  std::string filter = fmt::format("{} = @{}", sql_name(partition_field), partition_field);
+  std::string filter = partition_filter(partition_field);
   std::string prev = aggregate_select(c, sql_table(previous.id), filter, true);
   std::string backfilled = aggregate_select(c, sql_table(next.id), filter, true);
   std::string cte = previous_first ? "previous_not_matching" : "backfilled_not_matching";
@@ -270,10 +281,9 @@ std::string build_check(const Version& previous, const Version& next, const Clas
 }
 
 // Parses generated SQL back and prints it in house style; a failure is a shredmit bug.
-template <typename Parse>
-std::string reformat(const std::string& sql, const char* what, Parse parse) {
+std::string reformat(const std::string& sql, const char* what) {
   try {
-    return syntax::print(*parse(sql));
+    return syntax::print(*syntax::parse_query(sql));
   } catch (const syntax::SyntaxError& e) {
     throw UserError("<generated " + std::string(what) + ">", e.loc.line, e.loc.column,
                     std::string("internal error, the generated SQL does not parse: ") + e.what() +
@@ -296,17 +306,6 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
                     fmt::format("{} is version {}; shredder mitigation applies from version 2 "
                                 "on, against the previous version: bump the version first",
                                 new_table.table(), new_table.version));
-  }
-  // Check the label before reading the queries: it is the switch that allows the process.
-  fs::path metadata_file = new_dir / "metadata.yaml";
-  if (fs::is_directory(new_dir) && fs::exists(metadata_file)) {
-    auto metadata = project::load_metadata(metadata_file);
-    if (!metadata.shredder_mitigation) {
-      throw UserError(metadata.file, metadata.labels_line, metadata.labels_line > 0 ? 1 : 0,
-                      "the table is not set up for shredder mitigation: add the label "
-                      "`shredder_mitigation: true` under `labels:` once its query and schema "
-                      "follow the requirements (seed 004, consideration 1)");
-    }
   }
   Version next = load_version(tree, new_table, false);
   Version previous = load_version(tree, new_table.with_version(new_table.version - 1), true);
@@ -336,8 +335,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
       m.partition_field, columns_comment(c.common_dimensions), columns_comment(c.added_dimensions),
       columns_comment(c.common_metrics), columns_comment(c.new_metrics));
   m.query_sql = header +
-                reformat(build_query(previous, next, c, m.partition_field), "mitigation query",
-                         [](const std::string& s) { return syntax::parse_query(s); }) +
+                reformat(build_query(previous, next, c, m.partition_field), "mitigation query") +
                 "\n";
 
   std::string checks = fmt::format(
@@ -347,9 +345,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
       new_table.qualified(), previous.id.table(), new_table.table(), m.partition_field);
   for (bool previous_first : {true, false}) {
     std::string sql = build_check(previous, next, c, m.partition_field, previous_first);
-    checks += "\n#fail\n" +
-              reformat(sql, "checks", [](const std::string& s) { return syntax::parse_query(s); }) +
-              ";\n";
+    checks += "\n#fail\n" + reformat(sql, "checks") + ";\n";
   }
   // The whole checks file must parse as statements, comments and all.
   try {
