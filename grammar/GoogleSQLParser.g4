@@ -15,9 +15,98 @@ options { tokenVocab = GoogleSQLLexer; }
 // ---------------------------------------------------------------- entry points
 // One query, as in a bigquery-etl query.sql.
 queryFile: query SEMI* EOF;
-// Statements separated by semicolons, as in a checks.sql.
+// Statements separated by semicolons: a script, a udf.sql, a view.sql, a checks.sql.
 statementFile: SEMI* (statement (SEMI+ statement)* SEMI*)? EOF;
-statement: query;
+// The body of a block, a loop or an IF branch: each statement ends with a semicolon.
+statementList: (statement SEMI+)*;
+
+// ---------------------------------------------------------------- statements
+// Every statement kind starts with its own keyword (or a label), so that prediction decides
+// on the first one or two tokens.
+statement
+    : query                                                                # queryStatement
+    | CREATE (OR REPLACE)? (TEMP | TEMPORARY)? AGGREGATE? FUNCTION (IF NOT EXISTS)?
+      name=tablePath LPAREN (functionParameter (COMMA functionParameter)*)? RPAREN
+      (RETURNS typeName)? (NOT? DETERMINISTIC)? (LANGUAGE language=identifier)?
+      before=optionsClause? (AS body=functionBody)? after=optionsClause?  # createFunction
+    | CREATE (OR REPLACE)? TABLE FUNCTION (IF NOT EXISTS)? name=tablePath
+      LPAREN (functionParameter (COMMA functionParameter)*)? RPAREN
+      (RETURNS typeName)? optionsClause? AS query                          # createTableFunction
+    | CREATE (OR REPLACE)? PROCEDURE (IF NOT EXISTS)? name=tablePath
+      LPAREN (procedureParameter (COMMA procedureParameter)*)? RPAREN optionsClause?
+      BEGIN statementList exceptionHandler? END                            # createProcedure
+    | CREATE (OR REPLACE)? (TEMP | TEMPORARY)? (SNAPSHOT | EXTERNAL)? TABLE (IF NOT EXISTS)?
+      name=tablePath (LPAREN columnDefinition (COMMA columnDefinition)* COMMA? RPAREN)?
+      (sourceKind=(LIKE | COPY | CLONE) source=tablePath forSystemTime?)?
+      (DEFAULT COLLATE collation=STRING_LITERAL)?
+      (PARTITION BY partitionBy=expression)? (CLUSTER BY expression (COMMA expression)*)?
+      optionsClause? (AS query)?                                           # createTable
+    | CREATE (OR REPLACE)? MATERIALIZED? VIEW (IF NOT EXISTS)? name=tablePath
+      (LPAREN viewColumn (COMMA viewColumn)* RPAREN)?
+      (PARTITION BY partitionBy=expression)? (CLUSTER BY expression (COMMA expression)*)?
+      optionsClause? AS query                                              # createView
+    | CREATE SCHEMA (IF NOT EXISTS)? name=tablePath optionsClause?    # createSchema
+    | DROP (SNAPSHOT | EXTERNAL | MATERIALIZED)? objectKind=(TABLE | VIEW | FUNCTION | PROCEDURE
+      | SCHEMA) (IF EXISTS)? name=tablePath (CASCADE | RESTRICT)?     # dropStatement
+    | INSERT INTO? target=tablePath
+      (LPAREN identifier (COMMA identifier)* RPAREN)? insertSource         # insertStatement
+    | DELETE FROM? target=tablePath (AS? alias=identifier)?
+      WHERE expression                                                     # deleteStatement
+    | UPDATE target=tablePath (AS? alias=identifier)? SET updateItem (COMMA updateItem)*
+      (FROM fromExpression)? WHERE expression                              # updateStatement
+    | MERGE INTO? target=tablePath (AS? alias=identifier)? USING fromPrimary
+      ON expression mergeClause+                                           # mergeStatement
+    | TRUNCATE TABLE name=tablePath                                   # truncateStatement
+    | EXPORT DATA (WITH CONNECTION connection=pathExpression)? optionsClause AS query  # exportData
+    | DECLARE identifier (COMMA identifier)* typeName? (DEFAULT expression)? # declareStatement
+    | SET target=setTarget EQ expression                                   # setStatement
+    | SET LPAREN identifier (COMMA identifier)* RPAREN EQ expression        # setTupleStatement
+    | (label=identifier COLON)? BEGIN statementList exceptionHandler? END   # blockStatement
+    | BEGIN TRANSACTION?                                                   # beginTransaction
+    | COMMIT TRANSACTION?                                                  # commitTransaction
+    | ROLLBACK TRANSACTION?                                                # rollbackTransaction
+    | IF expression THEN statementList elseIfBranch* (ELSE elseBody=statementList)? END IF # ifStatement
+    | (label=identifier COLON)? LOOP statementList END LOOP                # loopStatement
+    | (label=identifier COLON)? WHILE expression DO statementList END WHILE  # whileStatement
+    | (label=identifier COLON)? REPEAT statementList UNTIL expression END REPEAT  # repeatStatement
+    | (label=identifier COLON)? FOR variable=identifier IN LPAREN query RPAREN
+      DO statementList END FOR                                             # forStatement
+    | kind=(BREAK | LEAVE | CONTINUE | ITERATE) label=identifier?          # loopControl
+    | RETURN                                                               # returnStatement
+    | RAISE (USING MESSAGE EQ expression)?                                 # raiseStatement
+    | CALL name=pathExpression LPAREN (expression (COMMA expression)*)? RPAREN  # callStatement
+    | EXECUTE IMMEDIATE sql=expression (INTO identifier (COMMA identifier)*)?
+      (USING executeArgument (COMMA executeArgument)*)?                    # executeImmediate
+    | ASSERT expression (AS description=STRING_LITERAL)?                   # assertStatement
+    ;
+
+functionParameter: identifier (ANY TYPE | typeName) (NOT AGGREGATE)?;
+functionBody: expression;
+procedureParameter: direction=(IN | OUT | INOUT)? identifier typeName;
+optionsClause: OPTIONS LPAREN (optionEntry (COMMA optionEntry)*)? RPAREN;
+optionEntry: identifier EQ expression;
+columnDefinition: identifier typeName fieldAttributes;
+fieldAttributes: (NOT NULL_)? (DEFAULT expression)? optionsClause?;
+viewColumn: identifier optionsClause?;
+insertSource
+    : VALUES valuesRow (COMMA valuesRow)*                                  # insertValues
+    | query                                                                # insertQuery
+    ;
+valuesRow: LPAREN valuesItem (COMMA valuesItem)* RPAREN;
+valuesItem: DEFAULT | expression;
+updateItem: valueExpression EQ valuesItem;
+mergeClause
+    : WHEN NOT? MATCHED (BY by=(TARGET | SOURCE))? (AND condition=expression)? THEN mergeAction
+    ;
+mergeAction
+    : UPDATE SET updateItem (COMMA updateItem)*                            # mergeUpdate
+    | INSERT (LPAREN identifier (COMMA identifier)* RPAREN)? (VALUES valuesRow | ROW)  # mergeInsert
+    | DELETE                                                               # mergeDelete
+    ;
+setTarget: identifier | SYSTEM_VARIABLE;
+elseIfBranch: ELSEIF expression THEN statementList;
+exceptionHandler: EXCEPTION WHEN ERROR THEN statementList;
+executeArgument: expression (AS identifier)?;
 
 // ---------------------------------------------------------------- queries
 query: withClause? queryExpression orderByClause? limitClause?;
@@ -29,7 +118,11 @@ queryExpression
     : queryPrimary                                         # primaryQueryExpression
     | queryExpression setOperator queryExpression          # setOperation
     ;
-setOperator: (UNION | INTERSECT | EXCEPT) (ALL | DISTINCT);
+setOperator
+    : (outerMode=(FULL | LEFT | INNER) OUTER? | OUTER)? kind=(UNION | INTERSECT | EXCEPT) (ALL | DISTINCT)
+      (BY NAME (ON columnList)? | STRICT? CORRESPONDING (BY columnList)?)?
+    ;
+columnList: LPAREN identifier (COMMA identifier)* RPAREN;
 
 queryPrimary
     : select
@@ -63,13 +156,31 @@ joinCondition
     : ON expression                                        # onCondition
     | USING LPAREN identifier (COMMA identifier)* RPAREN   # usingCondition
     ;
-fromPrimary
+fromPrimary: fromBase fromSuffix*;
+fromBase
     : LPAREN query RPAREN (AS? identifier)?                                          # subqueryFrom
     | LPAREN fromExpression RPAREN                                                   # parenthesizedFrom
     | UNNEST LPAREN expression RPAREN (AS? identifier)? (WITH OFFSET (AS? offsetAlias=identifier)?)?  # unnestFrom
     | functionName LPAREN (functionArgument (COMMA functionArgument)*)? RPAREN (AS? identifier)?    # tableFunctionFrom
-    | pathExpression (AS? identifier)?                                               # tableFrom
+    | tablePath forSystemTime? (AS? identifier)? tablesample?                        # tableFrom
     ;
+// PIVOT and UNPIVOT apply to the from item before them.
+fromSuffix
+    : PIVOT LPAREN pivotAggregate (COMMA pivotAggregate)* FOR valueExpression
+      IN LPAREN pivotValue (COMMA pivotValue)* RPAREN RPAREN (AS? alias=identifier)?  # pivot
+    | UNPIVOT (nulls=(INCLUDE | EXCLUDE) NULLS)? LPAREN unpivotColumns FOR name=identifier
+      IN LPAREN unpivotValue (COMMA unpivotValue)* RPAREN RPAREN (AS? alias=identifier)?  # unpivot
+    ;
+pivotAggregate: expression (AS? identifier)?;
+pivotValue: expression (AS? identifier)?;
+unpivotColumns: identifier | LPAREN identifier (COMMA identifier)* RPAREN;
+unpivotValue: unpivotColumns (AS? (STRING_LITERAL | INTEGER_LITERAL))?;
+forSystemTime: FOR SYSTEM_TIME AS OF valueExpression;
+tablesample: TABLESAMPLE SYSTEM LPAREN valueExpression unit=(PERCENT | ROWS) RPAREN;
+// A table path in FROM and DDL: the first part may be an unquoted project name with dashes
+// (my-project.dataset.table), as BigQuery allows there.
+tablePath: dashedName (DOT fieldName)*;
+dashedName: identifier (MINUS (identifier | INTEGER_LITERAL))*;
 pathExpression: identifier (DOT fieldName)*;
 
 // ---------------------------------------------------------------- clauses
@@ -202,9 +313,10 @@ typeName
     | STRUCT LT (structTypeField (COMMA structTypeField)*)? GT                      # structType
     | RANGE LT typeName GT                                                         # rangeType
     | INTERVAL                                                                     # intervalType
+    | TABLE LT (structTypeField (COMMA structTypeField)*)? GT                       # tableType
     | identifier (LPAREN INTEGER_LITERAL (COMMA INTEGER_LITERAL)* RPAREN)?          # namedType
     ;
-structTypeField: identifier typeName | typeName;
+structTypeField: identifier typeName fieldAttributes | typeName;
 
 // ---------------------------------------------------------------- names
 identifier: IDENTIFIER | QUOTED_IDENTIFIER | nonReservedKeyword;
@@ -214,13 +326,21 @@ nonReservedKeyword
     : BIGNUMERIC | DATE | DATETIME | FIRST | FORMAT | JSON | LAST | MAX | MIN | NUMERIC | OFFSET
     | ORDINAL | REPLACE | ROW | SAFE_OFFSET | SAFE_ORDINAL | SETS | TIME | TIMESTAMP | UNKNOWN
     | VALUE | ZONE
+    | AGGREGATE | ASSERT | BEGIN | BREAK | CALL | CASCADE | CLONE | CLUSTER | COMMIT | CONNECTION
+    | CONTINUE | COPY | CORRESPONDING | DATA | DECLARE | DELETE | DETERMINISTIC | DO | DROP
+    | ELSEIF | ERROR | EXCEPTION | EXECUTE | EXPORT | EXTERNAL | FUNCTION | IMMEDIATE | INCLUDE
+    | INOUT | INSERT | ITERATE | LANGUAGE | LEAVE | LOOP | MATCHED | MATERIALIZED | MESSAGE
+    | NAME | OPTIONS | OUT | PERCENT | PIVOT | PROCEDURE | RAISE | REPEAT | RESTRICT | RETURN
+    | RETURNS | ROLLBACK | SCHEMA | SNAPSHOT | SOURCE | STRICT | SYSTEM | SYSTEM_TIME | TABLE
+    | TARGET | TEMP | TEMPORARY | TRANSACTION | TRUNCATE | TYPE | UNPIVOT | UNTIL | UPDATE
+    | VALUES | VIEW | WHILE
     ;
 reservedKeyword
-    : ALL | AND | ANY | ARRAY | AS | ASC | AT | BETWEEN | BY | CASE | CAST | CROSS | CUBE
-    | CURRENT | DESC | DISTINCT | ELSE | END | EXCEPT | EXISTS | EXTRACT | FALSE_ | FOLLOWING
+    : ALL | AND | ANY | ARRAY | AS | ASC | AT | BETWEEN | BY | CASE | CAST | COLLATE | CREATE
+    | CROSS | CUBE | CURRENT | DEFAULT | DESC | DISTINCT | ELSE | END | EXCEPT | EXCLUDE | EXISTS | EXTRACT | FALSE_ | FOLLOWING
     | FOR | FROM | FULL | GROUP | GROUPING | HAVING | IF | IGNORE | IN | INNER | INTERSECT
-    | INTERVAL | IS | JOIN | LEFT | LIKE | LIMIT | NATURAL | NOT | NULL_ | NULLS | ON | OR
+    | INTERVAL | INTO | IS | JOIN | LEFT | LIKE | LIMIT | MERGE | NATURAL | NOT | NULL_ | NULLS | OF | ON | OR
     | ORDER | OUTER | OVER | PARTITION | PRECEDING | QUALIFY | RANGE | RECURSIVE | RESPECT
-    | RIGHT | ROLLUP | ROWS | SAFE_CAST | SELECT | SOME | STRUCT | TABLESAMPLE | THEN | TO
+    | RIGHT | ROLLUP | ROWS | SAFE_CAST | SELECT | SET | SOME | STRUCT | TABLESAMPLE | THEN | TO
     | TRUE_ | UNBOUNDED | UNION | UNNEST | USING | WHEN | WHERE | WINDOW | WITH
     ;

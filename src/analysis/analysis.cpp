@@ -209,6 +209,19 @@ void range_variables(const FromItem& f, std::set<std::string>& out) {
     case FromKind::kParenthesized:
       range_variables(*f.as<ParenthesizedFrom>().inner, out);
       return;
+    case FromKind::kPivot: {
+      // PIVOT replaces its input's range variable; without an alias the input's name stays.
+      const auto& p = f.as<PivotFrom>();
+      if (p.alias) add(p.alias);
+      else range_variables(*p.input, out);
+      return;
+    }
+    case FromKind::kUnpivot: {
+      const auto& u = f.as<UnpivotFrom>();
+      if (u.alias) add(u.alias);
+      else range_variables(*u.input, out);
+      return;
+    }
   }
 }
 

@@ -139,6 +139,8 @@ std::string unescape_backticks(std::string_view quoted) {
 
 class AstBuilder {
  public:
+  explicit AstBuilder(antlr4::TokenStream* tokens) : tokens_(tokens) {}
+
   Identifier identifier(P::IdentifierContext* ctx) {
     Identifier id;
     id.loc = loc_of(ctx);
@@ -159,6 +161,445 @@ class AstBuilder {
   std::optional<Identifier> opt_identifier(P::IdentifierContext* ctx) {
     if (ctx == nullptr) return std::nullopt;
     return identifier(ctx);
+  }
+
+  // ---------------------------------------------------------------- statements
+  std::vector<Identifier> table_path(P::TablePathContext* ctx) {
+    std::vector<Identifier> path;
+    auto* dashed = ctx->dashedName();
+    auto parts = dashed->identifier();
+    if (dashed->MINUS().empty()) {
+      path.push_back(identifier(parts[0]));
+    } else {
+      // my-project: identifiers, dashes and numbers that must touch each other.
+      Identifier id{"", false, loc_of(dashed)};
+      size_t expected = dashed->getStart()->getStartIndex();
+      for (auto* child : dashed->children) {
+        Token* token = tokens_->get(static_cast<size_t>(child->getSourceInterval().a));
+        if (token->getStartIndex() != expected) {
+          throw SyntaxError(
+              "a project name with dashes cannot contain spaces or comments; write the name "
+              "in backticks",
+              loc_of(token), token->getText());
+        }
+        id.name += child->getText();
+        expected = token->getStopIndex() + 1;
+      }
+      path.push_back(std::move(id));
+    }
+    for (auto* f : ctx->fieldName()) path.push_back(field_name(f));
+    return path;
+  }
+
+  std::vector<Identifier> path(P::PathExpressionContext* ctx) {
+    std::vector<Identifier> parts{identifier(ctx->identifier())};
+    for (auto* f : ctx->fieldName()) parts.push_back(field_name(f));
+    return parts;
+  }
+
+  std::vector<Identifier> identifiers(const std::vector<P::IdentifierContext*>& ids) {
+    std::vector<Identifier> out;
+    out.reserve(ids.size());
+    for (auto* id : ids) out.push_back(identifier(id));
+    return out;
+  }
+
+  std::vector<OptionEntry> options(P::OptionsClauseContext* ctx) {
+    std::vector<OptionEntry> out;
+    if (ctx == nullptr) return out;
+    for (auto* e : ctx->optionEntry()) {
+      out.push_back(OptionEntry{identifier(e->identifier()), expr(e->expression())});
+    }
+    return out;
+  }
+
+  void field_attributes(P::FieldAttributesContext* ctx, StructTypeField& field) {
+    if (ctx == nullptr) return;
+    field.not_null = ctx->NOT() != nullptr;
+    if (ctx->expression() != nullptr) field.default_value = expr(ctx->expression());
+    field.options = options(ctx->optionsClause());
+  }
+
+  std::vector<FunctionParameter> function_parameters(
+      const std::vector<P::FunctionParameterContext*>& params) {
+    std::vector<FunctionParameter> out;
+    for (auto* p : params) {
+      FunctionParameter param;
+      param.name = identifier(p->identifier());
+      if (p->typeName() != nullptr) param.type = type(p->typeName());
+      param.not_aggregate = p->AGGREGATE() != nullptr;
+      out.push_back(std::move(param));
+    }
+    return out;
+  }
+
+  StatementList statement_list(P::StatementListContext* ctx) {
+    StatementList out;
+    for (auto* s : ctx->statement()) out.push_back(statement(s));
+    return out;
+  }
+
+  std::vector<ExprPtr> values_row(P::ValuesRowContext* ctx) {
+    std::vector<ExprPtr> row;
+    for (auto* item : ctx->valuesItem()) {
+      row.push_back(item->expression() != nullptr ? expr(item->expression()) : nullptr);
+    }
+    return row;
+  }
+
+  std::vector<UpdateItem> update_items(const std::vector<P::UpdateItemContext*>& items) {
+    std::vector<UpdateItem> out;
+    for (auto* item : items) {
+      auto* v = item->valuesItem();
+      out.push_back(UpdateItem{value(item->valueExpression()),
+                               v->expression() != nullptr ? expr(v->expression()) : nullptr});
+    }
+    return out;
+  }
+
+  std::optional<StatementList> exception_handler(P::ExceptionHandlerContext* ctx) {
+    if (ctx == nullptr) return std::nullopt;
+    return statement_list(ctx->statementList());
+  }
+
+  template <typename T>
+  std::unique_ptr<T> make(P::StatementContext* ctx) {
+    auto s = std::make_unique<T>();
+    s->loc = loc_of(ctx);
+    return s;
+  }
+
+  StatementPtr statement(P::StatementContext* ctx) {
+    if (auto* q = dynamic_cast<P::QueryStatementContext*>(ctx)) {
+      auto s = make<QueryStatement>(ctx);
+      s->query = query(q->query());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateFunctionContext*>(ctx)) {
+      auto s = make<CreateFunction>(ctx);
+      s->or_replace = c->REPLACE() != nullptr;
+      s->temporary = c->TEMP() != nullptr || c->TEMPORARY() != nullptr;
+      s->aggregate = c->AGGREGATE() != nullptr;
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      s->params = function_parameters(c->functionParameter());
+      if (c->typeName() != nullptr) s->returns = type(c->typeName());
+      if (c->DETERMINISTIC() != nullptr) {
+        bool negated = c->NOT().size() > (s->if_not_exists ? 1u : 0u);
+        s->determinism = negated ? CreateFunction::Determinism::kNotDeterministic
+                                 : CreateFunction::Determinism::kDeterministic;
+      }
+      s->language = opt_identifier(c->language);
+      s->options_before_body = c->before != nullptr;
+      s->options = options(c->before != nullptr ? c->before : c->after);
+      if (c->body != nullptr) s->body = expr(c->body->expression());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateTableFunctionContext*>(ctx)) {
+      auto s = make<CreateTableFunction>(ctx);
+      s->or_replace = c->REPLACE() != nullptr;
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      s->params = function_parameters(c->functionParameter());
+      if (c->typeName() != nullptr) s->returns = type(c->typeName());
+      s->options = options(c->optionsClause());
+      s->query = query(c->query());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateProcedureContext*>(ctx)) {
+      auto s = make<CreateProcedure>(ctx);
+      s->or_replace = c->REPLACE() != nullptr;
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      for (auto* p : c->procedureParameter()) {
+        ProcedureParameter param;
+        if (p->direction != nullptr) {
+          switch (p->direction->getType()) {
+            case GoogleSQLLexer::IN:
+              param.direction = ProcedureParameter::Direction::kIn;
+              break;
+            case GoogleSQLLexer::OUT:
+              param.direction = ProcedureParameter::Direction::kOut;
+              break;
+            default:
+              param.direction = ProcedureParameter::Direction::kInOut;
+          }
+        }
+        param.name = identifier(p->identifier());
+        param.type = type(p->typeName());
+        s->params.push_back(std::move(param));
+      }
+      s->options = options(c->optionsClause());
+      s->body = statement_list(c->statementList());
+      s->exception_handler = exception_handler(c->exceptionHandler());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateTableContext*>(ctx)) {
+      auto s = make<CreateTable>(ctx);
+      s->or_replace = c->REPLACE() != nullptr;
+      s->temporary = c->TEMP() != nullptr || c->TEMPORARY() != nullptr;
+      s->variant = c->SNAPSHOT()   ? CreateTable::Variant::kSnapshot
+                   : c->EXTERNAL() ? CreateTable::Variant::kExternal
+                                   : CreateTable::Variant::kTable;
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      for (auto* col : c->columnDefinition()) {
+        StructTypeField field;
+        field.name = identifier(col->identifier());
+        field.type = type(col->typeName());
+        field_attributes(col->fieldAttributes(), field);
+        s->columns.push_back(std::move(field));
+      }
+      if (c->sourceKind != nullptr) {
+        switch (c->sourceKind->getType()) {
+          case GoogleSQLLexer::LIKE:
+            s->source_kind = CreateTable::Source::kLike;
+            break;
+          case GoogleSQLLexer::COPY:
+            s->source_kind = CreateTable::Source::kCopy;
+            break;
+          default:
+            s->source_kind = CreateTable::Source::kClone;
+        }
+        s->source = table_path(c->source);
+        if (auto* st = c->forSystemTime()) s->source_system_time = value(st->valueExpression());
+      }
+      if (c->collation != nullptr) s->collation = c->collation->getText();
+      if (c->partitionBy != nullptr) s->partition_by = expr(c->partitionBy);
+      for (auto* e : c->expression()) {
+        if (e != c->partitionBy) s->cluster_by.push_back(expr(e));
+      }
+      s->options = options(c->optionsClause());
+      if (c->query() != nullptr) s->query = query(c->query());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateViewContext*>(ctx)) {
+      auto s = make<CreateView>(ctx);
+      s->or_replace = c->REPLACE() != nullptr;
+      s->materialized = c->MATERIALIZED() != nullptr;
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      for (auto* col : c->viewColumn()) {
+        s->columns.push_back(ViewColumn{identifier(col->identifier()), options(col->optionsClause())});
+      }
+      if (c->partitionBy != nullptr) s->partition_by = expr(c->partitionBy);
+      for (auto* e : c->expression()) {
+        if (e != c->partitionBy) s->cluster_by.push_back(expr(e));
+      }
+      s->options = options(c->optionsClause());
+      s->query = query(c->query());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CreateSchemaContext*>(ctx)) {
+      auto s = make<CreateSchema>(ctx);
+      s->if_not_exists = c->EXISTS() != nullptr;
+      s->name = table_path(c->name);
+      s->options = options(c->optionsClause());
+      return s;
+    }
+    if (auto* d = dynamic_cast<P::DropStatementContext*>(ctx)) {
+      auto s = make<Drop>(ctx);
+      std::string prefix = d->SNAPSHOT()       ? "SNAPSHOT "
+                           : d->EXTERNAL()     ? "EXTERNAL "
+                           : d->MATERIALIZED() ? "MATERIALIZED "
+                                               : "";
+      s->object = prefix + to_upper(d->objectKind->getText());
+      s->if_exists = d->EXISTS() != nullptr;
+      s->name = table_path(d->name);
+      s->behavior = d->CASCADE() ? "CASCADE" : d->RESTRICT() ? "RESTRICT" : "";
+      return s;
+    }
+    if (auto* i = dynamic_cast<P::InsertStatementContext*>(ctx)) {
+      auto s = make<Insert>(ctx);
+      s->target = table_path(i->target);
+      s->columns = identifiers(i->identifier());
+      if (auto* v = dynamic_cast<P::InsertValuesContext*>(i->insertSource())) {
+        for (auto* row : v->valuesRow()) s->rows.push_back(values_row(row));
+      } else {
+        s->query = query(static_cast<P::InsertQueryContext*>(i->insertSource())->query());
+      }
+      return s;
+    }
+    if (auto* d = dynamic_cast<P::DeleteStatementContext*>(ctx)) {
+      auto s = make<Delete>(ctx);
+      s->target = table_path(d->target);
+      s->alias = opt_identifier(d->alias);
+      s->where = expr(d->expression());
+      return s;
+    }
+    if (auto* u = dynamic_cast<P::UpdateStatementContext*>(ctx)) {
+      auto s = make<Update>(ctx);
+      s->target = table_path(u->target);
+      s->alias = opt_identifier(u->alias);
+      s->items = update_items(u->updateItem());
+      if (u->fromExpression() != nullptr) s->from = from_expression(u->fromExpression());
+      s->where = expr(u->expression());
+      return s;
+    }
+    if (auto* m = dynamic_cast<P::MergeStatementContext*>(ctx)) {
+      auto s = make<Merge>(ctx);
+      s->target = table_path(m->target);
+      s->alias = opt_identifier(m->alias);
+      s->source = from_primary(m->fromPrimary());
+      s->on = expr(m->expression());
+      for (auto* c : m->mergeClause()) {
+        MergeClause clause;
+        if (c->NOT() == nullptr) {
+          clause.match = MergeClause::Match::kMatched;
+        } else if (c->by != nullptr && c->by->getType() == GoogleSQLLexer::SOURCE) {
+          clause.match = MergeClause::Match::kNotMatchedBySource;
+        } else {
+          clause.match = MergeClause::Match::kNotMatched;
+          clause.by_target = c->by != nullptr;
+        }
+        if (c->condition != nullptr) clause.condition = expr(c->condition);
+        if (auto* up = dynamic_cast<P::MergeUpdateContext*>(c->mergeAction())) {
+          clause.action = MergeClause::Action::kUpdate;
+          clause.updates = update_items(up->updateItem());
+        } else if (auto* in = dynamic_cast<P::MergeInsertContext*>(c->mergeAction())) {
+          clause.action = MergeClause::Action::kInsert;
+          clause.columns = identifiers(in->identifier());
+          clause.insert_row = in->ROW() != nullptr;
+          if (in->valuesRow() != nullptr) clause.values = values_row(in->valuesRow());
+        } else {
+          clause.action = MergeClause::Action::kDelete;
+        }
+        s->clauses.push_back(std::move(clause));
+      }
+      return s;
+    }
+    if (auto* t = dynamic_cast<P::TruncateStatementContext*>(ctx)) {
+      auto s = make<Truncate>(ctx);
+      s->name = table_path(t->name);
+      return s;
+    }
+    if (auto* e = dynamic_cast<P::ExportDataContext*>(ctx)) {
+      auto s = make<ExportData>(ctx);
+      if (e->connection != nullptr) s->connection = path(e->connection);
+      s->options = options(e->optionsClause());
+      s->query = query(e->query());
+      return s;
+    }
+    if (auto* d = dynamic_cast<P::DeclareStatementContext*>(ctx)) {
+      auto s = make<Declare>(ctx);
+      s->names = identifiers(d->identifier());
+      if (d->typeName() != nullptr) s->type = type(d->typeName());
+      if (d->expression() != nullptr) s->default_value = expr(d->expression());
+      return s;
+    }
+    if (auto* st = dynamic_cast<P::SetStatementContext*>(ctx)) {
+      auto s = make<Set>(ctx);
+      if (st->target->identifier() != nullptr) {
+        s->targets.push_back(identifier(st->target->identifier()));
+      } else {
+        s->system_variable = st->target->getText().substr(2);
+      }
+      s->value = expr(st->expression());
+      return s;
+    }
+    if (auto* st = dynamic_cast<P::SetTupleStatementContext*>(ctx)) {
+      auto s = make<Set>(ctx);
+      s->tuple = true;
+      s->targets = identifiers(st->identifier());
+      s->value = expr(st->expression());
+      return s;
+    }
+    if (auto* b = dynamic_cast<P::BlockStatementContext*>(ctx)) {
+      auto s = make<Block>(ctx);
+      s->label = opt_identifier(b->label);
+      s->body = statement_list(b->statementList());
+      s->exception_handler = exception_handler(b->exceptionHandler());
+      return s;
+    }
+    if (auto* b = dynamic_cast<P::BeginTransactionContext*>(ctx)) {
+      auto s = make<Transaction>(ctx);
+      s->transaction_keyword = b->TRANSACTION() != nullptr;
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CommitTransactionContext*>(ctx)) {
+      auto s = make<Transaction>(ctx);
+      s->action = Transaction::Action::kCommit;
+      s->transaction_keyword = c->TRANSACTION() != nullptr;
+      return s;
+    }
+    if (auto* r = dynamic_cast<P::RollbackTransactionContext*>(ctx)) {
+      auto s = make<Transaction>(ctx);
+      s->action = Transaction::Action::kRollback;
+      s->transaction_keyword = r->TRANSACTION() != nullptr;
+      return s;
+    }
+    if (auto* i = dynamic_cast<P::IfStatementContext*>(ctx)) {
+      auto s = make<If>(ctx);
+      s->branches.push_back(IfBranch{expr(i->expression()), statement_list(i->statementList(0))});
+      for (auto* b : i->elseIfBranch()) {
+        s->branches.push_back(IfBranch{expr(b->expression()), statement_list(b->statementList())});
+      }
+      if (i->elseBody != nullptr) s->else_body = statement_list(i->elseBody);
+      return s;
+    }
+    if (auto* l = dynamic_cast<P::LoopStatementContext*>(ctx)) {
+      auto s = make<Loop>(ctx);
+      s->label = opt_identifier(l->label);
+      s->body = statement_list(l->statementList());
+      return s;
+    }
+    if (auto* w = dynamic_cast<P::WhileStatementContext*>(ctx)) {
+      auto s = make<Loop>(ctx);
+      s->form = Loop::Form::kWhile;
+      s->label = opt_identifier(w->label);
+      s->condition = expr(w->expression());
+      s->body = statement_list(w->statementList());
+      return s;
+    }
+    if (auto* r = dynamic_cast<P::RepeatStatementContext*>(ctx)) {
+      auto s = make<Loop>(ctx);
+      s->form = Loop::Form::kRepeat;
+      s->label = opt_identifier(r->label);
+      s->body = statement_list(r->statementList());
+      s->condition = expr(r->expression());
+      return s;
+    }
+    if (auto* f = dynamic_cast<P::ForStatementContext*>(ctx)) {
+      auto s = make<Loop>(ctx);
+      s->form = Loop::Form::kFor;
+      s->label = opt_identifier(f->label);
+      s->variable = identifier(f->variable);
+      s->query = query(f->query());
+      s->body = statement_list(f->statementList());
+      return s;
+    }
+    if (auto* l = dynamic_cast<P::LoopControlContext*>(ctx)) {
+      auto s = make<LoopControl>(ctx);
+      s->keyword = to_upper(l->kind->getText());
+      s->label = opt_identifier(l->label);
+      return s;
+    }
+    if (dynamic_cast<P::ReturnStatementContext*>(ctx) != nullptr) return make<Return>(ctx);
+    if (auto* r = dynamic_cast<P::RaiseStatementContext*>(ctx)) {
+      auto s = make<Raise>(ctx);
+      if (r->expression() != nullptr) s->message = expr(r->expression());
+      return s;
+    }
+    if (auto* c = dynamic_cast<P::CallStatementContext*>(ctx)) {
+      auto s = make<Call>(ctx);
+      s->name = path(c->name);
+      for (auto* e : c->expression()) s->args.push_back(expr(e));
+      return s;
+    }
+    if (auto* e = dynamic_cast<P::ExecuteImmediateContext*>(ctx)) {
+      auto s = make<ExecuteImmediate>(ctx);
+      s->sql = expr(e->sql);
+      s->into = identifiers(e->identifier());
+      for (auto* a : e->executeArgument()) {
+        s->using_args.push_back(StructField{expr(a->expression()), opt_identifier(a->identifier())});
+      }
+      return s;
+    }
+    auto* a = static_cast<P::AssertStatementContext*>(ctx);
+    auto s = make<Assert>(ctx);
+    s->condition = expr(a->expression());
+    if (a->description != nullptr) s->description = a->description->getText();
+    return s;
   }
 
   // ---------------------------------------------------------------- queries
@@ -187,6 +628,20 @@ class AstBuilder {
       auto* so = s->setOperator();
       op->op = so->UNION() ? SetOp::kUnion : so->INTERSECT() ? SetOp::kIntersect : SetOp::kExcept;
       op->distinct = so->DISTINCT() != nullptr;
+      if (so->outerMode != nullptr) {
+        op->outer = so->FULL()   ? SetOperation::Outer::kFull
+                    : so->LEFT() ? SetOperation::Outer::kLeft
+                                 : SetOperation::Outer::kInner;
+        op->outer_keyword = so->OUTER() != nullptr;
+      } else if (so->OUTER() != nullptr) {
+        op->outer = SetOperation::Outer::kOuter;
+      }
+      op->by_name = so->NAME() != nullptr;
+      op->corresponding = so->CORRESPONDING() != nullptr;
+      op->strict = so->STRICT() != nullptr;
+      if (so->columnList() != nullptr) {
+        op->match_columns = identifiers(so->columnList()->identifier());
+      }
       op->left = query_expression(s->queryExpression(0));
       op->right = query_expression(s->queryExpression(1));
       return op;
@@ -364,13 +819,63 @@ class AstBuilder {
   }
 
   FromItemPtr from_primary(P::FromPrimaryContext* ctx) {
+    FromItemPtr item = from_base(ctx->fromBase());
+    for (auto* suffix : ctx->fromSuffix()) {
+      if (auto* p = dynamic_cast<P::PivotContext*>(suffix)) {
+        auto pivot = std::make_unique<PivotFrom>();
+        pivot->loc = loc_of(p);
+        pivot->input = std::move(item);
+        for (auto* a : p->pivotAggregate()) {
+          pivot->aggregates.push_back(
+              StructField{expr(a->expression()), opt_identifier(a->identifier())});
+        }
+        pivot->pivot_column = value(p->valueExpression());
+        for (auto* v : p->pivotValue()) {
+          pivot->values.push_back(StructField{expr(v->expression()), opt_identifier(v->identifier())});
+        }
+        pivot->alias = opt_identifier(p->alias);
+        item = std::move(pivot);
+      } else {
+        auto* u = static_cast<P::UnpivotContext*>(suffix);
+        auto unpivot = std::make_unique<UnpivotFrom>();
+        unpivot->loc = loc_of(u);
+        unpivot->input = std::move(item);
+        if (u->nulls != nullptr) {
+          unpivot->nulls = u->INCLUDE() ? UnpivotFrom::Nulls::kInclude : UnpivotFrom::Nulls::kExclude;
+        }
+        unpivot->value_columns = unpivot_columns(u->unpivotColumns());
+        unpivot->name_column = identifier(u->name);
+        for (auto* v : u->unpivotValue()) {
+          UnpivotColumns entry = unpivot_columns(v->unpivotColumns());
+          if (v->STRING_LITERAL() != nullptr) entry.label = v->STRING_LITERAL()->getText();
+          if (v->INTEGER_LITERAL() != nullptr) entry.label = v->INTEGER_LITERAL()->getText();
+          unpivot->entries.push_back(std::move(entry));
+        }
+        unpivot->alias = opt_identifier(u->alias);
+        item = std::move(unpivot);
+      }
+    }
+    return item;
+  }
+
+  UnpivotColumns unpivot_columns(P::UnpivotColumnsContext* ctx) {
+    UnpivotColumns columns;
+    columns.parenthesized = ctx->LPAREN() != nullptr;
+    columns.columns = identifiers(ctx->identifier());
+    return columns;
+  }
+
+  FromItemPtr from_base(P::FromBaseContext* ctx) {
     if (auto* t = dynamic_cast<P::TableFromContext*>(ctx)) {
       auto table = std::make_unique<TableFrom>();
       table->loc = loc_of(t);
-      auto* path = t->pathExpression();
-      table->path.push_back(identifier(path->identifier()));
-      for (auto* f : path->fieldName()) table->path.push_back(field_name(f));
+      table->path = table_path(t->tablePath());
+      if (auto* st = t->forSystemTime()) table->system_time = value(st->valueExpression());
       table->alias = opt_identifier(t->identifier());
+      if (auto* sample = t->tablesample()) {
+        table->sample_size = value(sample->valueExpression());
+        table->sample_rows = sample->unit->getType() == GoogleSQLLexer::ROWS;
+      }
       return table;
     }
     if (auto* s = dynamic_cast<P::SubqueryFromContext*>(ctx)) {
@@ -647,6 +1152,9 @@ class AstBuilder {
       t->element = type(r->typeName());
     } else if (dynamic_cast<P::IntervalTypeContext*>(ctx) != nullptr) {
       t->kind = Type::Kind::kInterval;
+    } else if (auto* tt = dynamic_cast<P::TableTypeContext*>(ctx)) {
+      t->kind = Type::Kind::kTable;
+      for (auto* f : tt->structTypeField()) t->fields.push_back(struct_type_field(f));
     } else {
       auto* n = static_cast<P::NamedTypeContext*>(ctx);
       t->name = identifier(n->identifier());
@@ -656,7 +1164,11 @@ class AstBuilder {
   }
 
   StructTypeField struct_type_field(P::StructTypeFieldContext* ctx) {
-    return StructTypeField{opt_identifier(ctx->identifier()), type(ctx->typeName())};
+    StructTypeField field;
+    field.name = opt_identifier(ctx->identifier());
+    field.type = type(ctx->typeName());
+    field_attributes(ctx->fieldAttributes(), field);
+    return field;
   }
 
   ExprPtr literal(P::LiteralContext* ctx) {
@@ -805,6 +1317,8 @@ class AstBuilder {
     }
     return std::make_unique<Parameter>(ParameterKind::kPositional, "", l);
   }
+ private:
+  antlr4::TokenStream* tokens_;
 };
 
 // Runs `rule` on `sql` with SLL prediction and bail-out error handling; on failure, runs it
@@ -823,7 +1337,7 @@ auto parse_with(std::string_view sql, Build build) {
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
       antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  AstBuilder builder;
+  AstBuilder builder(&tokens);
   try {
     return build(parser, builder);
   } catch (const antlr4::ParseCancellationException&) {
@@ -851,7 +1365,7 @@ Script parse_statements(std::string_view sql) {
   return parse_with(sql, [](GoogleSQLParser& parser, AstBuilder& builder) {
     auto* tree = parser.statementFile();
     Script script;
-    for (auto* s : tree->statement()) script.statements.push_back(builder.query(s->query()));
+    for (auto* s : tree->statement()) script.statements.push_back(builder.statement(s));
     return script;
   });
 }

@@ -243,9 +243,18 @@ class Printer {
       case QueryExprKind::kSetOperation: {
         const auto& s = e.as<SetOperation>();
         query_expr(*s.left, indent);
+        static constexpr const char* kOuter[] = {"", "FULL ", "LEFT ", "INNER ", "OUTER "};
         static constexpr const char* kOps[] = {"UNION", "INTERSECT", "EXCEPT"};
-        out_ += "\n" + spaces(indent) + kOps[static_cast<int>(s.op)] +
-                (s.distinct ? " DISTINCT" : " ALL") + "\n" + spaces(indent);
+        out_ += "\n" + spaces(indent) + kOuter[static_cast<int>(s.outer)] +
+                (s.outer_keyword ? "OUTER " : "") + kOps[static_cast<int>(s.op)] +
+                (s.distinct ? " DISTINCT" : " ALL");
+        if (s.by_name) out_ += " BY NAME";
+        if (s.by_name && !s.match_columns.empty()) out_ += " ON (" + names_text(s.match_columns) + ")";
+        if (s.corresponding) out_ += s.strict ? " STRICT CORRESPONDING" : " CORRESPONDING";
+        if (s.corresponding && !s.match_columns.empty()) {
+          out_ += " BY (" + names_text(s.match_columns) + ")";
+        }
+        out_ += "\n" + spaces(indent);
         query_expr(*s.right, indent);
         return;
       }
@@ -419,10 +428,36 @@ class Printer {
     switch (f.kind) {
       case FromKind::kTable: {
         const auto& t = f.as<TableFrom>();
-        for (size_t i = 0; i < t.path.size(); ++i) {
-          out_ += i == 0 ? name(t.path[i]) : "." + field(t.path[i]);
-        }
+        out_ += path_text(t.path);
+        if (t.system_time) out_ += " FOR SYSTEM_TIME AS OF " + expr_text(*t.system_time, indent);
         alias(t.alias);
+        if (t.sample_size) {
+          out_ += " TABLESAMPLE SYSTEM (" + expr_text(*t.sample_size, indent) +
+                  (t.sample_rows ? " ROWS)" : " PERCENT)");
+        }
+        return;
+      }
+      case FromKind::kPivot: {
+        const auto& p = f.as<PivotFrom>();
+        from_primary(*p.input, indent);
+        out_ += " PIVOT(" + struct_fields_text(p.aggregates, indent) + " FOR " +
+                expr_text(*p.pivot_column, indent) + " IN (" +
+                struct_fields_text(p.values, indent) + "))";
+        alias(p.alias);
+        return;
+      }
+      case FromKind::kUnpivot: {
+        const auto& u = f.as<UnpivotFrom>();
+        from_primary(*u.input, indent);
+        static constexpr const char* kNulls[] = {"", " INCLUDE NULLS", " EXCLUDE NULLS"};
+        out_ += std::string(" UNPIVOT") + kNulls[static_cast<int>(u.nulls)] + "(" +
+                unpivot_columns_text(u.value_columns) + " FOR " + name(u.name_column) + " IN (";
+        for (size_t i = 0; i < u.entries.size(); ++i) {
+          out_ += (i ? ", " : "") + unpivot_columns_text(u.entries[i]);
+          if (!u.entries[i].label.empty()) out_ += " AS " + u.entries[i].label;
+        }
+        out_ += "))";
+        alias(u.alias);
         return;
       }
       case FromKind::kSubquery: {
@@ -458,6 +493,433 @@ class Printer {
         from_expression(f, indent - 2);
         return;
     }
+  }
+
+  // ---------------------------------------------------------------- statements
+  std::string path_text(const std::vector<Identifier>& path) {
+    std::string out;
+    for (size_t i = 0; i < path.size(); ++i) out += i == 0 ? name(path[i]) : "." + field(path[i]);
+    return out;
+  }
+
+  std::string names_text(const std::vector<Identifier>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + name(names[i]);
+    return out;
+  }
+
+  // OPTIONS (a = x) on one line, or one entry per line when there are several.
+  std::string options_text(const std::vector<OptionEntry>& options, int indent) {
+    if (options.size() == 1) {
+      return "OPTIONS (" + name(options[0].name) + " = " +
+             expr_text(*options[0].value, indent) + ")";
+    }
+    std::string out = "OPTIONS (";
+    for (size_t i = 0; i < options.size(); ++i) {
+      out += (i ? ",\n" : "\n") + spaces(indent + 2) + name(options[i].name) + " = " +
+             expr_text(*options[i].value, indent + 2);
+    }
+    return out + "\n" + spaces(indent) + ")";
+  }
+
+  void line(const std::string& text, int indent) { out_ += "\n" + spaces(indent) + text; }
+
+  // `PARTITION BY`, `CLUSTER BY` and `OPTIONS` lines shared by CREATE TABLE and CREATE VIEW.
+  void table_clauses(const ExprPtr& partition_by, const std::vector<ExprPtr>& cluster_by,
+                     const std::vector<OptionEntry>& options, int indent) {
+    if (partition_by) line("PARTITION BY " + expr_text(*partition_by, indent), indent);
+    if (!cluster_by.empty()) {
+      std::string text = "CLUSTER BY ";
+      for (size_t i = 0; i < cluster_by.size(); ++i) {
+        text += (i ? ", " : "") + expr_text(*cluster_by[i], indent);
+      }
+      line(text, indent);
+    }
+    if (!options.empty()) line(options_text(options, indent), indent);
+  }
+
+  void as_query(const Query& q, int indent) {
+    line("AS", indent);
+    line("", indent);
+    query(q, indent);
+  }
+
+  std::string function_parameters_text(const std::vector<FunctionParameter>& params) {
+    std::string out = "(";
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += name(params[i].name) + " " + (params[i].type ? type_text(*params[i].type) : "ANY TYPE");
+      if (params[i].not_aggregate) out += " NOT AGGREGATE";
+    }
+    return out + ")";
+  }
+
+  void statements(const StatementList& list, int indent) {
+    for (const auto& s : list) {
+      line("", indent);
+      statement(*s, indent);
+      out_ += ";";
+    }
+  }
+
+  std::string values_text(const std::vector<ExprPtr>& row, int indent) {
+    std::string out = "(";
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += (i ? ", " : "") + (row[i] ? expr_text(*row[i], indent) : std::string("DEFAULT"));
+    }
+    return out + ")";
+  }
+
+  void update_items(const std::vector<UpdateItem>& items, int indent) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      out_ += (i ? ",\n" : "\n") + spaces(indent) + expr_text(*items[i].target, indent) + " = " +
+              (items[i].value ? expr_text(*items[i].value, indent) : "DEFAULT");
+    }
+  }
+
+  std::string label_text(const std::optional<Identifier>& label) {
+    return label ? name(*label) + ": " : "";
+  }
+
+  std::string create_prefix(bool or_replace, bool temporary) {
+    return std::string("CREATE ") + (or_replace ? "OR REPLACE " : "") + (temporary ? "TEMP " : "");
+  }
+
+  // Appends statement `s`; the caller has written the indent of its first line.
+  void statement(const Statement& s, int indent) {
+    switch (s.kind) {
+      case StatementKind::kQuery:
+        query(*s.as<QueryStatement>().query, indent);
+        return;
+      case StatementKind::kCreateFunction: {
+        const auto& f = s.as<CreateFunction>();
+        out_ += create_prefix(f.or_replace, f.temporary) + (f.aggregate ? "AGGREGATE " : "") +
+                "FUNCTION " + (f.if_not_exists ? "IF NOT EXISTS " : "") + path_text(f.name) +
+                function_parameters_text(f.params);
+        if (f.returns) line("RETURNS " + type_text(*f.returns), indent);
+        if (f.determinism == CreateFunction::Determinism::kDeterministic) {
+          line("DETERMINISTIC", indent);
+        } else if (f.determinism == CreateFunction::Determinism::kNotDeterministic) {
+          line("NOT DETERMINISTIC", indent);
+        }
+        if (f.language) line("LANGUAGE " + name(*f.language), indent);
+        if (f.options_before_body && !f.options.empty()) {
+          line(options_text(f.options, indent), indent);
+        }
+        if (f.body) line("AS " + expr_text(*f.body, indent, true), indent);
+        if (!f.options_before_body && !f.options.empty()) {
+          line(options_text(f.options, indent), indent);
+        }
+        return;
+      }
+      case StatementKind::kCreateTableFunction: {
+        const auto& f = s.as<CreateTableFunction>();
+        out_ += create_prefix(f.or_replace, false) + "TABLE FUNCTION " +
+                (f.if_not_exists ? "IF NOT EXISTS " : "") + path_text(f.name) +
+                function_parameters_text(f.params);
+        if (f.returns) line("RETURNS " + type_text(*f.returns), indent);
+        if (!f.options.empty()) line(options_text(f.options, indent), indent);
+        as_query(*f.query, indent);
+        return;
+      }
+      case StatementKind::kCreateProcedure: {
+        const auto& p = s.as<CreateProcedure>();
+        out_ += create_prefix(p.or_replace, false) + "PROCEDURE " +
+                (p.if_not_exists ? "IF NOT EXISTS " : "") + path_text(p.name) + "(";
+        static constexpr const char* kDirections[] = {"", "IN ", "OUT ", "INOUT "};
+        for (size_t i = 0; i < p.params.size(); ++i) {
+          out_ += (i ? ", " : "") + std::string(kDirections[static_cast<int>(p.params[i].direction)]) +
+                  name(p.params[i].name) + " " + type_text(*p.params[i].type);
+        }
+        out_ += ")";
+        if (!p.options.empty()) line(options_text(p.options, indent), indent);
+        line("BEGIN", indent);
+        block_body(p.body, p.exception_handler, indent);
+        return;
+      }
+      case StatementKind::kBlock: {
+        const auto& b = s.as<Block>();
+        out_ += label_text(b.label) + "BEGIN";
+        block_body(b.body, b.exception_handler, indent);
+        return;
+      }
+      case StatementKind::kCreateTable: {
+        const auto& t = s.as<CreateTable>();
+        static constexpr const char* kVariants[] = {"", "SNAPSHOT ", "EXTERNAL "};
+        out_ += create_prefix(t.or_replace, t.temporary) + kVariants[static_cast<int>(t.variant)] +
+                "TABLE " + (t.if_not_exists ? "IF NOT EXISTS " : "") + path_text(t.name);
+        if (!t.columns.empty()) {
+          out_ += " (";
+          for (size_t i = 0; i < t.columns.size(); ++i) {
+            out_ += (i ? ",\n" : "\n") + spaces(indent + 2) +
+                    struct_type_field_text(t.columns[i], indent + 2);
+          }
+          line(")", indent);
+        }
+        if (t.source_kind != CreateTable::Source::kNone) {
+          static constexpr const char* kSources[] = {"", "LIKE ", "COPY ", "CLONE "};
+          line(kSources[static_cast<int>(t.source_kind)] + path_text(t.source), indent);
+          if (t.source_system_time) {
+            out_ += " FOR SYSTEM_TIME AS OF " + expr_text(*t.source_system_time, indent);
+          }
+        }
+        if (!t.collation.empty()) line("DEFAULT COLLATE " + t.collation, indent);
+        table_clauses(t.partition_by, t.cluster_by, t.options, indent);
+        if (t.query) as_query(*t.query, indent);
+        return;
+      }
+      case StatementKind::kCreateView: {
+        const auto& v = s.as<CreateView>();
+        out_ += create_prefix(v.or_replace, false) + (v.materialized ? "MATERIALIZED " : "") +
+                "VIEW " + (v.if_not_exists ? "IF NOT EXISTS " : "");
+        line("  " + path_text(v.name), indent);
+        if (!v.columns.empty()) {
+          out_ += " (";
+          for (size_t i = 0; i < v.columns.size(); ++i) {
+            out_ += (i ? ",\n" : "\n") + spaces(indent + 4) + name(v.columns[i].name);
+            if (!v.columns[i].options.empty()) {
+              out_ += " " + options_text(v.columns[i].options, indent + 4);
+            }
+          }
+          line("  )", indent);
+        }
+        table_clauses(v.partition_by, v.cluster_by, v.options, indent);
+        as_query(*v.query, indent);
+        return;
+      }
+      case StatementKind::kCreateSchema: {
+        const auto& c = s.as<CreateSchema>();
+        out_ += std::string("CREATE SCHEMA ") + (c.if_not_exists ? "IF NOT EXISTS " : "") +
+                path_text(c.name);
+        if (!c.options.empty()) line(options_text(c.options, indent), indent);
+        return;
+      }
+      case StatementKind::kDrop: {
+        const auto& d = s.as<Drop>();
+        out_ += "DROP " + d.object + (d.if_exists ? " IF EXISTS " : " ") + path_text(d.name);
+        if (!d.behavior.empty()) out_ += " " + d.behavior;
+        return;
+      }
+      case StatementKind::kInsert: {
+        const auto& i = s.as<Insert>();
+        out_ += "INSERT INTO " + path_text(i.target);
+        if (!i.columns.empty()) out_ += " (" + names_text(i.columns) + ")";
+        if (i.query) {
+          line("", indent);
+          query(*i.query, indent);
+        } else {
+          line("VALUES", indent);
+          for (size_t r = 0; r < i.rows.size(); ++r) {
+            out_ += (r ? ",\n" : "\n") + spaces(indent + 2) + values_text(i.rows[r], indent + 2);
+          }
+        }
+        return;
+      }
+      case StatementKind::kDelete: {
+        const auto& d = s.as<Delete>();
+        out_ += "DELETE FROM " + path_text(d.target);
+        alias(d.alias);
+        clause("WHERE", *d.where, indent);
+        return;
+      }
+      case StatementKind::kUpdate: {
+        const auto& u = s.as<Update>();
+        out_ += "UPDATE " + path_text(u.target);
+        alias(u.alias);
+        line("SET", indent);
+        update_items(u.items, indent + 2);
+        if (u.from) {
+          line("FROM", indent);
+          line("", indent + 2);
+          from_expression(*u.from, indent);
+        }
+        clause("WHERE", *u.where, indent);
+        return;
+      }
+      case StatementKind::kMerge: {
+        const auto& m = s.as<Merge>();
+        out_ += "MERGE INTO " + path_text(m.target);
+        alias(m.alias);
+        line("USING", indent);
+        line("", indent + 2);
+        from_expression(*m.source, indent);
+        line("ON ", indent);
+        condition(*m.on, indent);
+        for (const auto& c : m.clauses) {
+          static constexpr const char* kMatches[] = {"WHEN MATCHED", "WHEN NOT MATCHED",
+                                                     "WHEN NOT MATCHED BY SOURCE"};
+          std::string head = kMatches[static_cast<int>(c.match)];
+          if (c.by_target) head += " BY TARGET";
+          if (c.condition) head += " AND " + expr_text(*c.condition, indent);
+          line(head + " THEN", indent);
+          switch (c.action) {
+            case MergeClause::Action::kUpdate:
+              line("UPDATE SET", indent + 2);
+              update_items(c.updates, indent + 4);
+              break;
+            case MergeClause::Action::kInsert:
+              line("INSERT", indent + 2);
+              if (!c.columns.empty()) out_ += " (" + names_text(c.columns) + ")";
+              out_ += c.insert_row ? " ROW" : " VALUES " + values_text(c.values, indent + 2);
+              break;
+            case MergeClause::Action::kDelete:
+              line("DELETE", indent + 2);
+              break;
+          }
+        }
+        return;
+      }
+      case StatementKind::kTruncate:
+        out_ += "TRUNCATE TABLE " + path_text(s.as<Truncate>().name);
+        return;
+      case StatementKind::kExportData: {
+        const auto& e = s.as<ExportData>();
+        out_ += "EXPORT DATA";
+        if (!e.connection.empty()) out_ += " WITH CONNECTION " + path_text(e.connection);
+        line(options_text(e.options, indent), indent);
+        as_query(*e.query, indent);
+        return;
+      }
+      case StatementKind::kDeclare: {
+        const auto& d = s.as<Declare>();
+        out_ += "DECLARE " + names_text(d.names);
+        if (d.type) out_ += " " + type_text(*d.type);
+        if (d.default_value) out_ += " DEFAULT " + expr_text(*d.default_value, indent, true);
+        return;
+      }
+      case StatementKind::kSet: {
+        const auto& st = s.as<Set>();
+        out_ += "SET ";
+        if (!st.system_variable.empty()) {
+          out_ += "@@" + st.system_variable;
+        } else if (st.tuple) {
+          out_ += "(" + names_text(st.targets) + ")";
+        } else {
+          out_ += name(st.targets[0]);
+        }
+        out_ += " = " + expr_text(*st.value, indent, true);
+        return;
+      }
+      case StatementKind::kTransaction: {
+        const auto& t = s.as<Transaction>();
+        static constexpr const char* kActions[] = {"BEGIN", "COMMIT", "ROLLBACK"};
+        out_ += kActions[static_cast<int>(t.action)];
+        if (t.transaction_keyword) out_ += " TRANSACTION";
+        return;
+      }
+      case StatementKind::kIf: {
+        const auto& f = s.as<If>();
+        for (size_t i = 0; i < f.branches.size(); ++i) {
+          if (i > 0) line("ELSEIF ", indent);
+          else out_ += "IF ";
+          out_ += expr_text(*f.branches[i].condition, indent, true) + " THEN";
+          statements(f.branches[i].body, indent + 2);
+        }
+        if (f.else_body) {
+          line("ELSE", indent);
+          statements(*f.else_body, indent + 2);
+        }
+        line("END IF", indent);
+        return;
+      }
+      case StatementKind::kLoop: {
+        const auto& l = s.as<Loop>();
+        out_ += label_text(l.label);
+        switch (l.form) {
+          case Loop::Form::kLoop:
+            out_ += "LOOP";
+            statements(l.body, indent + 2);
+            line("END LOOP", indent);
+            return;
+          case Loop::Form::kWhile:
+            out_ += "WHILE " + expr_text(*l.condition, indent, true) + " DO";
+            statements(l.body, indent + 2);
+            line("END WHILE", indent);
+            return;
+          case Loop::Form::kRepeat:
+            out_ += "REPEAT";
+            statements(l.body, indent + 2);
+            line("UNTIL " + expr_text(*l.condition, indent, true), indent);
+            line("END REPEAT", indent);
+            return;
+          case Loop::Form::kFor:
+            out_ += "FOR " + name(l.variable) + " IN ";
+            subquery(*l.query, indent);
+            out_ += " DO";
+            statements(l.body, indent + 2);
+            line("END FOR", indent);
+            return;
+        }
+        return;
+      }
+      case StatementKind::kLoopControl: {
+        const auto& l = s.as<LoopControl>();
+        out_ += l.keyword;
+        if (l.label) out_ += " " + name(*l.label);
+        return;
+      }
+      case StatementKind::kReturn:
+        out_ += "RETURN";
+        return;
+      case StatementKind::kRaise: {
+        const auto& r = s.as<Raise>();
+        out_ += "RAISE";
+        if (r.message) out_ += " USING MESSAGE = " + expr_text(*r.message, indent, true);
+        return;
+      }
+      case StatementKind::kCall: {
+        const auto& c = s.as<Call>();
+        out_ += "CALL " + path_text(c.name) + "(";
+        for (size_t i = 0; i < c.args.size(); ++i) {
+          out_ += (i ? ", " : "") + expr_text(*c.args[i], indent);
+        }
+        out_ += ")";
+        return;
+      }
+      case StatementKind::kExecuteImmediate: {
+        const auto& e = s.as<ExecuteImmediate>();
+        out_ += "EXECUTE IMMEDIATE " + expr_text(*e.sql, indent, true);
+        if (!e.into.empty()) line("INTO " + names_text(e.into), indent);
+        if (!e.using_args.empty()) {
+          std::string text = "USING ";
+          for (size_t i = 0; i < e.using_args.size(); ++i) {
+            text += (i ? ", " : "") + expr_text(*e.using_args[i].value, indent);
+            if (e.using_args[i].alias) text += " AS " + name(*e.using_args[i].alias);
+          }
+          line(text, indent);
+        }
+        return;
+      }
+      case StatementKind::kAssert: {
+        const auto& a = s.as<Assert>();
+        out_ += "ASSERT " + expr_text(*a.condition, indent, true);
+        if (!a.description.empty()) out_ += " AS " + a.description;
+        return;
+      }
+    }
+  }
+
+  void block_body(const StatementList& body, const std::optional<StatementList>& handler,
+                  int indent) {
+    statements(body, indent + 2);
+    if (handler) {
+      line("EXCEPTION WHEN ERROR THEN", indent);
+      statements(*handler, indent + 2);
+    }
+    line("END", indent);
+  }
+
+  std::string struct_fields_text(const std::vector<StructField>& fields, int indent) {
+    std::string out;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      out += (i ? ", " : "") + expr_text(*fields[i].value, indent);
+      if (fields[i].alias) out += " AS " + name(*fields[i].alias);
+    }
+    return out;
+  }
+
+  std::string unpivot_columns_text(const UnpivotColumns& c) {
+    return c.parenthesized ? "(" + names_text(c.columns) + ")" : names_text(c.columns);
   }
 
   // ---------------------------------------------------------------- expressions
@@ -599,6 +1061,8 @@ class Printer {
         return "INTERVAL";
       case Type::Kind::kStruct:
         return "STRUCT<" + struct_type_fields(t.fields) + ">";
+      case Type::Kind::kTable:
+        return "TABLE<" + struct_type_fields(t.fields) + ">";
       case Type::Kind::kNamed: {
         std::string out = t.name.quoted ? backticked(t.name.name) : to_upper(t.name.name);
         if (!t.params.empty()) {
@@ -616,9 +1080,18 @@ class Printer {
     std::string out;
     for (size_t i = 0; i < fields.size(); ++i) {
       if (i > 0) out += ", ";
-      if (fields[i].name) out += name(*fields[i].name) + " ";
-      out += type_text(*fields[i].type);
+      out += struct_type_field_text(fields[i], 0);
     }
+    return out;
+  }
+
+  std::string struct_type_field_text(const StructTypeField& f, int indent) {
+    std::string out;
+    if (f.name) out += name(*f.name) + " ";
+    out += type_text(*f.type);
+    if (f.not_null) out += " NOT NULL";
+    if (f.default_value) out += " DEFAULT " + expr_text(*f.default_value, indent);
+    if (!f.options.empty()) out += " " + options_text(f.options, indent);
     return out;
   }
 
@@ -865,6 +1338,12 @@ std::string print(const Identifier& id) {
 std::string print(const Query& query) {
   Printer p;
   p.query(query, 0);
+  return std::move(p.out_);
+}
+
+std::string print(const Statement& statement) {
+  Printer p;
+  p.statement(statement, 0);
   return std::move(p.out_);
 }
 

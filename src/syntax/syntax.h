@@ -285,9 +285,20 @@ struct ArraySubquery : Expr {
   std::unique_ptr<Query> query;
 };
 
+// `name = value` in an OPTIONS (...) list of DDL.
+struct OptionEntry {
+  Identifier name;
+  ExprPtr value;
+};
+
+// A field of STRUCT<...> or TABLE<...>, or a column definition of CREATE TABLE. The attributes
+// NOT NULL, DEFAULT and OPTIONS appear only in DDL.
 struct StructTypeField {
   std::optional<Identifier> name;
   std::unique_ptr<Type> type;
+  bool not_null = false;
+  ExprPtr default_value;
+  std::vector<OptionEntry> options;
 };
 
 struct StructField {
@@ -341,12 +352,12 @@ struct Subscript : Expr {
 
 // A BigQuery type as written in CAST, typed constructors and literals.
 struct Type {
-  enum class Kind { kNamed, kArray, kStruct, kRange, kInterval } kind = Kind::kNamed;
+  enum class Kind { kNamed, kArray, kStruct, kRange, kInterval, kTable } kind = Kind::kNamed;
   Location loc;
   Identifier name;                      // kNamed: INT64, STRING, ...
   std::vector<std::string> params;      // kNamed: STRING(10), NUMERIC(10, 2)
   std::unique_ptr<Type> element;        // kArray, kRange
-  std::vector<StructTypeField> fields;  // kStruct
+  std::vector<StructTypeField> fields;  // kStruct, kTable (TABLE<...> of table functions)
 };
 
 // ------------------------------------------------------------------ windows
@@ -384,7 +395,16 @@ struct NamedWindow {
 
 // ------------------------------------------------------------------ FROM
 
-enum class FromKind { kTable, kSubquery, kUnnest, kTableFunction, kJoin, kParenthesized };
+enum class FromKind {
+  kTable,
+  kSubquery,
+  kUnnest,
+  kTableFunction,
+  kJoin,
+  kParenthesized,
+  kPivot,
+  kUnpivot
+};
 
 struct FromItem {
   explicit FromItem(FromKind k, Location l = {}) : kind(k), loc(l) {}
@@ -402,10 +422,15 @@ using FromItemPtr = std::unique_ptr<FromItem>;
 
 // A table (or CTE, or correlated array path) named by a path: `project.dataset.table`, or
 // one backticked identifier holding the whole path.
+// An unquoted project name with dashes (my-project.dataset.table) is one unquoted Identifier
+// holding the dashes.
 struct TableFrom : FromItem {
   TableFrom() : FromItem(FromKind::kTable) {}
   std::vector<Identifier> path;
+  ExprPtr system_time;  // FOR SYSTEM_TIME AS OF expr, may be null
   std::optional<Identifier> alias;
+  ExprPtr sample_size;  // TABLESAMPLE SYSTEM (n PERCENT|ROWS), may be null
+  bool sample_rows = false;
   // The path parts joined with dots, each unquoted ("moz-fx-data-shared-prod.telemetry.main").
   std::string dotted_path() const;
 };
@@ -445,6 +470,34 @@ struct JoinFrom : FromItem {
 struct ParenthesizedFrom : FromItem {
   ParenthesizedFrom() : FromItem(FromKind::kParenthesized) {}
   FromItemPtr inner;
+};
+
+// input PIVOT (agg [AS a], ... FOR column IN (value [AS v], ...)) [AS alias]
+struct PivotFrom : FromItem {
+  PivotFrom() : FromItem(FromKind::kPivot) {}
+  FromItemPtr input;
+  std::vector<StructField> aggregates;
+  ExprPtr pivot_column;
+  std::vector<StructField> values;
+  std::optional<Identifier> alias;
+};
+
+// A column group of UNPIVOT: `c` or `(c1, c2)`, with an optional label literal.
+struct UnpivotColumns {
+  std::vector<Identifier> columns;
+  bool parenthesized = false;
+  std::string label;  // literal spelling as written, empty when absent
+};
+
+// input UNPIVOT [INCLUDE|EXCLUDE NULLS] (values FOR name IN (columns [AS label], ...)) [AS alias]
+struct UnpivotFrom : FromItem {
+  UnpivotFrom() : FromItem(FromKind::kUnpivot) {}
+  FromItemPtr input;
+  enum class Nulls { kDefault, kInclude, kExclude } nulls = Nulls::kDefault;
+  UnpivotColumns value_columns;
+  Identifier name_column;
+  std::vector<UnpivotColumns> entries;
+  std::optional<Identifier> alias;
 };
 
 // ------------------------------------------------------------------ SELECT and queries
@@ -502,10 +555,19 @@ struct Select : QueryExpr {
 };
 
 enum class SetOp { kUnion, kIntersect, kExcept };
+// A set operation. Columns match by position unless `by_name` (BY NAME [ON (...)]) or
+// `corresponding` ([STRICT] CORRESPONDING [BY (...)]); `outer` is the FULL/LEFT/INNER/OUTER
+// prefix of the name-matching forms.
 struct SetOperation : QueryExpr {
   SetOperation() : QueryExpr(QueryExprKind::kSetOperation) {}
   SetOp op = SetOp::kUnion;
   bool distinct = false;  // false: ALL
+  enum class Outer { kNone, kFull, kLeft, kInner, kOuter } outer = Outer::kNone;
+  bool outer_keyword = false;  // FULL OUTER, LEFT OUTER
+  bool by_name = false;
+  bool corresponding = false;
+  bool strict = false;
+  std::vector<Identifier> match_columns;  // BY NAME ON (...), CORRESPONDING BY (...)
   QueryExprPtr left;
   QueryExprPtr right;
 };
@@ -532,9 +594,320 @@ struct Query {
   ExprPtr offset;
 };
 
-// The statements of a multi-statement file, in order.
+// ------------------------------------------------------------------ statements
+// One struct per statement kind of BigQuery's DDL, DML and procedural language that the
+// bigquery-etl tree uses. Keywords that only select a spelling (TEMP or TEMPORARY, INTO, FROM in
+// DELETE) are normalised; everything with a meaning is kept.
+
+enum class StatementKind {
+  kQuery,
+  kCreateFunction,
+  kCreateTableFunction,
+  kCreateProcedure,
+  kCreateTable,
+  kCreateView,
+  kCreateSchema,
+  kDrop,
+  kInsert,
+  kDelete,
+  kUpdate,
+  kMerge,
+  kTruncate,
+  kExportData,
+  kDeclare,
+  kSet,
+  kBlock,
+  kTransaction,
+  kIf,
+  kLoop,
+  kLoopControl,
+  kReturn,
+  kRaise,
+  kCall,
+  kExecuteImmediate,
+  kAssert,
+};
+
+struct Statement {
+  explicit Statement(StatementKind k, Location l = {}) : kind(k), loc(l) {}
+  virtual ~Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  template <typename T>
+  const T& as() const {
+    return static_cast<const T&>(*this);
+  }
+  const StatementKind kind;
+  Location loc;
+};
+using StatementPtr = std::unique_ptr<Statement>;
+using StatementList = std::vector<StatementPtr>;
+
+struct QueryStatement : Statement {
+  QueryStatement() : Statement(StatementKind::kQuery) {}
+  std::unique_ptr<Query> query;
+};
+
+// A parameter of CREATE FUNCTION; `type` is null for ANY TYPE.
+struct FunctionParameter {
+  Identifier name;
+  std::unique_ptr<Type> type;
+  bool not_aggregate = false;
+};
+
+// CREATE [OR REPLACE] [TEMP] [AGGREGATE] FUNCTION: a SQL body `AS (expr)`, or a JavaScript
+// body `LANGUAGE js AS "..."` (then `body` is the string literal).
+struct CreateFunction : Statement {
+  CreateFunction() : Statement(StatementKind::kCreateFunction) {}
+  bool or_replace = false;
+  bool temporary = false;
+  bool aggregate = false;
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<FunctionParameter> params;
+  std::unique_ptr<Type> returns;
+  enum class Determinism { kUnspecified, kDeterministic, kNotDeterministic } determinism =
+      Determinism::kUnspecified;
+  std::optional<Identifier> language;
+  std::vector<OptionEntry> options;
+  bool options_before_body = false;
+  ExprPtr body;  // may be null (remote functions)
+};
+
+struct CreateTableFunction : Statement {
+  CreateTableFunction() : Statement(StatementKind::kCreateTableFunction) {}
+  bool or_replace = false;
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<FunctionParameter> params;
+  std::unique_ptr<Type> returns;  // TABLE<...>, may be null
+  std::vector<OptionEntry> options;
+  std::unique_ptr<Query> query;
+};
+
+struct ProcedureParameter {
+  enum class Direction { kDefault, kIn, kOut, kInOut } direction = Direction::kDefault;
+  Identifier name;
+  std::unique_ptr<Type> type;
+};
+
+// BEGIN ... [EXCEPTION WHEN ERROR THEN ...] END, optionally labelled.
+struct Block : Statement {
+  Block() : Statement(StatementKind::kBlock) {}
+  std::optional<Identifier> label;
+  StatementList body;
+  std::optional<StatementList> exception_handler;
+};
+
+struct CreateProcedure : Statement {
+  CreateProcedure() : Statement(StatementKind::kCreateProcedure) {}
+  bool or_replace = false;
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<ProcedureParameter> params;
+  std::vector<OptionEntry> options;
+  StatementList body;
+  std::optional<StatementList> exception_handler;
+};
+
+struct CreateTable : Statement {
+  CreateTable() : Statement(StatementKind::kCreateTable) {}
+  bool or_replace = false;
+  bool temporary = false;
+  enum class Variant { kTable, kSnapshot, kExternal } variant = Variant::kTable;
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<StructTypeField> columns;  // name always set
+  enum class Source { kNone, kLike, kCopy, kClone } source_kind = Source::kNone;
+  std::vector<Identifier> source;
+  ExprPtr source_system_time;  // CLONE t FOR SYSTEM_TIME AS OF expr
+  std::string collation;       // DEFAULT COLLATE 'spelling', empty when absent
+  ExprPtr partition_by;
+  std::vector<ExprPtr> cluster_by;
+  std::vector<OptionEntry> options;
+  std::unique_ptr<Query> query;  // AS query, may be null
+};
+
+struct ViewColumn {
+  Identifier name;
+  std::vector<OptionEntry> options;
+};
+
+struct CreateView : Statement {
+  CreateView() : Statement(StatementKind::kCreateView) {}
+  bool or_replace = false;
+  bool materialized = false;
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<ViewColumn> columns;
+  ExprPtr partition_by;
+  std::vector<ExprPtr> cluster_by;
+  std::vector<OptionEntry> options;
+  std::unique_ptr<Query> query;
+};
+
+struct CreateSchema : Statement {
+  CreateSchema() : Statement(StatementKind::kCreateSchema) {}
+  bool if_not_exists = false;
+  std::vector<Identifier> name;
+  std::vector<OptionEntry> options;
+};
+
+// DROP [SNAPSHOT|EXTERNAL|MATERIALIZED] TABLE|VIEW|FUNCTION|PROCEDURE|SCHEMA [IF EXISTS] name
+struct Drop : Statement {
+  Drop() : Statement(StatementKind::kDrop) {}
+  std::string object;  // upper case, e.g. "SNAPSHOT TABLE"
+  bool if_exists = false;
+  std::vector<Identifier> name;
+  std::string behavior;  // "CASCADE", "RESTRICT" or empty
+};
+
+// INSERT [INTO] target [(columns)] VALUES (...), ... | query. A null value is DEFAULT.
+struct Insert : Statement {
+  Insert() : Statement(StatementKind::kInsert) {}
+  std::vector<Identifier> target;
+  std::vector<Identifier> columns;
+  std::vector<std::vector<ExprPtr>> rows;
+  std::unique_ptr<Query> query;  // set when the source is a query
+};
+
+struct Delete : Statement {
+  Delete() : Statement(StatementKind::kDelete) {}
+  std::vector<Identifier> target;
+  std::optional<Identifier> alias;
+  ExprPtr where;
+};
+
+// `target = value` of UPDATE SET and MERGE's UPDATE SET; a null value is DEFAULT.
+struct UpdateItem {
+  ExprPtr target;
+  ExprPtr value;
+};
+
+struct Update : Statement {
+  Update() : Statement(StatementKind::kUpdate) {}
+  std::vector<Identifier> target;
+  std::optional<Identifier> alias;
+  std::vector<UpdateItem> items;
+  FromItemPtr from;  // may be null
+  ExprPtr where;
+};
+
+struct MergeClause {
+  enum class Match { kMatched, kNotMatched, kNotMatchedBySource } match = Match::kMatched;
+  bool by_target = false;  // NOT MATCHED BY TARGET, spelled out
+  ExprPtr condition;       // AND condition, may be null
+  enum class Action { kUpdate, kInsert, kDelete } action = Action::kDelete;
+  std::vector<UpdateItem> updates;     // kUpdate
+  std::vector<Identifier> columns;     // kInsert
+  std::vector<ExprPtr> values;         // kInsert VALUES (...); null entries are DEFAULT
+  bool insert_row = false;             // kInsert ROW
+};
+
+struct Merge : Statement {
+  Merge() : Statement(StatementKind::kMerge) {}
+  std::vector<Identifier> target;
+  std::optional<Identifier> alias;
+  FromItemPtr source;
+  ExprPtr on;
+  std::vector<MergeClause> clauses;
+};
+
+struct Truncate : Statement {
+  Truncate() : Statement(StatementKind::kTruncate) {}
+  std::vector<Identifier> name;
+};
+
+struct ExportData : Statement {
+  ExportData() : Statement(StatementKind::kExportData) {}
+  std::vector<Identifier> connection;  // WITH CONNECTION path, may be empty
+  std::vector<OptionEntry> options;
+  std::unique_ptr<Query> query;
+};
+
+struct Declare : Statement {
+  Declare() : Statement(StatementKind::kDeclare) {}
+  std::vector<Identifier> names;
+  std::unique_ptr<Type> type;  // may be null
+  ExprPtr default_value;       // may be null
+};
+
+// SET x = e, SET (a, b) = e, or SET @@system.variable = e (then `system_variable` holds the name
+// without @@ and `targets` is empty).
+struct Set : Statement {
+  Set() : Statement(StatementKind::kSet) {}
+  std::vector<Identifier> targets;
+  bool tuple = false;
+  std::string system_variable;
+  ExprPtr value;
+};
+
+struct Transaction : Statement {
+  Transaction() : Statement(StatementKind::kTransaction) {}
+  enum class Action { kBegin, kCommit, kRollback } action = Action::kBegin;
+  bool transaction_keyword = false;
+};
+
+struct IfBranch {
+  ExprPtr condition;
+  StatementList body;
+};
+// IF c THEN ... [ELSEIF c THEN ...]... [ELSE ...] END IF; branches[0] is the IF branch.
+struct If : Statement {
+  If() : Statement(StatementKind::kIf) {}
+  std::vector<IfBranch> branches;
+  std::optional<StatementList> else_body;
+};
+
+// LOOP, WHILE c DO, REPEAT ... UNTIL c, FOR v IN (query) DO; optionally labelled.
+struct Loop : Statement {
+  Loop() : Statement(StatementKind::kLoop) {}
+  enum class Form { kLoop, kWhile, kRepeat, kFor } form = Form::kLoop;
+  std::optional<Identifier> label;
+  ExprPtr condition;             // kWhile, kRepeat
+  Identifier variable;           // kFor
+  std::unique_ptr<Query> query;  // kFor
+  StatementList body;
+};
+
+// BREAK, LEAVE, CONTINUE or ITERATE [label]
+struct LoopControl : Statement {
+  LoopControl() : Statement(StatementKind::kLoopControl) {}
+  std::string keyword;  // upper case
+  std::optional<Identifier> label;
+};
+
+struct Return : Statement {
+  Return() : Statement(StatementKind::kReturn) {}
+};
+
+struct Raise : Statement {
+  Raise() : Statement(StatementKind::kRaise) {}
+  ExprPtr message;  // USING MESSAGE = expr, may be null
+};
+
+struct Call : Statement {
+  Call() : Statement(StatementKind::kCall) {}
+  std::vector<Identifier> name;
+  std::vector<ExprPtr> args;
+};
+
+struct ExecuteImmediate : Statement {
+  ExecuteImmediate() : Statement(StatementKind::kExecuteImmediate) {}
+  ExprPtr sql;
+  std::vector<Identifier> into;
+  std::vector<StructField> using_args;
+};
+
+struct Assert : Statement {
+  Assert() : Statement(StatementKind::kAssert) {}
+  ExprPtr condition;
+  std::string description;  // string literal spelling, empty when absent
+};
+
+// The statements of a file, in order.
 struct Script {
-  std::vector<std::unique_ptr<Query>> statements;
+  StatementList statements;
 };
 
 // ------------------------------------------------------------------ parsing
@@ -569,6 +942,8 @@ Script parse_statements(std::string_view sql);
 // written. Property (tested): print(parse(print(q))) == print(q).
 std::string print(const Query& query);
 std::string print(const Script& script);
+// Prints one statement without its terminating semicolon.
+std::string print(const Statement& statement);
 // Prints one expression on one line, except for the subqueries and CASE expressions inside it,
 // which break lines at `indent` (in spaces).
 std::string print(const Expr& expr, int indent = 0);
