@@ -130,7 +130,7 @@ queryPrimary
     ;
 
 select
-    : SELECT (AS (STRUCT | VALUE))? (ALL | DISTINCT)? selectList
+    : SELECT (ALL | DISTINCT)? (AS (STRUCT | VALUE))? selectList
       fromClause? whereClause? groupByClause? havingClause? qualifyClause? windowClause?
     ;
 
@@ -273,7 +273,7 @@ whenClause: WHEN condition=expression THEN result=expression;
 structArgument: expression (AS identifier)?;
 
 literal
-    : STRING_LITERAL                                                               # stringLiteral
+    : STRING_LITERAL+                                                              # stringLiteral
     | BYTES_LITERAL                                                                # bytesLiteral
     | INTEGER_LITERAL                                                              # integerLiteral
     | FLOAT_LITERAL                                                                # floatLiteral

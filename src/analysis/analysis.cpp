@@ -212,14 +212,18 @@ void range_variables(const FromItem& f, std::set<std::string>& out) {
     case FromKind::kPivot: {
       // PIVOT replaces its input's range variable; without an alias the input's name stays.
       const auto& p = f.as<PivotFrom>();
-      if (p.alias) add(p.alias);
-      else range_variables(*p.input, out);
+      if (p.alias)
+        add(p.alias);
+      else
+        range_variables(*p.input, out);
       return;
     }
     case FromKind::kUnpivot: {
       const auto& u = f.as<UnpivotFrom>();
-      if (u.alias) add(u.alias);
-      else range_variables(*u.input, out);
+      if (u.alias)
+        add(u.alias);
+      else
+        range_variables(*u.input, out);
       return;
     }
   }

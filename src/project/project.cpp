@@ -2,16 +2,21 @@
 #include "project.h"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
 #include "syntax/syntax.h"
+#include "templating/templating.h"
 
 namespace shredmit::project {
 namespace fs = std::filesystem;
@@ -220,6 +225,109 @@ Metadata load_metadata(const fs::path& file) {
     }
   }
   return m;
+}
+
+namespace {
+
+// The check macros of a repository, read once (tests/checks/*.jinja, by name).
+std::shared_ptr<const std::vector<templating::Source>> check_macros(const fs::path& repo_root) {
+  static std::mutex mutex;
+  static std::map<fs::path, std::shared_ptr<const std::vector<templating::Source>>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(repo_root);
+  if (it != cache.end()) return it->second;
+  auto sources = std::make_shared<std::vector<templating::Source>>();
+  fs::path dir = repo_root / "tests" / "checks";
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".jinja") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) sources->push_back({f.string(), read_text_file(f)});
+  cache[repo_root] = sources;
+  return sources;
+}
+
+// The `render: skip:` patterns of <repo>/bqetl_project.yaml: files bigquery-etl does not render
+// with Jinja (such as a UDF whose SQL contains `{%s}`). Read once per repository.
+std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo_root) {
+  static std::mutex mutex;
+  static std::map<fs::path, std::shared_ptr<const std::vector<std::string>>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(repo_root);
+  if (it != cache.end()) return it->second;
+  auto patterns = std::make_shared<std::vector<std::string>>();
+  fs::path config = repo_root / "bqetl_project.yaml";
+  std::error_code ec;
+  if (fs::exists(config, ec)) {
+    YAML::Node root = load_yaml(config);
+    if (root.IsMap() && root["render"] && root["render"]["skip"] &&
+        root["render"]["skip"].IsSequence()) {
+      for (const auto& p : root["render"]["skip"]) patterns->push_back(scalar(p));
+    }
+  }
+  cache[repo_root] = patterns;
+  return patterns;
+}
+
+}  // namespace
+
+SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
+  SqlFile out;
+  out.path = file;
+  std::string text = read_text_file(file);
+  out.bytes = text.size();
+  std::optional<templating::Rendered> rendered;
+  // sql/<project>/<dataset>/<table>/<file>
+  fs::path table_dir = fs::absolute(file).lexically_normal().parent_path();
+  fs::path dataset_dir = table_dir.parent_path();
+  fs::path project_dir = dataset_dir.parent_path();
+  fs::path sql_dir = project_dir.parent_path();
+  bool in_tree = sql_dir.filename() == "sql";
+  bool render = templating::is_template(text);
+  if (render && in_tree) {
+    fs::path repo_root = sql_dir.parent_path();
+    std::string relative =
+        fs::absolute(file).lexically_normal().lexically_relative(repo_root).generic_string();
+    for (const auto& pattern : *render_skip(repo_root)) {
+      if (fnmatch(pattern.c_str(), relative.c_str(), 0) == 0) render = false;
+    }
+  }
+  if (render) {
+    out.templated = true;
+    templating::RenderOptions options;
+    options.init = settings.init;
+    if (in_tree) {
+      options.variables["project_id"] = project_dir.filename().string();
+      options.variables["dataset_id"] = dataset_dir.filename().string();
+      options.variables["table_name"] = table_dir.filename().string();
+      if (file.filename() == "checks.sql") {
+        options.macro_files = *check_macros(sql_dir.parent_path());
+      }
+    }
+    for (const auto& [name, value] : settings.params) options.variables[name] = value;
+    try {
+      rendered = templating::render({file.string(), text}, options);
+    } catch (const templating::TemplateError& e) {
+      throw UserError(e.file, e.pos.line, e.pos.column, e.what());
+    }
+    out.sql = std::move(rendered->text);
+    rendered->text.clear();
+  } else {
+    out.sql = std::move(text);
+  }
+  try {
+    out.script = syntax::parse_statements(out.sql);
+  } catch (const syntax::SyntaxError& e) {
+    templating::Position pos{e.loc.line, e.loc.column};
+    if (rendered) {
+      rendered->text = out.sql;
+      pos = rendered->original(pos);
+    }
+    throw UserError(file.string(), pos.line, pos.column, e.what());
+  }
+  return out;
 }
 
 std::string read_text_file(const fs::path& file) {

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syntax/syntax.h"
 
 namespace shredmit::project {
 
@@ -96,6 +99,33 @@ struct Metadata {
 
 // Reads a bigquery-etl metadata.yaml. Throws UserError when the file is unreadable or not YAML.
 Metadata load_metadata(const std::filesystem::path& file);
+
+// How Jinja-templated SQL files are rendered before parsing.
+struct RenderSettings {
+  bool init = false;                          // value of is_init() (`--init`)
+  std::map<std::string, std::string> params;  // `--param name=value`, override path variables
+};
+
+// One .sql file, read, rendered and parsed.
+struct SqlFile {
+  std::filesystem::path path;
+  size_t bytes = 0;        // size of the file as stored
+  bool templated = false;  // it held Jinja and was rendered
+  std::string sql;         // the text that was parsed (the rendered text for a template)
+  syntax::Script script;
+};
+
+// Reads `file`, renders it when it is a Jinja template (templating::is_template), and parses it
+// as semicolon-separated statements.
+// Rendering follows bigquery-etl: when the file lies in sql/<project>/<dataset>/<table>/, the
+// variables project_id, dataset_id and table_name are set from the path; for a checks.sql the
+// macros of <repo>/tests/checks/*.jinja (repo = the parent of sql/) are available;
+// settings.params add or override variables. Files matching a `render: skip:` pattern of
+// <repo>/bqetl_project.yaml are parsed as written, as bigquery-etl does. The macro files and the
+// skip list are read once per repository and shared between threads.
+// Throws UserError "file:line:col: message" for an unreadable file, a template error and a
+// syntax error; a syntax error in rendered text is reported at the template's line and column.
+SqlFile parse_sql_file(const std::filesystem::path& file, const RenderSettings& settings);
 
 // The whole content of a text file. Throws UserError naming the file when it cannot be read.
 std::string read_text_file(const std::filesystem::path& file);

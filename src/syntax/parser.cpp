@@ -380,7 +380,8 @@ class AstBuilder {
       s->if_not_exists = c->EXISTS() != nullptr;
       s->name = table_path(c->name);
       for (auto* col : c->viewColumn()) {
-        s->columns.push_back(ViewColumn{identifier(col->identifier()), options(col->optionsClause())});
+        s->columns.push_back(
+            ViewColumn{identifier(col->identifier()), options(col->optionsClause())});
       }
       if (c->partitionBy != nullptr) s->partition_by = expr(c->partitionBy);
       for (auto* e : c->expression()) {
@@ -591,7 +592,8 @@ class AstBuilder {
       s->sql = expr(e->sql);
       s->into = identifiers(e->identifier());
       for (auto* a : e->executeArgument()) {
-        s->using_args.push_back(StructField{expr(a->expression()), opt_identifier(a->identifier())});
+        s->using_args.push_back(
+            StructField{expr(a->expression()), opt_identifier(a->identifier())});
       }
       return s;
     }
@@ -831,7 +833,8 @@ class AstBuilder {
         }
         pivot->pivot_column = value(p->valueExpression());
         for (auto* v : p->pivotValue()) {
-          pivot->values.push_back(StructField{expr(v->expression()), opt_identifier(v->identifier())});
+          pivot->values.push_back(
+              StructField{expr(v->expression()), opt_identifier(v->identifier())});
         }
         pivot->alias = opt_identifier(p->alias);
         item = std::move(pivot);
@@ -841,7 +844,8 @@ class AstBuilder {
         unpivot->loc = loc_of(u);
         unpivot->input = std::move(item);
         if (u->nulls != nullptr) {
-          unpivot->nulls = u->INCLUDE() ? UnpivotFrom::Nulls::kInclude : UnpivotFrom::Nulls::kExclude;
+          unpivot->nulls =
+              u->INCLUDE() ? UnpivotFrom::Nulls::kInclude : UnpivotFrom::Nulls::kExclude;
         }
         unpivot->value_columns = unpivot_columns(u->unpivotColumns());
         unpivot->name_column = identifier(u->name);
@@ -1210,7 +1214,12 @@ class AstBuilder {
                     : dynamic_cast<P::FloatLiteralContext*>(ctx)   ? LiteralKind::kFloat
                     : dynamic_cast<P::BooleanLiteralContext*>(ctx) ? LiteralKind::kBoolean
                                                                    : LiteralKind::kNull;
-    std::string text = ctx->getText();
+    std::string text;
+    if (auto* str = dynamic_cast<P::StringLiteralContext*>(ctx)) {
+      for (auto* part : str->STRING_LITERAL()) text += (text.empty() ? "" : " ") + part->getText();
+    } else {
+      text = ctx->getText();
+    }
     if (k == LiteralKind::kBoolean || k == LiteralKind::kNull) {
       for (auto& ch : text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     }
@@ -1317,6 +1326,7 @@ class AstBuilder {
     }
     return std::make_unique<Parameter>(ParameterKind::kPositional, "", l);
   }
+
  private:
   antlr4::TokenStream* tokens_;
 };

@@ -249,7 +249,8 @@ class Printer {
                 (s.outer_keyword ? "OUTER " : "") + kOps[static_cast<int>(s.op)] +
                 (s.distinct ? " DISTINCT" : " ALL");
         if (s.by_name) out_ += " BY NAME";
-        if (s.by_name && !s.match_columns.empty()) out_ += " ON (" + names_text(s.match_columns) + ")";
+        if (s.by_name && !s.match_columns.empty())
+          out_ += " ON (" + names_text(s.match_columns) + ")";
         if (s.corresponding) out_ += s.strict ? " STRICT CORRESPONDING" : " CORRESPONDING";
         if (s.corresponding && !s.match_columns.empty()) {
           out_ += " BY (" + names_text(s.match_columns) + ")";
@@ -288,10 +289,10 @@ class Printer {
 
   void select(const Select& s, int indent) {
     out_ += "SELECT";
-    if (s.select_as == Select::As::kStruct) out_ += " AS STRUCT";
-    if (s.select_as == Select::As::kValue) out_ += " AS VALUE";
     if (s.distinct) out_ += " DISTINCT";
     if (s.all) out_ += " ALL";
+    if (s.select_as == Select::As::kStruct) out_ += " AS STRUCT";
+    if (s.select_as == Select::As::kValue) out_ += " AS VALUE";
     for (size_t i = 0; i < s.items.size(); ++i) {
       out_ += (i == 0 ? "\n" : ",\n") + spaces(indent + 2);
       select_item(s.items[i], indent + 2);
@@ -511,8 +512,8 @@ class Printer {
   // OPTIONS (a = x) on one line, or one entry per line when there are several.
   std::string options_text(const std::vector<OptionEntry>& options, int indent) {
     if (options.size() == 1) {
-      return "OPTIONS (" + name(options[0].name) + " = " +
-             expr_text(*options[0].value, indent) + ")";
+      return "OPTIONS (" + name(options[0].name) + " = " + expr_text(*options[0].value, indent) +
+             ")";
     }
     std::string out = "OPTIONS (";
     for (size_t i = 0; i < options.size(); ++i) {
@@ -548,7 +549,8 @@ class Printer {
     std::string out = "(";
     for (size_t i = 0; i < params.size(); ++i) {
       if (i > 0) out += ", ";
-      out += name(params[i].name) + " " + (params[i].type ? type_text(*params[i].type) : "ANY TYPE");
+      out +=
+          name(params[i].name) + " " + (params[i].type ? type_text(*params[i].type) : "ANY TYPE");
       if (params[i].not_aggregate) out += " NOT AGGREGATE";
     }
     return out + ")";
@@ -628,7 +630,8 @@ class Printer {
                 (p.if_not_exists ? "IF NOT EXISTS " : "") + path_text(p.name) + "(";
         static constexpr const char* kDirections[] = {"", "IN ", "OUT ", "INOUT "};
         for (size_t i = 0; i < p.params.size(); ++i) {
-          out_ += (i ? ", " : "") + std::string(kDirections[static_cast<int>(p.params[i].direction)]) +
+          out_ += (i ? ", " : "") +
+                  std::string(kDirections[static_cast<int>(p.params[i].direction)]) +
                   name(p.params[i].name) + " " + type_text(*p.params[i].type);
         }
         out_ += ")";
@@ -810,8 +813,10 @@ class Printer {
       case StatementKind::kIf: {
         const auto& f = s.as<If>();
         for (size_t i = 0; i < f.branches.size(); ++i) {
-          if (i > 0) line("ELSEIF ", indent);
-          else out_ += "IF ";
+          if (i > 0)
+            line("ELSEIF ", indent);
+          else
+            out_ += "IF ";
           out_ += expr_text(*f.branches[i].condition, indent, true) + " THEN";
           statements(f.branches[i].body, indent + 2);
         }

@@ -98,7 +98,9 @@ enum class LiteralKind {
 
 // A literal. `spelling` is the source text of the literal token itself (quotes, prefixes and
 // escapes as written; for typed literals such as DATE '2024-01-01' only the quoted part), so the
-// printer reproduces it exactly. `range_type` is set for RANGE<T> literals.
+// printer reproduces it exactly. Adjacent string literals, which GoogleSQL concatenates, are
+// one kString literal whose spelling holds the parts separated by one space. `range_type` is set
+// for RANGE<T> literals.
 struct Literal : Expr {
   Literal(LiteralKind k, std::string s, Location l = {})
       : Expr(ExprKind::kLiteral, l), literal_kind(k), spelling(std::move(s)) {}
@@ -666,8 +668,11 @@ struct CreateFunction : Statement {
   std::vector<Identifier> name;
   std::vector<FunctionParameter> params;
   std::unique_ptr<Type> returns;
-  enum class Determinism { kUnspecified, kDeterministic, kNotDeterministic } determinism =
-      Determinism::kUnspecified;
+  enum class Determinism {
+    kUnspecified,
+    kDeterministic,
+    kNotDeterministic
+  } determinism = Determinism::kUnspecified;
   std::optional<Identifier> language;
   std::vector<OptionEntry> options;
   bool options_before_body = false;
@@ -798,10 +803,10 @@ struct MergeClause {
   bool by_target = false;  // NOT MATCHED BY TARGET, spelled out
   ExprPtr condition;       // AND condition, may be null
   enum class Action { kUpdate, kInsert, kDelete } action = Action::kDelete;
-  std::vector<UpdateItem> updates;     // kUpdate
-  std::vector<Identifier> columns;     // kInsert
-  std::vector<ExprPtr> values;         // kInsert VALUES (...); null entries are DEFAULT
-  bool insert_row = false;             // kInsert ROW
+  std::vector<UpdateItem> updates;  // kUpdate
+  std::vector<Identifier> columns;  // kInsert
+  std::vector<ExprPtr> values;      // kInsert VALUES (...); null entries are DEFAULT
+  bool insert_row = false;          // kInsert ROW
 };
 
 struct Merge : Statement {
@@ -951,6 +956,12 @@ std::string print(const Type& type);
 // An identifier as SQL: backticked when it was quoted or cannot be written bare.
 std::string print(const Identifier& id);
 
+// The AST of `script` as one line of JSON: {"node": "Script", "statements": [...]}. Each node
+// is an object whose "node" member names its struct above and whose "loc" is [line, column]
+// when it came from source; members follow the struct's fields. For `shredmit parse --format
+// ast-json` and for tools that want the tree without linking shredmit.
+std::string to_json(const Script& script);
+
 // ------------------------------------------------------------------ helpers
 
 // Structural equality of two expressions, ignoring locations and treating unquoted names
@@ -965,6 +976,7 @@ std::string to_upper(std::string_view s);
 bool is_reserved_keyword(std::string_view word);
 
 // The value of a string literal's spelling: quotes and r prefix removed, escapes resolved.
+// Adjacent literals ('a' 'b', separated by whitespace) are concatenated, as GoogleSQL does.
 // Returns std::nullopt for anything that is not a string literal spelling.
 std::optional<std::string> string_literal_value(std::string_view spelling);
 

@@ -1,0 +1,106 @@
+// shredmit templating: renders the subset of Jinja that bigquery-etl's SQL files use, keeping a
+// map from the rendered text back to the template so that SQL diagnostics point at the line and
+// column of the file the user edits.
+//
+// Supported (the forms found in mozilla/bigquery-etl's sql/ tree and tests/checks/*.jinja):
+// - `{{ expr }}`, `{% if %}/{% elif %}/{% else %}/{% endif %}`, `{% for x in seq %}` and
+//   `{% for a, b in seq %}` with `loop.index`, `loop.index0`, `loop.first`, `loop.last`,
+//   `loop.length`; `{% set name = expr %}`; `{% macro name(a, b=default) %}` ...
+//   `{% endmacro %}`; `{% raw %}` ... `{% endraw %}`; `{# comments #}`; whitespace control with
+//   `-` on either side of a tag.
+// - Expressions: string, integer, float, boolean and none literals; lists, tuples and dicts;
+//   names, `a.b`, `a[k]`, calls with positional and keyword arguments; `not`, `and`, `or`,
+//   comparisons, `in`, `not in`, `~`, `+`, `-`, `*`, `/`, `//`, `%`, `x if c else y`;
+//   filters `default`/`d`, `join`, `length`, `lower`, `upper`, `trim`, `replace`, `string`,
+//   `int`; tests `is [not] defined|undefined|none|string|number|sequence|mapping`; dict methods
+//   `items()`, `keys()`, `values()`.
+// - Functions: `is_init()` (false unless RenderOptions::init, as in bigquery-etl) and `range()`.
+//
+// Semantics follow Jinja 3 with one deliberate difference: printing, iterating or computing
+// with an undefined variable is an error (bigquery-etl's default Jinja environment prints it as
+// an empty string, which hides typos). Testing it (`{% if x %}`, `x is defined`, `x|default`)
+// is allowed, as macros rely on it for omitted arguments.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shredmit::templating {
+
+// 1-based line and column (in Unicode code points) in a text.
+struct Position {
+  int line = 0;
+  int column = 0;
+};
+
+// A template that cannot be rendered: an unknown tag, an unclosed block, an undefined variable,
+// a type error. `file` is the template's name as given to render() (or the macro file's name);
+// `pos` is where the offending tag or name starts in it.
+class TemplateError : public std::runtime_error {
+ public:
+  TemplateError(const std::string& message, std::string file, Position pos)
+      : std::runtime_error(message), file(std::move(file)), pos(pos) {}
+  std::string file;
+  Position pos;
+};
+
+// A named template text: a file name for messages and its contents.
+struct Source {
+  std::string name;
+  std::string text;
+};
+
+struct RenderOptions {
+  // Value of is_init(): false by default (a daily run), true for `--init`.
+  bool init = false;
+  // Top-level variables, e.g. from `--param name=value` or project_id/dataset_id/table_name
+  // derived from the file's path. A value made only of decimal digits becomes an integer, so
+  // that arithmetic in the template works; anything else is a string.
+  std::map<std::string, std::string> variables;
+  // Files whose `{% macro %}` definitions are made available to the template, as bigquery-etl
+  // does with tests/checks/*.jinja for checks.sql. Their text output is discarded.
+  std::vector<Source> macro_files;
+};
+
+// The result of rendering: the text, and the map back to the template.
+class Rendered {
+ public:
+  std::string text;
+
+  // The template position of the rendered position `pos`. Text copied from the template maps
+  // character for character; text produced by `{{ }}` or by a macro maps to the start of the
+  // expression or call that produced it. Positions past the end map to the template's end.
+  Position original(Position pos) const;
+
+  // Used by render(): records that text[out_offset...] comes from template byte `src_offset`,
+  // character for character when `exact`.
+  void map(size_t out_offset, size_t src_offset, bool exact);
+  // Used by render(): the template text, for converting offsets to positions.
+  void set_template(std::string_view text) { template_text_ = std::string(text); }
+
+ private:
+  struct Segment {
+    size_t out_offset;
+    size_t src_offset;
+    bool exact;
+  };
+  std::vector<Segment> segments_;
+  std::string template_text_;
+};
+
+// True when `text` contains a Jinja tag, expression or comment opener ({%, {{ or {#).
+bool is_template(std::string_view text);
+
+// Renders `tmpl` with `options`. Throws TemplateError.
+Rendered render(const Source& tmpl, const RenderOptions& options);
+
+// Byte offset of 1-based line:column (column in code points) in `text`; the end of the text
+// when past it.
+size_t offset_of(std::string_view text, Position pos);
+// 1-based line:column (column in code points) of byte `offset` in `text`.
+Position position_of(std::string_view text, size_t offset);
+
+}  // namespace shredmit::templating
