@@ -278,6 +278,11 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
   out.path = file;
   std::string text = read_text_file(file);
   out.bytes = text.size();
+  try {
+    syntax::check_text(text);
+  } catch (const syntax::SyntaxError& e) {
+    throw UserError(file.string(), e.loc.line, e.loc.column, e.what());
+  }
   std::optional<templating::Rendered> rendered;
   // sql/<project>/<dataset>/<table>/<file>
   fs::path table_dir = fs::absolute(file).lexically_normal().parent_path();

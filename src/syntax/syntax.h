@@ -927,16 +927,26 @@ class SyntaxError : public std::runtime_error {
   std::string token;
 };
 
-// Most nested parentheses, brackets and CASE expressions a text may have; deeper input is a
-// SyntaxError rather than a stack overflow.
+// Most nested parentheses, brackets, CASE expressions, BEGIN/LOOP/REPEAT blocks, type brackets
+// and consecutive prefix operators a text may have; deeper input is a SyntaxError rather than a
+// stack overflow.
 inline constexpr int kMaxNestingDepth = 256;
+// Most binary operators, set operations and joins in one chain at one bracket depth (between
+// commas); such chains nest in the tree, and longer ones would overflow the stack.
+inline constexpr int kMaxChainLength = 10000;
+
+// Throws SyntaxError at the first byte of `text` that is not valid UTF-8, and at a NUL byte.
+// parse_query and parse_statements check this themselves; templates are checked before rendering.
+void check_text(std::string_view text);
 
 // Parses one query, as held by a bigquery-etl query.sql (trailing semicolons allowed).
 // Throws SyntaxError on the first error (invalid UTF-8, an unexpected token, nesting deeper than
 // kMaxNestingDepth, an empty text). Uses SLL prediction first and full LL only when SLL fails.
 std::unique_ptr<Query> parse_query(std::string_view sql);
 
-// Parses semicolon-separated statements (the form of a checks.sql). Throws SyntaxError.
+// Parses semicolon-separated statements: any bigquery-etl .sql file (query, view, udf, script,
+// stored procedure, checks). Throws SyntaxError as parse_query does, and for a text that is
+// empty or only whitespace; a text holding only comments gives an empty Script.
 Script parse_statements(std::string_view sql);
 
 // ------------------------------------------------------------------ printing
