@@ -15,7 +15,6 @@
 #include <regex>
 #include <sstream>
 
-#include "syntax/syntax.h"
 #include "templating/templating.h"
 
 namespace shredmit::project {
@@ -229,46 +228,48 @@ Metadata load_metadata(const fs::path& file) {
 
 namespace {
 
-// The check macros of a repository, read once (tests/checks/*.jinja, by name).
-std::shared_ptr<const std::vector<templating::Source>> check_macros(const fs::path& repo_root) {
+// `load(repo_root)`, computed once per repository and shared between threads. Each call site
+// passes its own lambda type, so each gets its own cache.
+template <typename T, typename Load>
+std::shared_ptr<const T> once_per_repository(const fs::path& repo_root, Load load) {
   static std::mutex mutex;
-  static std::map<fs::path, std::shared_ptr<const std::vector<templating::Source>>> cache;
+  static std::map<fs::path, std::shared_ptr<const T>> cache;
   std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(repo_root);
-  if (it != cache.end()) return it->second;
-  auto sources = std::make_shared<std::vector<templating::Source>>();
-  fs::path dir = repo_root / "tests" / "checks";
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".jinja") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) sources->push_back({f.string(), read_text_file(f)});
-  cache[repo_root] = sources;
-  return sources;
+  auto& entry = cache[repo_root];
+  if (!entry) entry = std::make_shared<const T>(load(repo_root));
+  return entry;
+}
+
+// The check macros of a repository: tests/checks/*.jinja, by name.
+std::shared_ptr<const std::vector<templating::Source>> check_macros(const fs::path& repo_root) {
+  return once_per_repository<std::vector<templating::Source>>(repo_root, [](const fs::path& root) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root / "tests" / "checks", ec)) {
+      if (entry.path().extension() == ".jinja") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<templating::Source> sources;
+    for (const auto& f : files) sources.push_back({f.string(), read_text_file(f)});
+    return sources;
+  });
 }
 
 // The `render: skip:` patterns of <repo>/bqetl_project.yaml: files bigquery-etl does not render
-// with Jinja (such as a UDF whose SQL contains `{%s}`). Read once per repository.
+// with Jinja (such as a UDF whose SQL contains `{%s}`).
 std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo_root) {
-  static std::mutex mutex;
-  static std::map<fs::path, std::shared_ptr<const std::vector<std::string>>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(repo_root);
-  if (it != cache.end()) return it->second;
-  auto patterns = std::make_shared<std::vector<std::string>>();
-  fs::path config = repo_root / "bqetl_project.yaml";
-  std::error_code ec;
-  if (fs::exists(config, ec)) {
-    YAML::Node root = load_yaml(config);
-    if (root.IsMap() && root["render"] && root["render"]["skip"] &&
-        root["render"]["skip"].IsSequence()) {
-      for (const auto& p : root["render"]["skip"]) patterns->push_back(scalar(p));
+  return once_per_repository<std::vector<std::string>>(repo_root, [](const fs::path& root) {
+    std::vector<std::string> patterns;
+    fs::path config = root / "bqetl_project.yaml";
+    std::error_code ec;
+    if (!fs::exists(config, ec)) return patterns;
+    YAML::Node yaml = load_yaml(config);
+    if (yaml.IsMap() && yaml["render"] && yaml["render"]["skip"] &&
+        yaml["render"]["skip"].IsSequence()) {
+      for (const auto& p : yaml["render"]["skip"]) patterns.push_back(scalar(p));
     }
-  }
-  cache[repo_root] = patterns;
-  return patterns;
+    return patterns;
+  });
 }
 
 }  // namespace
