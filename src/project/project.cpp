@@ -279,28 +279,29 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
   out.path = file;
   std::string text = read_text_file(file);
   out.bytes = text.size();
-  try {
-    syntax::check_text(text);
-  } catch (const syntax::SyntaxError& e) {
-    throw UserError(file.string(), e.loc.line, e.loc.column, e.what());
-  }
-  std::optional<templating::Rendered> rendered;
   // sql/<project>/<dataset>/<table>/<file>
-  fs::path table_dir = fs::absolute(file).lexically_normal().parent_path();
+  fs::path absolute = fs::absolute(file).lexically_normal();
+  fs::path table_dir = absolute.parent_path();
   fs::path dataset_dir = table_dir.parent_path();
   fs::path project_dir = dataset_dir.parent_path();
   fs::path sql_dir = project_dir.parent_path();
+  fs::path repo_root = sql_dir.parent_path();
   bool in_tree = sql_dir.filename() == "sql";
   bool render = templating::is_template(text);
   if (render && in_tree) {
-    fs::path repo_root = sql_dir.parent_path();
-    std::string relative =
-        fs::absolute(file).lexically_normal().lexically_relative(repo_root).generic_string();
+    std::string relative = absolute.lexically_relative(repo_root).generic_string();
     for (const auto& pattern : *render_skip(repo_root)) {
       if (fnmatch(pattern.c_str(), relative.c_str(), 0) == 0) render = false;
     }
   }
+  std::optional<templating::Rendered> rendered;
   if (render) {
+    // Templates are checked before rendering; parse_statements checks every other text.
+    try {
+      syntax::check_text(text);
+    } catch (const syntax::SyntaxError& e) {
+      throw UserError(file.string(), e.loc.line, e.loc.column, e.what());
+    }
     out.templated = true;
     templating::RenderOptions options;
     options.init = settings.init;
@@ -308,9 +309,7 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
       options.variables["project_id"] = project_dir.filename().string();
       options.variables["dataset_id"] = dataset_dir.filename().string();
       options.variables["table_name"] = table_dir.filename().string();
-      if (file.filename() == "checks.sql") {
-        options.macro_files = *check_macros(sql_dir.parent_path());
-      }
+      if (file.filename() == "checks.sql") options.macro_files = *check_macros(repo_root);
     }
     for (const auto& [name, value] : settings.params) options.variables[name] = value;
     try {
@@ -318,21 +317,16 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
     } catch (const templating::TemplateError& e) {
       throw UserError(e.file, e.pos.line, e.pos.column, e.what());
     }
-    out.sql = std::move(rendered->text);
-    rendered->text.clear();
-  } else {
-    out.sql = std::move(text);
   }
+  const std::string& sql = rendered ? rendered->text : text;
   try {
-    out.script = syntax::parse_statements(out.sql);
+    out.script = syntax::parse_statements(sql);
   } catch (const syntax::SyntaxError& e) {
     templating::Position pos{e.loc.line, e.loc.column};
-    if (rendered) {
-      rendered->text = out.sql;
-      pos = rendered->original(pos);
-    }
+    if (rendered) pos = rendered->original(pos);
     throw UserError(file.string(), pos.line, pos.column, e.what());
   }
+  out.sql = rendered ? std::move(rendered->text) : std::move(text);
   return out;
 }
 

@@ -119,6 +119,9 @@ void check_nesting(antlr4::CommonTokenStream& tokens) {
     switch (type) {
       case GoogleSQLLexer::LPAREN:
       case GoogleSQLLexer::LBRACKET:
+        chain.push_back(0);
+        opens = true;
+        break;
       case GoogleSQLLexer::CASE:
       case GoogleSQLLexer::BEGIN:
       case GoogleSQLLexer::LOOP:
@@ -132,14 +135,13 @@ void check_nesting(antlr4::CommonTokenStream& tokens) {
         break;
       case GoogleSQLLexer::RPAREN:
       case GoogleSQLLexer::RBRACKET:
+        if (chain.size() > 1) chain.pop_back();
+        if (depth > 0) --depth;
+        break;
       case GoogleSQLLexer::END:
       case GoogleSQLLexer::GT:
         if (depth > 0) --depth;
         break;
-      default:
-        break;
-    }
-    switch (type) {
       case GoogleSQLLexer::COMMA:
       case GoogleSQLLexer::SEMI:
         chain.back() = 0;
@@ -168,14 +170,6 @@ void check_nesting(antlr4::CommonTokenStream& tokens) {
                                 "with WITH clauses",
                             loc_of(t), t->getText());
         }
-        break;
-      case GoogleSQLLexer::LPAREN:
-      case GoogleSQLLexer::LBRACKET:
-        chain.push_back(0);
-        break;
-      case GoogleSQLLexer::RPAREN:
-      case GoogleSQLLexer::RBRACKET:
-        if (chain.size() > 1) chain.pop_back();
         break;
       default:
         break;
@@ -770,7 +764,7 @@ class AstBuilder {
   void star_modifiers(P::StarModifiersContext* ctx, SelectItem& item) {
     if (ctx == nullptr) return;
     if (auto* e = ctx->starExcept()) {
-      for (auto* id : e->identifier()) item.except_columns.push_back(identifier(id));
+      item.except_columns = identifiers(e->identifier());
     }
     if (auto* r = ctx->starReplace()) {
       for (auto* ri : r->replaceItem()) {
@@ -887,9 +881,7 @@ class AstBuilder {
         if (auto* on = alt<P::OnConditionContext>(j->joinCondition())) {
           join->on = expr(on->expression());
         } else if (auto* u = alt<P::UsingConditionContext>(j->joinCondition())) {
-          std::vector<Identifier> cols;
-          for (auto* id : u->identifier()) cols.push_back(identifier(id));
-          join->using_columns = std::move(cols);
+          join->using_columns = identifiers(u->identifier());
         }
       }
       left = std::move(join);
@@ -1177,7 +1169,7 @@ class AstBuilder {
       arg.kind = FunctionArgument::Kind::kLambda;
       auto* params = l->lambdaParameters();
       arg.lambda_parenthesized = params->LPAREN() != nullptr;
-      for (auto* id : params->identifier()) arg.lambda_params.push_back(identifier(id));
+      arg.lambda_params = identifiers(params->identifier());
       arg.value = expr(l->expression());
     } else {
       arg.value = expr(static_cast<P::PositionalArgumentContext*>(ctx)->expression());
