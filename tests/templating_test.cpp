@@ -205,7 +205,12 @@ TEST_F(ParseFiles, FormatsSqlAndAstJson) {
   EXPECT_EQ(out, "SELECT\n  a\nFROM\n  t\nWHERE\n  b;\n");
   ASSERT_EQ(run({"parse", q.string(), "--format", "ast-json"}, out, err), 0) << err;
   auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["file"], q.generic_string());
   EXPECT_EQ(j["ast"]["statements"][0]["query"]["body"]["where"]["name"], "b");
+  // A path needing JSON escapes still gives valid JSON.
+  fs::path odd = write(table_ / "we\"ird.sql", "SELECT 1");
+  ASSERT_EQ(run({"parse", odd.string(), "--format", "ast-json"}, out, err), 0) << err;
+  EXPECT_EQ(nlohmann::json::parse(out)["file"], odd.generic_string());
 }
 
 TEST_F(ParseFiles, UsageErrors) {

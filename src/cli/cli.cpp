@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -114,8 +115,9 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
         r.bytes = f.bytes;
         if (!o.stats) {
           r.text = o.format == "ast-json"
-                       ? fmt::format("{{\"file\": \"{}\", \"ast\": {}}}\n",
-                                     fs::path(files[i]).generic_string(), syntax::to_json(f.script))
+                       ? fmt::format("{{\"file\": {}, \"ast\": {}}}\n",
+                                     nlohmann::json(files[i].generic_string()).dump(),
+                                     syntax::to_json(f.script))
                        : syntax::print(f.script) + "\n";
         }
       } catch (const project::UserError& e) {
