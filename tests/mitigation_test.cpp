@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"version_one_v1", "version_one_v1", 0, "applies from version 2 on"},
         Refusal{"no_previous_v2", "no_previous_v1", 0,
                 "previous version no_previous_v1 is missing"},
-        Refusal{"unlabelled_v2", "unlabelled_v2/metadata.yaml", 6, "shredder_mitigation: true"},
+        Refusal{"unlabelled_v2", "unlabelled_v2/metadata.yaml", 5, "shredder_mitigation: true"},
         Refusal{"no_group_by_v2", "no_group_by_v2/query.sql", 2, "has no GROUP BY"},
         Refusal{"group_by_all_v2", "group_by_all_v2/query.sql", 12, "GROUP BY ALL"},
         Refusal{"group_by_ordinal_v2", "group_by_ordinal_v2/query.sql", 13, "ordinal 1"},

@@ -1,5 +1,6 @@
 // Output columns, dimensions, metrics and types of an aggregate query (see analysis.h).
 #include "analysis.h"
+#include "internal.h"
 
 #include <fmt/format.h>
 
@@ -9,11 +10,10 @@
 #include <set>
 
 namespace shredmit::analysis {
-namespace {
-
 using namespace shredmit::syntax;
 using project::UserError;
 
+namespace detail {
 Type type_from_name(std::string_view raw) {
   std::string n = syntax::to_upper(raw);
   if (n == "STRING") return Type::kString;
@@ -37,9 +37,12 @@ Type type_from_name(std::string_view raw) {
   if (n == "RANGE") return Type::kRange;
   return Type::kUnknown;
 }
+}  // namespace detail
 
-// Calls fn on each direct sub-expression of e, not entering subqueries (their columns belong to
-// another scope).
+namespace {
+using detail::type_from_name;
+}  // namespace
+
 void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
   auto opt = [&](const ExprPtr& p) {
     if (p) fn(*p);
@@ -133,6 +136,8 @@ void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
   }
 }
 
+namespace detail {
+
 std::string function_key(const FunctionCall& f) {
   std::string name = syntax::to_upper(f.dotted_name());
   if (name.rfind("SAFE.", 0) == 0) name = name.substr(5);
@@ -151,6 +156,14 @@ bool contains_aggregate(const Expr& e) {
   for_each_child(e, [&](const Expr& c) { found = found || contains_aggregate(c); });
   return found;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::contains_aggregate;
+using detail::function_key;
+using detail::is_aggregate_call;
 
 // Names a query can use without a FROM source and that the parser reads as column names.
 bool is_niladic_function_name(std::string_view name) {
@@ -231,33 +244,36 @@ void range_variables(const FromItem& f, std::set<std::string>& out) {
 
 class Analyzer {
  public:
-  Analyzer(const project::Schema& schema, const std::string& file) : schema_(schema), file_(file) {}
+  // collect: list problems in result.problems instead of throwing the first.
+  Analyzer(const project::Schema& schema, const std::string& file, bool collect)
+      : schema_(schema), file_(file), collect_(collect) {}
 
   AggregateQuery run(const Query& query) {
-    const Query* q = &query;
-    while (q->body->kind == QueryExprKind::kNested) q = q->body->as<NestedQuery>().query.get();
-    if (q->body->kind == QueryExprKind::kSetOperation) {
-      throw error(q->body->loc,
-                  "the final query is a set operation (UNION, INTERSECT or EXCEPT); shredder "
-                  "mitigation needs one final SELECT with an explicit GROUP BY: move the set "
-                  "operation into a WITH clause and aggregate it in a final SELECT");
+    bool set_operation = false;
+    const Select& select = final_select(query, &set_operation);
+    if (set_operation) {
+      const Query* q = &query;
+      while (q->body->kind == QueryExprKind::kNested) q = q->body->as<NestedQuery>().query.get();
+      report(ProblemKind::kShape, q->body->loc,
+             "the final query is a set operation (UNION, INTERSECT or EXCEPT); shredder "
+             "mitigation needs one final SELECT with an explicit GROUP BY: move the set "
+             "operation into a WITH clause and aggregate it in a final SELECT");
+      return std::move(result_);
     }
-    const auto& select = q->body->as<Select>();
-    AggregateQuery result;
-    result.final_select = &select;
-    check_group_by(select);
+    result_.final_select = &select;
+    grouped_ = check_group_by(select);
     if (select.from) range_variables(*select.from, range_vars_);
     for (size_t i = 0; i < select.items.size(); ++i) {
-      result.columns.push_back(column(select, select.items[i], i));
+      if (auto c = column(select, select.items[i], i)) result_.columns.push_back(std::move(*c));
     }
     std::set<std::string> seen;
-    for (const auto& c : result.columns) {
+    for (const auto& c : result_.columns) {
       if (!seen.insert(syntax::to_lower(c.name)).second) {
-        throw error(c.loc,
-                    fmt::format("output column '{}' appears twice; rename one of them", c.name));
+        report(ProblemKind::kShape, c.loc,
+               fmt::format("output column '{}' appears twice; rename one of them", c.name));
       }
     }
-    return result;
+    return std::move(result_);
   }
 
  private:
@@ -265,40 +281,56 @@ class Analyzer {
     return UserError(file_, loc.line, loc.column, message);
   }
 
-  void check_group_by(const Select& s) {
+  void report(ProblemKind kind, Location loc, const std::string& message) {
+    if (!collect_) throw error(loc, message);
+    result_.problems.push_back(Problem{kind, loc, message});
+  }
+
+  // Checks the GROUP BY; true when it lists the grouped expressions explicitly.
+  bool check_group_by(const Select& s) {
     if (!s.group_by) {
-      throw error(s.loc,
-                  "the final SELECT has no GROUP BY; shredder mitigation needs an aggregate "
-                  "query: group by the dimension columns explicitly");
+      report(ProblemKind::kGroupBy, s.loc,
+             "the final SELECT has no GROUP BY; shredder mitigation needs an aggregate "
+             "query: group by the dimension columns explicitly");
+      return false;
     }
     if (s.group_by->all) {
-      throw error(s.group_by->loc,
-                  "GROUP BY ALL is not allowed for shredder mitigation (seed 004, "
-                  "consideration 1); list the grouped columns explicitly");
+      report(ProblemKind::kGroupBy, s.group_by->loc,
+             "GROUP BY ALL is not allowed for shredder mitigation (seed 004, "
+             "consideration 1); list the grouped columns explicitly");
+      return false;
     }
+    bool explicit_items = true;
     for (const auto& item : s.group_by->items) {
       switch (item.kind) {
         case GroupingItem::Kind::kExpression: {
           const Expr& e = *item.exprs[0];
           if (e.kind == ExprKind::kLiteral &&
               e.as<Literal>().literal_kind == LiteralKind::kInteger) {
-            throw error(item.loc,
-                        fmt::format("GROUP BY ordinal {} is not allowed for shredder mitigation "
-                                    "(seed 004, consideration 1); write the column name instead",
-                                    e.as<Literal>().spelling));
+            report(ProblemKind::kGroupBy, item.loc,
+                   fmt::format("GROUP BY ordinal {} is not allowed for shredder mitigation "
+                               "(seed 004, consideration 1); write the column name instead",
+                               e.as<Literal>().spelling));
+            explicit_items = false;
           }
           break;
         }
         case GroupingItem::Kind::kRollup:
         case GroupingItem::Kind::kCube:
         case GroupingItem::Kind::kGroupingSets:
-          throw error(item.loc,
-                      "ROLLUP, CUBE and GROUPING SETS add subtotal rows that the mitigation "
-                      "would count twice; group by plain columns and compute subtotals in a view");
+          report(ProblemKind::kGroupBy, item.loc,
+                 "ROLLUP, CUBE and GROUPING SETS add subtotal rows that the mitigation "
+                 "would count twice; group by plain columns and compute subtotals in a view");
+          explicit_items = false;
+          break;
         case GroupingItem::Kind::kEmpty:
-          throw error(item.loc, "GROUP BY () makes one grand-total row; group by the dimensions");
+          report(ProblemKind::kGroupBy, item.loc,
+                 "GROUP BY () makes one grand-total row; group by the dimensions");
+          explicit_items = false;
+          break;
       }
     }
+    return explicit_items;
   }
 
   // The column name of a plain column reference: `x` or `t.x` where t is a range variable.
@@ -330,11 +362,12 @@ class Analyzer {
     return false;
   }
 
-  OutputColumn column(const Select& s, const SelectItem& item, size_t index) {
+  std::optional<OutputColumn> column(const Select& s, const SelectItem& item, size_t index) {
     if (item.kind != SelectItem::Kind::kExpression) {
-      throw error(item.loc,
-                  "`*` in the final SELECT hides which columns are dimensions and metrics; list "
-                  "the output columns explicitly");
+      report(ProblemKind::kShape, item.loc,
+             "`*` in the final SELECT hides which columns are dimensions and metrics; list "
+             "the output columns explicitly");
+      return std::nullopt;
     }
     OutputColumn c;
     c.loc = item.loc;
@@ -346,11 +379,15 @@ class Analyzer {
     } else if (item.expr->kind == ExprKind::kFieldAccess) {
       c.name = item.expr->as<FieldAccess>().field.name;
     } else {
-      throw error(item.loc, fmt::format("output column {} has no name; add `AS name`", index + 1));
+      report(ProblemKind::kShape, item.loc,
+             fmt::format("output column {} has no name; add `AS name`", index + 1));
+      return std::nullopt;
     }
 
     bool aggregate = contains_aggregate(*item.expr);
-    if (matches_group_item(s, *item.expr, &c.name)) {
+    if (!grouped_) {
+      c.role = aggregate ? Role::kMetric : Role::kDimension;
+    } else if (matches_group_item(s, *item.expr, &c.name)) {
       c.role = Role::kDimension;
     } else if (aggregate) {
       c.role = Role::kMetric;
@@ -360,9 +397,11 @@ class Analyzer {
       c.constant = refs.empty();
       for (const Expr* r : refs) {
         if (!matches_group_item(s, *r, nullptr)) {
-          throw error(r->loc, fmt::format("output column '{}' is neither grouped nor aggregated; "
-                                          "add it to GROUP BY or aggregate it",
-                                          c.name));
+          report(ProblemKind::kUngrouped, r->loc,
+                 fmt::format("output column '{}' is neither grouped nor aggregated; "
+                             "add it to GROUP BY or aggregate it",
+                             c.name));
+          break;
         }
       }
       c.role = Role::kDimension;
@@ -377,16 +416,17 @@ class Analyzer {
       c.type_source = "inferred from the expression";
     }
     if (c.type == Type::kUnknown) {
-      throw error(item.loc, fmt::format("cannot tell the type of output column '{}' without "
-                                        "BigQuery; add it with its type to {}",
-                                        c.name, schema_.file));
-    }
-    if (c.role == Role::kMetric && !is_numeric(c.type)) {
-      throw error(item.loc,
-                  fmt::format("output column '{}' is an ungrouped {} aggregate; shredder "
-                              "mitigation subtracts numeric metrics only: group by it, make it "
-                              "numeric, or remove it",
-                              c.name, type_name(c.type)));
+      if (!collect_) {
+        throw error(item.loc, fmt::format("cannot tell the type of output column '{}' without "
+                                          "BigQuery; add it with its type to {}",
+                                          c.name, schema_.file));
+      }
+    } else if (c.role == Role::kMetric && !is_numeric(c.type)) {
+      report(ProblemKind::kMetricType, item.loc,
+             fmt::format("output column '{}' is an ungrouped {} aggregate; shredder "
+                         "mitigation subtracts numeric metrics only: group by it, make it "
+                         "numeric, or remove it",
+                         c.name, type_name(c.type)));
     }
     return c;
   }
@@ -640,6 +680,9 @@ class Analyzer {
 
   const project::Schema& schema_;
   const std::string& file_;
+  bool collect_;
+  bool grouped_ = true;
+  AggregateQuery result_;
   std::set<std::string> range_vars_;
 };
 
@@ -766,7 +809,27 @@ const OutputColumn* AggregateQuery::find(std::string_view name) const {
 
 AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
                                  const std::string& query_file) {
-  return Analyzer(schema, query_file).run(query);
+  return Analyzer(schema, query_file, false).run(query);
+}
+
+AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema,
+                                 const std::string& query_file) {
+  return Analyzer(schema, query_file, true).run(query);
+}
+
+const syntax::Select& final_select(const syntax::Query& query, bool* set_operation) {
+  const QueryExpr* body = query.body.get();
+  if (set_operation) *set_operation = false;
+  while (true) {
+    if (body->kind == QueryExprKind::kNested) {
+      body = body->as<NestedQuery>().query->body.get();
+    } else if (body->kind == QueryExprKind::kSetOperation) {
+      if (set_operation) *set_operation = true;
+      body = body->as<SetOperation>().left.get();
+    } else {
+      return body->as<Select>();
+    }
+  }
 }
 
 }  // namespace shredmit::analysis

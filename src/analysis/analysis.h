@@ -3,6 +3,8 @@
 // schema.yaml (no BigQuery call, no sample rows).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,10 +60,25 @@ struct OutputColumn {
   bool constant = false;    // an ungrouped expression of literals and parameters only
 };
 
+// What is wrong with an aggregate query for shredder mitigation (see analyze_aggregate).
+enum class ProblemKind {
+  kGroupBy,     // no GROUP BY, GROUP BY ALL, ordinals, ROLLUP/CUBE/GROUPING SETS, ()
+  kShape,       // final query is a set operation, `*`, an unnamed or duplicated output column
+  kUngrouped,   // an output column neither grouped nor aggregated
+  kMetricType,  // an aggregated output column whose type is not numeric
+};
+
+struct Problem {
+  ProblemKind kind;
+  syntax::Location loc;
+  std::string message;  // says how to fix it
+};
+
 // The analysis of an aggregate query: its final SELECT and its output columns in order.
 struct AggregateQuery {
   const syntax::Select* final_select = nullptr;
   std::vector<OutputColumn> columns;
+  std::vector<Problem> problems;  // inspect_aggregate only; analyze_aggregate throws the first
   const OutputColumn* find(std::string_view name) const;  // case-insensitive
 };
 
@@ -87,7 +104,73 @@ struct AggregateQuery {
 AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
                                  const std::string& query_file);
 
+// Like analyze_aggregate, but never throws for the query's shape: every problem is listed in
+// `problems` (in query order) and the analysis goes on. Without a usable GROUP BY, output
+// columns without an aggregate count as dimensions; a column whose type cannot be told keeps
+// kUnknown. Used by `shredmit lint`.
+AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema,
+                                 const std::string& query_file);
+
 // Names of the aggregate functions the analysis recognises (upper case, without SAFE.).
 bool is_aggregate_function(std::string_view name);
+
+// Calls fn on each direct sub-expression of e, not entering subqueries.
+void for_each_child(const syntax::Expr& e, const std::function<void(const syntax::Expr&)>& fn);
+
+// The SELECT that produces a query's rows: the body, through parentheses; for a set operation
+// the leftmost SELECT (which names the columns). *set_operation tells which case it was.
+const syntax::Select& final_select(const syntax::Query& query, bool* set_operation = nullptr);
+
+// The output columns of a query as far as they can be known from its text alone (names,
+// locations and expressions; role and type are not set): nullopt when the final SELECT (see
+// final_select) has `*`, `x.*`, SELECT AS STRUCT/VALUE, or an expression without a name, or the
+// set operation matches columns by name.
+std::optional<std::vector<OutputColumn>> output_columns(const syntax::Query& query);
+
+// The type `e` has whatever the types of the columns it reads, or kUnknown: literals, CAST and
+// SAFE_CAST, COUNT/COUNTIF, comparisons and boolean operators, string functions and other
+// functions with a fixed result type; IF, IFNULL, COALESCE and CASE when every branch is proven
+// (numeric branches take their supertype). Parameters are never proven. Rules from BigQuery's
+// "Conversion rules" and function reference.
+Type proven_type(const syntax::Expr& e);
+
+// Why the metric expression `metric` cannot be recovered by subtraction (`shredmit lint` SM009),
+// or nullopt when it can. Recoverable: SUM(x), COUNT(x), COUNT(*), COUNTIF(c) without DISTINCT,
+// and sums, differences, negations, constant multiples, IFNULL/COALESCE(·, 0) and CASTs of
+// recoverable expressions and constants. Anything else with an aggregate (AVG, MIN, MAX,
+// ANY_VALUE, APPROX_*, HLL_COUNT.*, COUNT(DISTINCT ...), a product or ratio of aggregates, ...)
+// is not: its previous-version total minus its recomputed total is not the shredded clients'
+// contribution.
+std::optional<std::string> unrecoverable_reason(const syntax::Expr& metric);
+
+// Where an output column's value comes from, followed through WITH queries and FROM subqueries:
+// a plain column reference (`x`, `t.x`) whose source is a WITH query or subquery of the same
+// query is replaced by that source's expression for the column, recursively.
+class Lineage {
+ public:
+  explicit Lineage(const syntax::Query& query);
+  ~Lineage();
+  Lineage(const Lineage&) = delete;
+  Lineage& operator=(const Lineage&) = delete;
+
+  // The chain of expressions for the final SELECT's output column `name` (case-insensitive):
+  // its select-list expression first, then each expression a plain column reference resolves
+  // to. Empty when the column is not in the final SELECT.
+  std::vector<const syntax::Expr*> chain(std::string_view name) const;
+
+  // A canonical text of the column's definition: the printed select-list expression and, for
+  // each column reference in it that resolves through the query, the definition of that
+  // reference, recursively. Two versions of a query define a column the same way when the texts
+  // are equal (`shredmit lint` SM011). Empty when the column is not in the final SELECT.
+  std::string definition(std::string_view name) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when `e` maps NULL to '??': IFNULL(x, '??'), COALESCE(..., '??'), IF(x IS NULL, '??', x)
+// or a CASE whose WHEN x IS NULL gives '??', possibly in parentheses (seed 004, consideration 3).
+bool maps_null_to_placeholder(const syntax::Expr& e);
 
 }  // namespace shredmit::analysis

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
+#include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
 
@@ -155,6 +157,59 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
   return ok == files.size() ? kExitOk : kExitRefused;
 }
 
+struct LintOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string id_level_columns;
+  bool all_tables = false;
+  int jobs = 0;
+  std::string today;
+};
+
+constexpr const char* kLintExitStatusHelp =
+    "Exit status:\n"
+    "  0  no errors (warnings allowed)\n"
+    "  1  at least one error finding\n"
+    "  2  usage error or unreadable input (a path that does not exist or is outside a sql/\n"
+    "     folder, an unreadable --id-level-columns file)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+// Today's local date as YYYY-MM-DD.
+std::string local_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
+  return buffer;
+}
+
+int lint(const LintOptions& o, std::ostream& out) {
+  lint::Options options;
+  options.all_tables = o.all_tables;
+  options.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.today = o.today.empty() ? local_date() : o.today;
+  if (!o.id_level_columns.empty()) {
+    try {
+      options.id_level_columns = project::load_id_level_columns(o.id_level_columns);
+    } catch (const project::UserError& e) {
+      throw project::UserError("<command line>", 0, 0, "--id-level-columns: " + e.format());
+    }
+  }
+  auto tables = lint::select_tables(o.paths);
+  lint::Report report = lint::lint(tables, options);
+  if (o.format == "json") {
+    out << lint::format_json(report);
+  } else if (o.format == "github") {
+    out << lint::format_github(report);
+  } else if (o.format == "sarif") {
+    out << lint::format_sarif(report);
+  } else {
+    out << lint::format_text(report);
+  }
+  return report.errors() > 0 ? kExitRefused : kExitOk;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -202,6 +257,36 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   parse_cmd->add_option("--param", parse_opts.params,
                         "name=value: a template variable (repeatable); digits make an integer");
 
+  LintOptions lint_opts;
+  auto* lint_cmd = app.add_subcommand(
+      "lint",
+      "Check the shredder-mitigation setup of bigquery-etl tables statically (rules "
+      "SM001-SM012): tables with the shredder_mitigation label or a backfill.yaml entry asking "
+      "for mitigation, or every table with --all-tables");
+  lint_cmd->footer(kLintExitStatusHelp);
+  lint_cmd
+      ->add_option("paths", lint_opts.paths,
+                   "a sql/ tree, a project, dataset or table folder, or a file in a table folder "
+                   "(query.sql, schema.yaml, metadata.yaml, backfill.yaml)")
+      ->required();
+  lint_cmd
+      ->add_option("--format", lint_opts.format,
+                   "text: file:line:col: severity: [RULE] message; json: an array of findings; "
+                   "github: workflow-command annotations; sarif: SARIF 2.1.0")
+      ->check(CLI::IsMember({"text", "json", "github", "sarif"}))
+      ->capture_default_str();
+  lint_cmd->add_option("--id-level-columns", lint_opts.id_level_columns,
+                       "YAML file with an `id_level_columns` list (default: client_id, "
+                       "device_id, profile_id, profile_group_id)");
+  lint_cmd->add_flag("--all-tables", lint_opts.all_tables,
+                     "also run SM005, SM007, SM008 and SM012 on tables not set up for shredder "
+                     "mitigation");
+  lint_cmd->add_option("--jobs,-j", lint_opts.jobs, "worker processes (default: the number of cores)")
+      ->check(CLI::Range(1, 256));
+  lint_cmd->add_option("--today", lint_opts.today,
+                       "the date backfill entries must not be after, YYYY-MM-DD (default: the "
+                       "local date; set it for reproducible runs)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -218,6 +303,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   try {
     if (generate_cmd->parsed()) return generate(gen, out, err);
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
+    if (lint_cmd->parsed()) return lint(lint_opts, out);
   } catch (const project::UserError& e) {
     err << e.format() << "\n";
     return e.file == "<command line>" ? kExitUsage : kExitRefused;

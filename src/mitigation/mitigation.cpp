@@ -71,7 +71,7 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
   fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
   v.metadata = project::load_metadata(metadata_path);
   if (!previous && !v.metadata.shredder_mitigation) {
-    throw UserError(v.metadata.file, v.metadata.labels_line, v.metadata.labels_line > 0 ? 1 : 0,
+    throw UserError(v.metadata.file, v.metadata.label.line, v.metadata.label.column,
                     "the table is not set up for shredder mitigation: add the label "
                     "`shredder_mitigation: true` under `labels:` once its query and schema "
                     "follow the requirements (seed 004, consideration 1)");

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,135 +16,361 @@
 #include <sstream>
 
 #include "templating/templating.h"
+#include "yaml.h"
 
 namespace shredmit::project {
 namespace fs = std::filesystem;
 
 namespace {
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
-int column_of(const YAML::Node& n) { return n.Mark().column >= 0 ? n.Mark().column + 1 : 0; }
+using yaml::Node;
 
-YAML::Node load_yaml(const fs::path& file) {
-  std::string text = read_text_file(file);
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw UserError(file.string(), e.mark.line + 1, e.mark.column + 1,
-                    "invalid YAML: " + e.msg + "; fix the YAML syntax");
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, sep)) parts.push_back(part);
+  return parts;
+}
+
+std::string rstrip(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+std::string lstrip(std::string s) {
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+// bigquery-etl: (description.rstrip() + "\n" + append).lstrip() and
+// (prepend + "\n" + description.lstrip()).rstrip().
+std::string append_text(const std::string& description, const std::string& append) {
+  return lstrip(rstrip(description) + "\n" + append);
+}
+std::string prepend_text(const std::string& description, const std::string& prepend) {
+  return rstrip(prepend + "\n" + lstrip(description));
+}
+
+void mark_included(std::vector<SchemaField>& fields, int line, int column) {
+  for (auto& f : fields) {
+    f.line = line;
+    f.column = column;
+    f.included = true;
+    mark_included(f.fields, line, column);
   }
 }
 
-std::string scalar(const YAML::Node& n) {
-  if (!n || !n.IsScalar()) return "";
-  return n.Scalar();
-}
+// The fields of included schema files, read once per process.
+class IncludeCache {
+ public:
+  struct Entry {
+    std::vector<SchemaField> fields;
+    std::optional<UserError> error;
+  };
 
-// Reads schema.yaml files and resolves description includes, caching included files.
+  static IncludeCache& instance() {
+    static IncludeCache cache;
+    return cache;
+  }
+
+  template <typename Load>
+  std::shared_ptr<const Entry> get(const fs::path& file, Load load) {
+    std::error_code ec;
+    auto mtime = fs::last_write_time(file, ec);
+    std::string key = file.string();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second.first == mtime) return it->second.second;
+    }
+    auto entry = std::make_shared<Entry>();
+    try {
+      entry->fields = load();
+    } catch (const UserError& e) {
+      entry->error = e;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_[key] = {mtime, entry};
+    return entry;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::pair<fs::file_time_type, std::shared_ptr<const Entry>>> entries_;
+};
+
+// Reads the fields of one schema file, resolving bigquery-etl's custom tags (see load_schema).
 class SchemaReader {
  public:
-  explicit SchemaReader(const SqlTree& tree) : tree_(tree) {}
+  SchemaReader(const SqlTree& tree, std::string file, int depth)
+      : tree_(tree), file_(std::move(file)), depth_(depth) {}
 
-  std::vector<SchemaField> read_fields(const YAML::Node& list, const std::string& file, int depth) {
-    std::vector<SchemaField> fields;
-    if (!list) return fields;
-    if (!list.IsSequence()) {
-      throw UserError(file, line_of(list), column_of(list),
+  // A node that stands for a list of fields.
+  std::vector<SchemaField> field_list(const Node& n) {
+    if (n.tag == "!include-fields") return include_fields(n);
+    if (n.kind == Node::Kind::kNull) return {};
+    if (!n.is_sequence()) {
+      throw UserError(file_, n.line, n.column,
                       "`fields` must be a list of fields, each with name, type and description");
     }
-    for (const auto& node : list) {
-      if (!node.IsMap()) {
-        throw UserError(file, line_of(node), column_of(node),
-                        "a schema field must be a mapping with name, type and description");
+    bool flatten = n.tag == "!flatten-lists";
+    if (!flatten && !n.tag.empty()) throw unknown_tag(n);
+    std::vector<SchemaField> fields;
+    for (const auto& item : n.items) {
+      if (item.tag == "!include-fields" || (flatten && item.is_sequence())) {
+        for (auto& f : field_list(item)) fields.push_back(std::move(f));
+      } else {
+        fields.push_back(field(item));
       }
-      SchemaField f;
-      f.line = line_of(node);
-      f.column = column_of(node);
-      f.name = scalar(node["name"]);
-      if (f.name.empty()) {
-        throw UserError(file, f.line, f.column, "schema field has no `name`; add one");
-      }
-      f.type = syntax::to_upper(scalar(node["type"]));
-      f.mode = node["mode"] ? syntax::to_upper(scalar(node["mode"])) : "NULLABLE";
-      if (const auto& d = node["description"]) f.description = description(d, file, depth);
-      if (f.description && f.description->find_first_not_of(" \t\n") == std::string::npos) {
-        f.description.reset();
-      }
-      f.fields = read_fields(node["fields"], file, depth);
-      fields.push_back(std::move(f));
     }
     return fields;
   }
 
  private:
-  std::optional<std::string> description(const YAML::Node& d, const std::string& file, int depth) {
-    if (d.Tag() != "!include-field-description") {
-      if (d.IsNull()) return std::nullopt;
-      return scalar(d);
+  UserError error(const Node& at, const std::string& message) const {
+    return UserError(file_, at.line, at.column, message);
+  }
+
+  UserError unknown_tag(const Node& n) const {
+    return error(n, "unknown YAML tag " + n.tag +
+                        "; bigquery-etl schemas use !include-field-description, !include-field, "
+                        "!include-fields and !flatten-lists");
+  }
+
+  SchemaField field(const Node& n) {
+    if (n.tag == "!include-field") return include_field(n);
+    if (!n.tag.empty()) throw unknown_tag(n);
+    if (!n.is_mapping()) {
+      throw error(n, "a schema field must be a mapping with name, type and description");
     }
-    auto fail = [&](const std::string& why) {
-      return UserError(file, line_of(d), column_of(d),
-                       "cannot resolve !include-field-description: " + why);
+    SchemaField f;
+    f.line = n.line;
+    f.column = n.column;
+    const Node* name = n.get("name");
+    f.name = name ? name->scalar() : "";
+    if (f.name.empty()) throw error(n, "schema field has no `name`; add one");
+    if (const Node* t = n.get("type")) f.type = syntax::to_upper(t->scalar());
+    const Node* mode = n.get("mode");
+    f.mode = mode && !mode->scalar().empty() ? syntax::to_upper(mode->scalar()) : "NULLABLE";
+    if (const Node* d = n.get("description")) f.description = description(*d);
+    if (f.description && f.description->find_first_not_of(" \t\r\n") == std::string::npos) {
+      f.description.reset();
+    }
+    if (const Node* sub = n.get("fields")) f.fields = field_list(*sub);
+    return f;
+  }
+
+  std::optional<std::string> description(const Node& d) {
+    if (d.tag == "!include-field-description") {
+      const SchemaField& source = included_field(d, "!include-field-description");
+      std::string text = source.description.value_or("");
+      if (const Node* a = d.get("append"); a && a->is_scalar()) text = append_text(text, a->text);
+      if (const Node* p = d.get("prepend"); p && p->is_scalar()) {
+        text = prepend_text(text, p->text);
+      }
+      return text;
+    }
+    if (!d.tag.empty()) throw unknown_tag(d);
+    if (!d.is_scalar()) return std::nullopt;
+    return d.text;
+  }
+
+  SchemaField include_field(const Node& n) {
+    SchemaField f = included_field(n, "!include-field");
+    mark_included(f.fields, n.line, n.column);
+    f.line = n.line;
+    f.column = n.column;
+    f.included = true;
+    auto text = [&](const char* key) -> const std::string* {
+      const Node* v = n.get(key);
+      return v && v->is_scalar() ? &v->text : nullptr;
     };
-    if (!d.IsMap()) throw fail("it needs a mapping with `file` or `table`, and `field`");
-    if (depth > 8) throw fail("includes nest more than 8 levels; check for a cycle");
-    std::string field = scalar(d["field"]);
-    if (field.empty()) throw fail("no `field` given; name the field whose description to use");
+    if (auto* v = text("new_name")) f.name = *v;
+    if (auto* v = text("new_type")) f.type = syntax::to_upper(*v);
+    if (auto* v = text("new_mode")) f.mode = syntax::to_upper(*v);
+    if (auto* v = text("new_description")) f.description = *v;
+    if (auto* v = text("append_description")) {
+      f.description = append_text(f.description.value_or(""), *v);
+    }
+    if (auto* v = text("prepend_description")) {
+      f.description = prepend_text(f.description.value_or(""), *v);
+    }
+    if (f.description && f.description->find_first_not_of(" \t\r\n") == std::string::npos) {
+      f.description.reset();
+    }
+    if (const Node* v = n.get("new_fields")) f.fields = field_list(*v);
+    if (const Node* v = n.get("append_fields")) {
+      for (auto& x : field_list(*v)) f.fields.push_back(std::move(x));
+    }
+    if (const Node* v = n.get("prepend_fields")) {
+      auto front = field_list(*v);
+      for (auto& x : f.fields) front.push_back(std::move(x));
+      f.fields = std::move(front);
+    }
+    return f;
+  }
+
+  std::vector<SchemaField> include_fields(const Node& n) {
+    const char* tag = "!include-fields";
+    std::vector<SchemaField> fields;
+    const std::string* path = nullptr;
+    auto source = included_schema(n, tag, &path);
+    if (const Node* parent = n.get("parent_field"); parent && !parent->scalar().empty()) {
+      fields = find_field(n, tag, source->fields, parent->scalar(), *path).fields;
+    } else {
+      fields = source->fields;
+    }
+    auto names = [](const Node* v) {
+      std::vector<std::string> out;
+      if (v && v->is_scalar()) out.push_back(v->text);
+      if (v && v->is_sequence()) {
+        for (const auto& x : v->items) out.push_back(x.scalar());
+      }
+      return out;
+    };
+    if (const Node* v = n.get("field_names")) {
+      std::vector<SchemaField> selected;
+      for (const auto& name : names(v)) {
+        auto it = std::find_if(fields.begin(), fields.end(),
+                               [&](const SchemaField& f) { return f.name == name; });
+        if (it == fields.end()) {
+          throw error(n, fmt::format("cannot resolve {}: {} has no field '{}' to select; fix "
+                                     "field_names or the included file",
+                                     tag, *path, name));
+        }
+        selected.push_back(*it);
+      }
+      fields = std::move(selected);
+    }
+    if (const Node* v = n.get("exclude_field_names")) {
+      auto excluded = names(v);
+      std::erase_if(fields, [&](const SchemaField& f) {
+        return std::find(excluded.begin(), excluded.end(), f.name) != excluded.end();
+      });
+    }
+    mark_included(fields, n.line, n.column);
+    if (const Node* v = n.get("field_replacements")) {
+      for (auto& replacement : field_list(*v)) {
+        for (auto& f : fields) {
+          if (f.name == replacement.name) f = replacement;
+        }
+      }
+    }
+    return fields;
+  }
+
+  // The schema that an include tag at `n` names with `file` or `table`; *path_out is set to the
+  // target's path as written in messages.
+  std::shared_ptr<const IncludeCache::Entry> included_schema(const Node& n, const char* tag,
+                                                             const std::string** path_out) {
+    if (!n.is_mapping()) {
+      throw error(n, fmt::format("cannot resolve {}: it needs a mapping with `file` or `table`",
+                                 tag));
+    }
+    if (depth_ > 8) {
+      throw error(n, fmt::format("cannot resolve {}: includes nest more than 8 levels; check "
+                                 "for a cycle",
+                                 tag));
+    }
     fs::path target;
-    if (auto f = scalar(d["file"]); !f.empty()) {
-      target = tree_.repo_root / f;
-    } else if (auto t = scalar(d["table"]); !t.empty()) {
-      auto parts = split(t, '.');
-      if (parts.size() != 3) throw fail("`table` must be project.dataset.table, got '" + t + "'");
+    if (const Node* f = n.get("file"); f && !f->scalar().empty()) {
+      std::string relative = f->scalar();
+      while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
+      target = tree_.repo_root / relative;
+    } else if (const Node* t = n.get("table"); t && !t->scalar().empty()) {
+      auto parts = split(t->scalar(), '.');
+      if (parts.size() != 3) {
+        throw error(n, fmt::format("cannot resolve {}: `table` must be project.dataset.table, "
+                                   "got '{}'",
+                                   tag, t->scalar()));
+      }
       target = tree_.sql_dir / parts[0] / parts[1] / parts[2] / "schema.yaml";
     } else {
-      throw fail("neither `file` nor `table` is given");
+      throw error(n, fmt::format("cannot resolve {}: neither `file` nor `table` is given", tag));
     }
-    const std::vector<SchemaField>* fields = nullptr;
-    try {
-      fields = &included(target, depth);
-    } catch (const UserError& e) {
-      throw fail("cannot read " + target.string() + " (" + e.what() + ")");
+    target = target.lexically_normal();
+    std::string key = target.string();
+    int depth = depth_ + 1;
+    const SqlTree& tree = tree_;
+    auto entry = IncludeCache::instance().get(target, [&]() {
+      if (!fs::exists(target)) throw UserError(key, 0, 0, "file not found");
+      Node root = yaml::load(target);
+      const Node* fields = root.get("fields");
+      if (!fields) throw UserError(key, 1, 1, "no `fields:` list");
+      return SchemaReader(tree, key, depth).field_list(*fields);
+    });
+    if (entry->error) {
+      const UserError& e = *entry->error;
+      std::string where = e.file;
+      if (e.line > 0) where += fmt::format(":{}:{}", e.line, std::max(e.column, 1));
+      throw error(n, fmt::format("cannot resolve {}: {}: {}", tag, where, e.what()));
     }
+    scratch_paths_.push_back(key);
+    *path_out = &scratch_paths_.back();
+    return entry;
+  }
+
+  const SchemaField& find_field(const Node& n, const char* tag,
+                                const std::vector<SchemaField>& top, const std::string& dotted,
+                                const std::string& path) {
+    const std::vector<SchemaField>* fields = &top;
     const SchemaField* found = nullptr;
-    for (const auto& part : split(field, '.')) {
-      auto it = std::find_if(fields->begin(), fields->end(), [&](const SchemaField& f) {
-        return syntax::to_lower(f.name) == syntax::to_lower(part);
-      });
+    for (const auto& part : split(dotted, '.')) {
+      auto it = std::find_if(fields->begin(), fields->end(),
+                             [&](const SchemaField& f) { return f.name == part; });
       if (it == fields->end()) {
-        throw fail(target.string() + " has no field '" + field +
-                   "'; fix the field name or the file");
+        throw error(n, fmt::format("cannot resolve {}: {} has no field '{}'; fix the field name "
+                                   "or the file",
+                                   tag, path, dotted));
       }
       found = &*it;
       fields = &found->fields;
     }
-    std::string text = found->description.value_or("");
-    if (auto p = scalar(d["prepend"]); !p.empty()) text = p + (text.empty() ? "" : " ") + text;
-    if (auto a = scalar(d["append"]); !a.empty()) text += (text.empty() ? "" : " ") + a;
-    return text;
+    if (found == nullptr) throw error(n, fmt::format("cannot resolve {}: no `field` given", tag));
+    return *found;
   }
 
-  const std::vector<SchemaField>& included(const fs::path& target, int depth) {
-    std::string key = target.lexically_normal().string();
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-    if (!fs::exists(target)) throw UserError(key, 0, 0, "file not found");
-    YAML::Node root = load_yaml(target);
-    auto fields = read_fields(root["fields"], key, depth + 1);
-    return cache_.emplace(key, std::move(fields)).first->second;
-  }
-
-  static std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> parts;
-    std::stringstream ss(s);
-    std::string part;
-    while (std::getline(ss, part, sep)) parts.push_back(part);
-    return parts;
+  // The field named by `field` in the schema an include tag names.
+  const SchemaField& included_field(const Node& n, const char* tag) {
+    const std::string* path = nullptr;
+    auto source = included_schema(n, tag, &path);
+    const Node* field = n.get("field");
+    if (!field || field->scalar().empty()) {
+      throw error(n, fmt::format("cannot resolve {}: no `field` given; name the field to use",
+                                 tag));
+    }
+    keep_.push_back(source);
+    return find_field(n, tag, source->fields, field->scalar(), *path);
   }
 
   const SqlTree& tree_;
-  std::map<std::string, std::vector<SchemaField>> cache_;
+  std::string file_;
+  int depth_;
+  std::deque<std::string> scratch_paths_;
+  std::vector<std::shared_ptr<const IncludeCache::Entry>> keep_;
 };
+
+YamlValue value_of(const std::pair<Node, Node>* e) {
+  YamlValue v;
+  if (!e) return v;
+  v.present = true;
+  v.is_scalar = e->second.is_scalar();
+  v.text = e->second.scalar();
+  v.key = {e->first.line, e->first.column};
+  v.value = {e->second.line, e->second.column};
+  return v;
+}
+
+YamlValue item_of(const Node& n) {
+  YamlValue v;
+  v.present = true;
+  v.is_scalar = n.is_scalar();
+  v.text = n.scalar();
+  v.key = v.value = {n.line, n.column};
+  return v;
+}
 
 }  // namespace
 
@@ -193,37 +419,95 @@ const SchemaField* Schema::find(std::string_view name) const {
 }
 
 Schema load_schema(const fs::path& file, const SqlTree& tree) {
-  YAML::Node root = load_yaml(file);
+  Node root = yaml::load(file);
   Schema schema;
   schema.file = file.string();
-  if (!root.IsMap() || !root["fields"]) {
+  const Node* fields = root.get("fields");
+  if (!fields) {
     throw UserError(schema.file, 1, 1, "schema has no `fields:` list; list the table's columns");
   }
-  SchemaReader reader(tree);
-  schema.fields = reader.read_fields(root["fields"], schema.file, 0);
+  schema.fields = SchemaReader(tree, schema.file, 0).field_list(*fields);
   return schema;
 }
 
 Metadata load_metadata(const fs::path& file) {
-  YAML::Node root = load_yaml(file);
+  Node root = yaml::load(file);
   Metadata m;
   m.file = file.string();
-  if (!root.IsMap()) return m;
-  if (auto n = root["friendly_name"]; n && n.IsScalar()) m.friendly_name = n.Scalar();
-  if (auto labels = root["labels"]; labels && labels.IsMap()) {
-    m.labels_line = line_of(labels);
-    m.shredder_mitigation = syntax::to_lower(scalar(labels["shredder_mitigation"])) == "true";
-  }
-  if (auto bq = root["bigquery"]; bq && bq.IsMap()) {
-    if (auto tp = bq["time_partitioning"]; tp && tp.IsMap()) {
-      if (auto f = scalar(tp["field"]); !f.empty()) m.partition_field = f;
-      if (auto t = scalar(tp["type"]); !t.empty()) m.partition_type = t;
+  if (!root.is_mapping()) return m;
+  if (const Node* n = root.get("friendly_name"); n && n->is_scalar()) m.friendly_name = n->text;
+  if (const auto* labels = root.entry("labels"); labels && labels->second.is_mapping()) {
+    m.labels_line = labels->first.line;
+    m.label = {labels->first.line, labels->first.column};
+    if (const auto* e = labels->second.entry("shredder_mitigation")) {
+      m.label = {e->first.line, e->first.column};
+      m.shredder_mitigation = e->second.is_true() || syntax::to_lower(e->second.text) == "true";
     }
-    if (auto cl = bq["clustering"]; cl && cl.IsMap() && cl["fields"].IsSequence()) {
-      for (const auto& f : cl["fields"]) m.clustering_fields.push_back(scalar(f));
+  }
+  if (const Node* bq = root.get("bigquery"); bq && bq->is_mapping()) {
+    if (const Node* tp = bq->get("time_partitioning"); tp && tp->is_mapping()) {
+      if (const Node* f = tp->get("field"); f && !f->scalar().empty()) m.partition_field = f->text;
+      if (const Node* t = tp->get("type"); t && !t->scalar().empty()) m.partition_type = t->text;
+    }
+    if (const Node* cl = bq->get("clustering"); cl && cl->is_mapping()) {
+      if (const Node* list = cl->get("fields"); list && list->is_sequence()) {
+        for (const auto& f : list->items) m.clustering_fields.push_back(f.scalar());
+      }
     }
   }
   return m;
+}
+
+Backfill load_backfill(const fs::path& file) {
+  Node root = yaml::load(file);
+  Backfill b;
+  b.file = file.string();
+  if (root.kind == Node::Kind::kNull) return b;
+  if (!root.is_mapping()) {
+    throw UserError(b.file, root.line, root.column,
+                    "backfill.yaml must map entry dates to entries (`2024-05-01:` followed by "
+                    "start_date, end_date, reason, watchers and status)");
+  }
+  for (const auto& pair : root.pairs) {
+    BackfillEntry e;
+    e.entry_date = item_of(pair.first);
+    const Node& body = pair.second;
+    e.entry_is_mapping = body.is_mapping();
+    e.start_date = value_of(body.entry("start_date"));
+    e.end_date = value_of(body.entry("end_date"));
+    e.excluded_dates = value_of(body.entry("excluded_dates"));
+    if (const Node* x = body.get("excluded_dates"); x && x->is_sequence()) {
+      for (const auto& item : x->items) e.excluded_date_items.push_back(item_of(item));
+    }
+    e.reason = value_of(body.entry("reason"));
+    e.watchers = value_of(body.entry("watchers"));
+    if (const Node* w = body.get("watchers"); w && w->is_sequence()) {
+      for (const auto& item : w->items) e.watcher_items.push_back(item_of(item));
+    }
+    e.status = value_of(body.entry("status"));
+    e.shredder_mitigation = value_of(body.entry("shredder_mitigation"));
+    if (const Node* m = body.get("shredder_mitigation")) e.mitigation = m->is_true();
+    b.entries.push_back(std::move(e));
+  }
+  return b;
+}
+
+std::vector<std::string> load_id_level_columns(const fs::path& file) {
+  Node root = yaml::load(file);
+  const Node* list = root.get("id_level_columns");
+  if (!list || !list->is_sequence()) {
+    throw UserError(file.string(), root.line > 0 ? root.line : 1, 1,
+                    "no `id_level_columns:` list; write `id_level_columns: [client_id, ...]`");
+  }
+  std::vector<std::string> names;
+  for (const auto& item : list->items) {
+    if (!item.is_scalar() || item.text.empty()) {
+      throw UserError(file.string(), item.line, item.column,
+                      "each id-level column must be a column name");
+    }
+    names.push_back(item.text);
+  }
+  return names;
 }
 
 namespace {
@@ -263,10 +547,11 @@ std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo
     fs::path config = root / "bqetl_project.yaml";
     std::error_code ec;
     if (!fs::exists(config, ec)) return patterns;
-    YAML::Node yaml = load_yaml(config);
-    if (yaml.IsMap() && yaml["render"] && yaml["render"]["skip"] &&
-        yaml["render"]["skip"].IsSequence()) {
-      for (const auto& p : yaml["render"]["skip"]) patterns.push_back(scalar(p));
+    Node yaml = yaml::load(config);
+    if (const Node* render = yaml.get("render")) {
+      if (const Node* skip = render->get("skip"); skip && skip->is_sequence()) {
+        for (const auto& p : skip->items) patterns.push_back(p.scalar());
+      }
     }
     return patterns;
   });
@@ -315,6 +600,7 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
     try {
       rendered = templating::render({file.string(), text}, options);
     } catch (const templating::TemplateError& e) {
+      if (e.needs_network) throw OfflineError(e.file, e.pos.line, e.pos.column, e.what());
       throw UserError(e.file, e.pos.line, e.pos.column, e.what());
     }
   }

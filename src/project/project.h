@@ -27,6 +27,13 @@ class UserError : public std::runtime_error {
   int column;
 };
 
+// A file that is valid but cannot be read without the network: a template calling bigquery-etl's
+// metric-hub (metrics.calculate). `shredmit lint` skips such files rather than failing them.
+class OfflineError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 // A versioned table name:
 // "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4" is project
 // "moz-fx-data-shared-prod", dataset "firefox_desktop_derived", base name
@@ -61,6 +68,12 @@ struct SqlTree {
   std::filesystem::path table_dir(const TableId& id) const;
 };
 
+// A position in a file: 1-based line and column, 0 when unknown.
+struct Position {
+  int line = 0;
+  int column = 0;
+};
+
 // One field of schema.yaml, nested fields included.
 struct SchemaField {
   std::string name;
@@ -68,8 +81,9 @@ struct SchemaField {
   std::string mode;  // NULLABLE (default), REQUIRED or REPEATED
   std::optional<std::string> description;  // after resolving includes; empty text counts as none
   std::vector<SchemaField> fields;
-  int line = 0;  // where the field's entry starts in the schema file
-  int column = 0;
+  int line = 0;  // where the field's entry starts in the schema file; for a field that arrived
+  int column = 0;  // through !include-field(s), where that tag is
+  bool included = false;  // copied from another schema by !include-field or !include-fields
 };
 
 struct Schema {
@@ -79,11 +93,24 @@ struct Schema {
   const SchemaField* find(std::string_view name) const;
 };
 
-// Reads a bigquery-etl schema.yaml. Resolves `description: !include-field-description` whose
-// mapping names `file` (relative to tree.repo_root) or `table` (project.dataset.table, read from
-// the sql tree) and `field` (a dotted path for nested fields), with optional `append` and
-// `prepend` text. Throws UserError for unreadable or malformed YAML, a field without a name, and
-// an include that cannot be resolved (naming the schema file, the tag's line and the target).
+// Reads a bigquery-etl schema.yaml, resolving its custom tags as bigquery-etl's SchemaLoader
+// does (bigquery_etl/schema/__init__.py):
+// - `!include-field-description {file|table, field, append, prepend}`: the description of
+//   another schema's field (`field` is a dotted path for nested fields); append and prepend join
+//   with a newline.
+// - `!include-field {file|table, field, new_name, new_type, new_mode, new_description,
+//   append_description, prepend_description, new_fields, append_fields, prepend_fields}`: a copy
+//   of another schema's field, modified.
+// - `!include-fields {file|table, parent_field, field_names, exclude_field_names,
+//   field_replacements}`: a list of another schema's fields (top-level or under parent_field),
+//   selected, ordered by field_names, and replaced by name.
+// - `!flatten-lists`: a sequence whose list items are spliced in.
+// `file` is relative to tree.repo_root (a leading "/" is ignored); `table` is project.dataset.
+// table, read from tree.sql_dir. Included files are read once per process (keyed by path and
+// modification time) and shared between threads.
+// Throws UserError for unreadable or malformed YAML, a field without a name, and an include that
+// cannot be resolved; the last names the schema file, the tag's line:column and the missing
+// target (file or field).
 Schema load_schema(const std::filesystem::path& file, const SqlTree& tree);
 
 struct Metadata {
@@ -91,7 +118,9 @@ struct Metadata {
   std::optional<std::string> friendly_name;
   // labels.shredder_mitigation is true (YAML boolean true or the string "true").
   bool shredder_mitigation = false;
-  int labels_line = 0;                         // where `labels:` is, 0 when absent
+  int labels_line = 0;  // where `labels:` is, 0 when absent
+  // Where the `shredder_mitigation` key under labels is; labels' position when it is absent.
+  Position label;
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
   std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
   std::vector<std::string> clustering_fields;  // bigquery.clustering.fields
@@ -99,6 +128,45 @@ struct Metadata {
 
 // Reads a bigquery-etl metadata.yaml. Throws UserError when the file is unreadable or not YAML.
 Metadata load_metadata(const std::filesystem::path& file);
+
+// A scalar of a YAML file with the position of its value (and of its key, for a mapping value).
+struct YamlValue {
+  bool present = false;  // the key was written (its value may still be empty)
+  std::string text;      // the scalar as written; empty for null or a collection
+  bool is_scalar = false;
+  Position key;    // the key's position (the value's for a list item)
+  Position value;  // the value's position
+};
+
+// One entry of backfill.yaml, as written; SM012 of `shredmit lint` validates it.
+struct BackfillEntry {
+  YamlValue entry_date;  // the entry's key
+  YamlValue start_date;
+  YamlValue end_date;
+  YamlValue excluded_dates;                  // the key; items below
+  std::vector<YamlValue> excluded_date_items;
+  YamlValue reason;
+  YamlValue watchers;  // the key; items below
+  std::vector<YamlValue> watcher_items;
+  YamlValue status;
+  YamlValue shredder_mitigation;
+  bool mitigation = false;  // shredder_mitigation is a YAML true
+  bool entry_is_mapping = true;
+};
+
+struct Backfill {
+  std::string file;
+  std::vector<BackfillEntry> entries;  // in file order
+};
+
+// Reads a bigquery-etl backfill.yaml: a mapping from entry date to entry. Throws UserError for
+// unreadable or malformed YAML and a file that is not a mapping.
+Backfill load_backfill(const std::filesystem::path& file);
+
+// Reads the `id_level_columns` list of a YAML file (the format of bigquery-etl's
+// bigquery_etl/metadata/id_level_columns.yaml). Throws UserError when the file is unreadable,
+// not YAML, or has no such list of strings.
+std::vector<std::string> load_id_level_columns(const std::filesystem::path& file);
 
 // How Jinja-templated SQL files are rendered before parsing.
 struct RenderSettings {
@@ -125,6 +193,7 @@ struct SqlFile {
 // skip list are read once per repository and shared between threads.
 // Throws UserError "file:line:col: message" for an unreadable file, a template error and a
 // syntax error; a syntax error in rendered text is reported at the template's line and column.
+// Throws OfflineError (a UserError) for a template that needs the network to render.
 SqlFile parse_sql_file(const std::filesystem::path& file, const RenderSettings& settings);
 
 // The whole content of a text file. Throws UserError naming the file when it cannot be read.

@@ -1189,11 +1189,11 @@ class Renderer {
 
   void require_defined(const Value& v, size_t pos) {
     if (v.is_undefined() && v.s == "metrics") {
-      fail(
+      throw TemplateError(
           "undefined variable 'metrics': bigquery-etl's metrics.calculate() fetches metric-hub "
           "definitions over the network, which shredmit does not do; this file cannot be "
           "rendered offline",
-          pos);
+          source_->name, position_of(source_->text, pos), true);
     }
     if (v.is_undefined()) {
       fail("undefined variable '" + v.s + "'; define it with {% set %} or pass --param " + v.s +

@@ -41,10 +41,14 @@ struct Position {
 // `pos` is where the offending tag or name starts in it.
 class TemplateError : public std::runtime_error {
  public:
-  TemplateError(const std::string& message, std::string file, Position pos)
-      : std::runtime_error(message), file(std::move(file)), pos(pos) {}
+  TemplateError(const std::string& message, std::string file, Position pos,
+                bool needs_network = false)
+      : std::runtime_error(message), file(std::move(file)), pos(pos), needs_network(needs_network) {}
   std::string file;
   Position pos;
+  // The template calls something bigquery-etl computes with a network call (metric-hub's
+  // metrics.calculate); it is not wrong, only impossible to render offline.
+  bool needs_network = false;
 };
 
 // A named template text: a file name for messages and its contents.
