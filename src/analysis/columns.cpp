@@ -569,8 +569,15 @@ struct Lineage::Impl {
   }
 
   static std::string definition(const Expr& e, const Scope& s, int depth) {
+    if (depth > 16) return print(e);
+    // A plain reference passes its source's definition through unchanged.
+    const Expr& plain = strip_parentheses(e);
+    if (plain.kind == ExprKind::kName || plain.kind == ExprKind::kFieldAccess) {
+      if (auto target = resolve(s, plain, 0)) {
+        return definition(*target->first, target->second, depth + 1);
+      }
+    }
     std::string text = print(e);
-    if (depth > 16) return text;
     std::vector<const Expr*> found;
     refs(e, found);
     std::map<std::string, std::string> expansions;

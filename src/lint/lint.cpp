@@ -72,7 +72,8 @@ const std::vector<Rule> kRules = {
 
 // ------------------------------------------------------------------ dates
 
-// A valid ISO calendar date YYYY-MM-DD.
+}  // namespace
+
 bool is_iso_date(const std::string& s) {
   static const std::regex kDate(R"(^(\d{4})-(\d{2})-(\d{2})$)");
   std::smatch m;
@@ -83,6 +84,8 @@ bool is_iso_date(const std::string& s) {
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
 }
+
+namespace {
 
 // bigquery-etl's is_email_or_github_identity (bigquery_etl/query_scheduling/utils.py).
 bool is_email_or_github_identity(const std::string& s) {
@@ -342,9 +345,16 @@ class TableLinter {
           // A set operation as the final query means there is no final GROUP BY.
           if (a.final_select == nullptr) add("SM001", file, p.loc, p.message);
           break;
-        case analysis::ProblemKind::kMetricType:
+        case analysis::ProblemKind::kMetricType: {
+          // A schema type the expression contradicts is SM005's finding, not this one.
+          auto c = std::find_if(a.columns.begin(), a.columns.end(),
+                                [&](const analysis::OutputColumn& c) { return c.loc == p.loc; });
+          if (c != a.columns.end() && c->expr && analysis::is_numeric(analysis::proven_type(*c->expr))) {
+            break;
+          }
           add("SM009", file, p.loc, p.message);
           break;
+        }
       }
     }
   }

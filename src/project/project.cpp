@@ -291,15 +291,16 @@ class SchemaReader {
       throw error(n, fmt::format("cannot resolve {}: neither `file` nor `table` is given", tag));
     }
     target = target.lexically_normal();
-    std::string key = target.string();
+    // Messages name the target relative to the working directory, as the user's paths are.
+    std::string shown = target.lexically_proximate(fs::current_path()).string();
     int depth = depth_ + 1;
     const SqlTree& tree = tree_;
     auto entry = IncludeCache::instance().get(target, [&]() {
-      if (!fs::exists(target)) throw UserError(key, 0, 0, "file not found");
-      Node root = yaml::load(target);
+      if (!fs::exists(target)) throw UserError(shown, 0, 0, "file not found");
+      Node root = yaml::parse(shown, read_text_file(target));
       const Node* fields = root.get("fields");
-      if (!fields) throw UserError(key, 1, 1, "no `fields:` list");
-      return SchemaReader(tree, key, depth).field_list(*fields);
+      if (!fields) throw UserError(shown, 1, 1, "no `fields:` list");
+      return SchemaReader(tree, shown, depth).field_list(*fields);
     });
     if (entry->error) {
       const UserError& e = *entry->error;
@@ -307,7 +308,7 @@ class SchemaReader {
       if (e.line > 0) where += fmt::format(":{}:{}", e.line, std::max(e.column, 1));
       throw error(n, fmt::format("cannot resolve {}: {}: {}", tag, where, e.what()));
     }
-    scratch_paths_.push_back(key);
+    scratch_paths_.push_back(shown);
     *path_out = &scratch_paths_.back();
     return entry;
   }

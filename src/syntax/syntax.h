@@ -20,6 +20,7 @@ namespace shredmit::syntax {
 struct Location {
   int line = 0;
   int column = 0;
+  bool operator==(const Location&) const = default;
 };
 
 // A name as written: `name` holds it unquoted (backtick escapes resolved), `quoted` records

@@ -1,0 +1,308 @@
+// shredmit lint: each rule on a fixture that fires it and on ones that do not, table selection,
+// worker processes, the four output formats and the command's exit statuses.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "lint/lint.h"
+
+namespace shredmit {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kDataset = "fixtures/lint/sql/moz-fx-data-shared-prod/lint/";
+const std::string kToday = "2024-07-01";
+
+// A finding as the tests compare it: rule, file relative to the fixture dataset, line, column.
+struct Expected {
+  std::string rule;
+  std::string file;
+  int line;
+  int column;
+  bool operator==(const Expected&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Expected& e) {
+  return os << e.rule << " " << e.file << ":" << e.line << ":" << e.column;
+}
+
+lint::Options options(bool all_tables = false) {
+  lint::Options o;
+  o.today = kToday;
+  o.all_tables = all_tables;
+  return o;
+}
+
+std::vector<Expected> lint_paths(const std::vector<std::string>& paths,
+                                 const lint::Options& o = options()) {
+  lint::Report r = lint::lint(lint::select_tables(paths), o);
+  std::vector<Expected> out;
+  for (const auto& f : r.findings) {
+    std::string file = f.file;
+    if (file.rfind(kDataset, 0) == 0) file = file.substr(kDataset.size());
+    out.push_back({f.rule, file, f.line, f.column});
+  }
+  return out;
+}
+
+struct RuleCase {
+  const char* table;
+  std::vector<Expected> expected;
+};
+
+class RuleFixtures : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(RuleFixtures, FiresExactlyWhereExpected) {
+  const RuleCase& c = GetParam();
+  EXPECT_EQ(lint_paths({kDataset + c.table}), c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lint, RuleFixtures,
+    ::testing::Values(
+        // Fires nothing: aliasing (`normalized_channel AS channel ... GROUP BY
+        // normalized_channel`), '??' in both versions (directly and through a WITH query), a
+        // renamed new dimension, descriptions through all four schema tags, a valid Initiate
+        // backfill entry and a Complete entry from before the label.
+        RuleCase{"clean_v2", {}},
+        RuleCase{"no_group_by_v1", {{"SM001", "no_group_by_v1/query.sql", 1, 1}}},
+        RuleCase{"group_by_all_v1", {{"SM001", "group_by_all_v1/query.sql", 9, 1}}},
+        RuleCase{"group_by_ordinal_v1",
+                 {{"SM001", "group_by_ordinal_v1/query.sql", 10, 3},
+                  {"SM001", "group_by_ordinal_v1/query.sql", 11, 3}}},
+        RuleCase{"no_schema_v1", {{"SM002", "no_schema_v1/metadata.yaml", 7, 3}}},
+        RuleCase{"missing_description_v1",
+                 {{"SM003", "missing_description_v1/schema.yaml", 15, 5},
+                  {"SM003", "missing_description_v1/schema.yaml", 18, 3}}},
+        RuleCase{"id_level_v1",
+                 {{"SM004", "id_level_v1/query.sql", 3, 3},
+                  {"SM004", "id_level_v1/schema.yaml", 6, 3}}},
+        RuleCase{"schema_mismatch_v1",
+                 {{"SM005", "schema_mismatch_v1/query.sql", 3, 3},
+                  {"SM005", "schema_mismatch_v1/query.sql", 4, 3},
+                  {"SM005", "schema_mismatch_v1/schema.yaml", 14, 3}}},
+        RuleCase{"no_previous_v3", {{"SM006", "no_previous_v3/metadata.yaml", 7, 3}}},
+        RuleCase{"unlabelled_backfill_v1", {{"SM007", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
+        RuleCase{"labelled_backfill_v1", {{"SM007", "labelled_backfill_v1/backfill.yaml", 1, 1}}},
+        RuleCase{"syntax_error_v1", {{"SM008", "syntax_error_v1/query.sql", 10, 1}}},
+        RuleCase{"bad_yaml_v1", {{"SM008", "bad_yaml_v1/schema.yaml", 5, 1}}},
+        RuleCase{"bad_include_v1", {{"SM008", "bad_include_v1/schema.yaml", 9, 16}}},
+        RuleCase{"unrecoverable_v1",
+                 {{"SM009", "unrecoverable_v1/query.sql", 7, 3},
+                  {"SM009", "unrecoverable_v1/query.sql", 8, 3},
+                  {"SM009", "unrecoverable_v1/query.sql", 9, 3},
+                  {"SM009", "unrecoverable_v1/query.sql", 10, 3}}},
+        RuleCase{"placeholder_v2",
+                 {{"SM010", "placeholder_v2/query.sql", 3, 3},
+                  {"SM011", "placeholder_v2/query.sql", 3, 3},
+                  {"SM010", "placeholder_v2/query.sql", 4, 3},
+                  {"SM011", "placeholder_v2/query.sql", 4, 3}}},
+        RuleCase{"redefined_v2", {{"SM011", "redefined_v2/query.sql", 13, 3}}},
+        RuleCase{"backfill_invalid_v1",
+                 {{"SM012", "backfill_invalid_v1/backfill.yaml", 1, 1},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 10, 3},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 13, 5},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 19, 1},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 20, 3},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 22, 3},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 23, 3},
+                  {"SM012", "backfill_invalid_v1/backfill.yaml", 30, 5}}},
+        // Not set up for mitigation: nothing by default.
+        RuleCase{"unlabelled_mismatch_v1", {}},
+        RuleCase{"clean_v1", {}}),
+    [](const ::testing::TestParamInfo<RuleCase>& info) { return std::string(info.param.table); });
+
+TEST(Lint, MessagesSayWhatIsWrongAndHowToFixIt) {
+  lint::Report r =
+      lint::lint(lint::select_tables({kDataset + "bad_include_v1", kDataset + "schema_mismatch_v1",
+                                      kDataset + "unrecoverable_v1"}),
+                 options());
+  std::string text = lint::format_text(r);
+  EXPECT_NE(text.find("!include-field-description: fixtures/lint/bigquery_etl/schema/global.yaml "
+                      "has no field 'release_channel'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("output column 'pings' is INT64 but schema.yaml (line 6) declares STRING"),
+            std::string::npos);
+  EXPECT_NE(text.find("schema field 'os' is not an output column of query.sql"),
+            std::string::npos);
+  EXPECT_NE(text.find("metric 'clients' cannot be recovered by subtraction (COUNT(DISTINCT ...)"),
+            std::string::npos);
+  EXPECT_NE(text.find("metric 'max_active_hours' cannot be recovered by subtraction (MAX is not"),
+            std::string::npos);
+}
+
+TEST(Lint, AllTablesRunsTheRulesForEveryTableOnly) {
+  // SM005 runs on every table; SM004 (client_id) and SM009 (AVG) only on mitigation tables.
+  std::vector<Expected> expected = {{"SM005", "unlabelled_mismatch_v1/query.sql", 5, 3}};
+  EXPECT_EQ(lint_paths({kDataset + "unlabelled_mismatch_v1"}, options(true)), expected);
+  EXPECT_EQ(lint_paths({kDataset + "clean_v1"}, options(true)), std::vector<Expected>{});
+}
+
+TEST(Lint, IdLevelColumnsComeFromAFile) {
+  lint::Options o = options();
+  o.id_level_columns = project::load_id_level_columns("fixtures/lint/id_level_columns.yaml");
+  std::vector<Expected> expected = {{"SM004", "id_level_v1/query.sql", 3, 3},
+                                    {"SM004", "id_level_v1/query.sql", 4, 3},
+                                    {"SM004", "id_level_v1/schema.yaml", 6, 3},
+                                    {"SM004", "id_level_v1/schema.yaml", 10, 3}};
+  EXPECT_EQ(lint_paths({kDataset + "id_level_v1"}, o), expected);
+}
+
+TEST(Lint, EntryDatesAfterTodayAreInTheFuture) {
+  lint::Options o = options();
+  o.today = "2024-12-31";  // the 2024-09-01 entry is no longer in the future
+  auto findings = lint_paths({kDataset + "backfill_invalid_v1"}, o);
+  EXPECT_EQ(std::count(findings.begin(), findings.end(),
+                       Expected{"SM012", "backfill_invalid_v1/backfill.yaml", 1, 1}),
+            0);
+}
+
+TEST(Lint, SelectsTablesFromTreesFoldersAndFiles) {
+  auto dirs = [](const std::vector<std::string>& paths) {
+    std::vector<std::string> out;
+    for (const auto& t : lint::select_tables(paths)) out.push_back(t.dir.filename().string());
+    return out;
+  };
+  auto all = dirs({"fixtures/lint/sql"});
+  EXPECT_EQ(all.size(), 22u);
+  EXPECT_EQ(dirs({"fixtures/lint/sql/moz-fx-data-shared-prod/lint"}), all);
+  EXPECT_EQ(dirs({kDataset + "clean_v2/schema.yaml", kDataset + "clean_v2/backfill.yaml",
+                  kDataset + "clean_v2/"}),
+            std::vector<std::string>{"clean_v2"});
+  EXPECT_EQ(lint::select_tables({kDataset + "clean_v2/query.sql"}).front().dir.string(),
+            kDataset + "clean_v2");
+  EXPECT_THROW(lint::select_tables({kDataset + "nonexistent_v1"}), project::UserError);
+  EXPECT_THROW(lint::select_tables({"fixtures/lint/bigquery_etl/schema/global.yaml"}),
+               project::UserError);
+}
+
+TEST(Lint, WorkerProcessesFindTheSameAsOne) {
+  auto tables = lint::select_tables({"fixtures/lint/sql"});
+  lint::Options one = options(true), two = options(true);
+  two.jobs = 2;
+  lint::Report a = lint::lint(tables, one), b = lint::lint(tables, two);
+  EXPECT_GT(a.findings.size(), 30u);
+  EXPECT_EQ(lint::format_json(a), lint::format_json(b));
+  EXPECT_EQ(lint::format_text(a), lint::format_text(b));
+  EXPECT_EQ(a.checked, 22u);
+}
+
+lint::Report sample_report() {
+  lint::Report r;
+  r.tables = 2;
+  r.checked = 1;
+  r.findings.push_back({"SM001", lint::Severity::kError, "sql/p/d/t_v1/query.sql", 3, 7,
+                        "GROUP BY ALL is not allowed"});
+  r.findings.push_back({"SM011", lint::Severity::kWarning, "sql/p/d/a,b:c_v2/query.sql", 4, 1,
+                        "50% done\nsecond line"});
+  return r;
+}
+
+TEST(LintFormats, Text) {
+  EXPECT_EQ(lint::format_text(sample_report()),
+            "sql/p/d/t_v1/query.sql:3:7: error: [SM001] GROUP BY ALL is not allowed\n"
+            "sql/p/d/a,b:c_v2/query.sql:4:1: warning: [SM011] 50% done\nsecond line\n"
+            "shredmit lint: 1 error, 1 warning in 2 tables (1 checked)\n");
+}
+
+TEST(LintFormats, Json) {
+  auto j = nlohmann::json::parse(lint::format_json(sample_report()));
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0], nlohmann::json({{"rule", "SM001"},
+                                  {"severity", "error"},
+                                  {"file", "sql/p/d/t_v1/query.sql"},
+                                  {"line", 3},
+                                  {"column", 7},
+                                  {"message", "GROUP BY ALL is not allowed"}}));
+  EXPECT_EQ(j[1]["severity"], "warning");
+  EXPECT_EQ(nlohmann::json::parse(lint::format_json(lint::Report{})), nlohmann::json::array());
+}
+
+TEST(LintFormats, GithubEscapesPropertiesAndMessages) {
+  EXPECT_EQ(lint::format_github(sample_report()),
+            "::error file=sql/p/d/t_v1/query.sql,line=3,col=7,title=SM001::GROUP BY ALL is not "
+            "allowed\n"
+            "::warning file=sql/p/d/a%2Cb%3Ac_v2/query.sql,line=4,col=1,title=SM011::50%25 "
+            "done%0Asecond line\n");
+}
+
+TEST(LintFormats, SarifHasOneDescriptorPerRuleAndOneResultPerFinding) {
+  auto s = nlohmann::json::parse(lint::format_sarif(sample_report()));
+  EXPECT_EQ(s["version"], "2.1.0");
+  const auto& run = s["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["name"], "shredmit");
+  const auto& rules = run["tool"]["driver"]["rules"];
+  ASSERT_EQ(rules.size(), 12u);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    EXPECT_EQ(rules[i]["id"], fmt::format("SM{:03}", i + 1));
+    EXPECT_FALSE(rules[i]["shortDescription"]["text"].get<std::string>().empty());
+  }
+  EXPECT_EQ(rules[8]["defaultConfiguration"]["level"], "warning");
+  const auto& results = run["results"];
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["ruleId"], "SM001");
+  EXPECT_EQ(results[0]["ruleIndex"], 0);
+  EXPECT_EQ(results[0]["level"], "error");
+  EXPECT_EQ(results[1]["ruleIndex"], 10);
+  EXPECT_EQ(results[1]["level"], "warning");
+  const auto& location = results[0]["locations"][0]["physicalLocation"];
+  EXPECT_EQ(location["artifactLocation"]["uri"], "sql/p/d/t_v1/query.sql");
+  EXPECT_EQ(location["region"]["startLine"], 3);
+  EXPECT_EQ(location["region"]["startColumn"], 7);
+}
+
+int run_lint(std::vector<const char*> args, std::string* out = nullptr) {
+  args.insert(args.begin(), "lint");
+  args.insert(args.begin(), "shredmit");
+  std::ostringstream o, e;
+  int status = cli::run(static_cast<int>(args.size()), args.data(), o, e);
+  if (out) *out = o.str() + e.str();
+  return status;
+}
+
+TEST(LintCommand, ExitStatus) {
+  std::string out;
+  EXPECT_EQ(run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/clean_v2", "--today",
+                      "2024-07-01"},
+                     &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "shredmit lint: 0 errors, 0 warnings in 1 table (1 checked)\n");
+  // Warnings only.
+  EXPECT_EQ(run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/unrecoverable_v1"}), 0);
+  EXPECT_EQ(run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/no_schema_v1"}), 1);
+  EXPECT_EQ(run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/nonexistent_v1"}, &out), 2);
+  EXPECT_NE(out.find("no such file or directory"), std::string::npos);
+  EXPECT_EQ(run_lint({"fixtures/lint/sql", "--format", "xml"}), 2);
+  EXPECT_EQ(run_lint({"fixtures/lint/sql", "--today", "01/07/2024"}, &out), 2);
+  EXPECT_NE(out.find("--today"), std::string::npos);
+  EXPECT_EQ(run_lint({"fixtures/lint/sql", "--id-level-columns", "fixtures/lint/missing.yaml"},
+                     &out),
+            2);
+  EXPECT_NE(out.find("--id-level-columns"), std::string::npos);
+}
+
+TEST(LintCommand, FormatsFromTheCommandLine) {
+  std::string out;
+  const char* table = "fixtures/lint/sql/moz-fx-data-shared-prod/lint/group_by_all_v1";
+  EXPECT_EQ(run_lint({table, "--format", "github"}, &out), 1);
+  EXPECT_EQ(out,
+            "::error file=fixtures/lint/sql/moz-fx-data-shared-prod/lint/group_by_all_v1/"
+            "query.sql,line=9,col=1,title=SM001::GROUP BY ALL is not allowed for shredder "
+            "mitigation (seed 004, consideration 1); list the grouped columns explicitly\n");
+  EXPECT_EQ(run_lint({table, "--format", "json"}, &out), 1);
+  EXPECT_EQ(nlohmann::json::parse(out).size(), 1u);
+  EXPECT_EQ(run_lint({table, "--format", "sarif", "--jobs", "2"}, &out), 1);
+  EXPECT_EQ(nlohmann::json::parse(out)["runs"][0]["results"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace shredmit

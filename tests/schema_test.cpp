@@ -1,0 +1,325 @@
+// schema.yaml custom tags as bigquery-etl resolves them, backfill.yaml reading, and the analysis
+// helpers lint relies on (proven types, metric recoverability, '??' mapping, lineage).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "analysis/analysis.h"
+#include "project/project.h"
+#include "syntax/syntax.h"
+
+namespace shredmit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A throwaway repository: <tmp>/repo with sql/ and bigquery_etl/schema/.
+class SchemaTags : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("shredmit_schema_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    write("bigquery_etl/schema/shared.yaml", R"(fields:
+- name: country
+  type: STRING
+  mode: NULLABLE
+  description: Country code.
+- name: build
+  type: RECORD
+  mode: NULLABLE
+  description: Build information.
+  fields:
+  - name: version
+    type: STRING
+    mode: NULLABLE
+    description: Version string.
+  - name: channel
+    type: STRING
+    mode: NULLABLE
+    description: Release channel.
+  - name: vendor
+    type: STRING
+    mode: NULLABLE
+    description: Vendor.
+)");
+    write("sql/p/d/source_v1/schema.yaml", R"(fields:
+- name: dau
+  type: INTEGER
+  mode: NULLABLE
+  description: Daily active users.
+)");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void write(const std::string& relative, const std::string& text) {
+    fs::path p = root_ / relative;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+
+  project::Schema load(const std::string& text) {
+    write("sql/p/d/t_v1/schema.yaml", text);
+    return project::load_schema(root_ / "sql/p/d/t_v1/schema.yaml",
+                                project::SqlTree::from_sql_dir(root_ / "sql"));
+  }
+
+  fs::path root_;
+};
+
+TEST_F(SchemaTags, IncludeFieldDescriptionJoinsAppendAndPrependWithNewlines) {
+  auto s = load(R"(fields:
+- name: country
+  type: STRING
+  description: !include-field-description
+    file: /bigquery_etl/schema/shared.yaml
+    field: country
+    append: Since 2024.
+- name: version
+  type: STRING
+  description: !include-field-description
+    file: bigquery_etl/schema/shared.yaml
+    field: build.version
+    prepend: 'Note:'
+- name: dau
+  type: INTEGER
+  description: !include-field-description
+    table: p.d.source_v1
+    field: dau
+)");
+  ASSERT_EQ(s.fields.size(), 3u);
+  EXPECT_EQ(s.fields[0].description, "Country code.\nSince 2024.");
+  EXPECT_EQ(s.fields[1].description, "Note:\nVersion string.");
+  EXPECT_EQ(s.fields[2].description, "Daily active users.");
+  EXPECT_FALSE(s.fields[0].included);
+}
+
+TEST_F(SchemaTags, IncludeFieldCopiesAndModifiesAField) {
+  auto s = load(R"(fields:
+- !include-field
+  file: bigquery_etl/schema/shared.yaml
+  field: build
+  new_name: app_build
+  new_mode: REPEATED
+  append_fields:
+  - name: architecture
+    type: STRING
+    description: CPU architecture.
+- !include-field
+  file: bigquery_etl/schema/shared.yaml
+  field: build
+  new_fields:
+  - name: only
+    type: STRING
+)");
+  ASSERT_EQ(s.fields.size(), 2u);
+  const auto& f = s.fields[0];
+  EXPECT_EQ(f.name, "app_build");
+  EXPECT_EQ(f.type, "RECORD");
+  EXPECT_EQ(f.mode, "REPEATED");
+  EXPECT_EQ(f.description, "Build information.");
+  EXPECT_TRUE(f.included);
+  EXPECT_EQ(f.line, 2);  // the tag's position
+  ASSERT_EQ(f.fields.size(), 4u);
+  EXPECT_EQ(f.fields[3].name, "architecture");
+  EXPECT_FALSE(f.fields[3].included);
+  EXPECT_EQ(f.fields[3].line, 8);
+  ASSERT_EQ(s.fields[1].fields.size(), 1u);
+  EXPECT_FALSE(s.fields[1].fields[0].description.has_value());
+}
+
+TEST_F(SchemaTags, IncludeFieldsSelectsExcludesAndReplaces) {
+  auto s = load(R"(fields: !flatten-lists
+- - name: first
+    type: STRING
+    description: Written here.
+- !include-fields
+  file: bigquery_etl/schema/shared.yaml
+  parent_field: build
+  field_names: [vendor, version]
+- !include-fields
+  file: bigquery_etl/schema/shared.yaml
+  parent_field: build
+  exclude_field_names: version
+  field_replacements:
+  - name: channel
+    type: STRING
+    description: Replaced.
+)");
+  std::vector<std::string> names;
+  for (const auto& f : s.fields) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"first", "vendor", "version", "channel", "vendor"}));
+  EXPECT_EQ(s.fields[3].description, "Replaced.");
+  EXPECT_FALSE(s.fields[3].included);
+  EXPECT_TRUE(s.fields[4].included);
+}
+
+TEST_F(SchemaTags, UnresolvableIncludesNameTheTagAndTheTarget) {
+  auto expect_error = [&](const std::string& text, int line, int column, const std::string& part) {
+    try {
+      load(text);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const project::UserError& e) {
+      EXPECT_EQ(e.line, line) << e.format();
+      EXPECT_EQ(e.column, column) << e.format();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.format();
+      EXPECT_NE(e.file.find("t_v1/schema.yaml"), std::string::npos);
+    }
+  };
+  expect_error(R"(fields:
+- name: x
+  type: STRING
+  description: !include-field-description
+    file: bigquery_etl/schema/missing.yaml
+    field: x
+)",
+               4, 16, "missing.yaml: file not found");
+  expect_error(R"(fields:
+- !include-field
+  file: bigquery_etl/schema/shared.yaml
+  field: build.nope
+)",
+               2, 3, "has no field 'build.nope'");
+  expect_error(R"(fields:
+- !include-fields
+  table: p.d.absent_v1
+)",
+               2, 3, "absent_v1/schema.yaml: file not found");
+  expect_error(R"(fields:
+- !include-fields
+  file: bigquery_etl/schema/shared.yaml
+  field_names: [country, planet]
+)",
+               2, 3, "no field 'planet'");
+  expect_error(R"(fields:
+- !include-everything
+  file: x
+)",
+               2, 3, "unknown YAML tag !include-everything");
+}
+
+TEST_F(SchemaTags, BackfillEntriesKeepPositions) {
+  write("sql/p/d/t_v1/backfill.yaml", R"(2024-06-01:
+  start_date: 2024-05-01
+  end_date: 2024-05-31
+  excluded_dates:
+  - 2024-05-10
+  reason: Why.
+  watchers:
+  - a@example.com
+  status: Initiate
+  shredder_mitigation: true
+)");
+  auto b = project::load_backfill(root_ / "sql/p/d/t_v1/backfill.yaml");
+  ASSERT_EQ(b.entries.size(), 1u);
+  const auto& e = b.entries[0];
+  EXPECT_EQ(e.entry_date.text, "2024-06-01");
+  EXPECT_EQ(e.start_date.key.line, 2);
+  EXPECT_EQ(e.start_date.value.column, 15);
+  ASSERT_EQ(e.excluded_date_items.size(), 1u);
+  EXPECT_EQ(e.excluded_date_items[0].value.line, 5);
+  EXPECT_TRUE(e.mitigation);
+  EXPECT_EQ(e.status.text, "Initiate");
+  write("sql/p/d/t_v1/backfill.yaml", "- not a mapping\n");
+  EXPECT_THROW(project::load_backfill(root_ / "sql/p/d/t_v1/backfill.yaml"), project::UserError);
+}
+
+std::unique_ptr<syntax::Query> query(const std::string& sql) { return syntax::parse_query(sql); }
+
+const syntax::Expr& item(const syntax::Query& q, size_t i) {
+  return *analysis::final_select(q).items[i].expr;
+}
+
+TEST(AnalysisForLint, ProvenTypes) {
+  auto q = query(
+      "SELECT COUNT(*), CAST(x AS FLOAT64), IF(c, 1, 2.5), IF(c, 1, y), SUM(x), 'a' || b, "
+      "IFNULL(x, 'n'), x > 1, @submission_date, CASE WHEN c THEN 1 ELSE NULL END FROM t");
+  using analysis::Type;
+  std::vector<Type> expected = {Type::kInt64,   Type::kFloat64, Type::kFloat64, Type::kUnknown,
+                                Type::kUnknown, Type::kUnknown, Type::kUnknown, Type::kBool,
+                                Type::kUnknown, Type::kInt64};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(analysis::proven_type(item(*q, i)), expected[i]) << syntax::print(item(*q, i));
+  }
+}
+
+TEST(AnalysisForLint, RecoverableMetrics) {
+  auto q = query(
+      "SELECT SUM(a), COUNT(*), COUNTIF(b), SUM(a) + SUM(b), -SUM(a), 2 * SUM(a), SUM(a) / 100, "
+      "IFNULL(SUM(a), 0), CAST(SUM(a) AS FLOAT64), COALESCE(COUNT(x), 0) FROM t");
+  for (size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(analysis::unrecoverable_reason(item(*q, i)), std::nullopt)
+        << syntax::print(item(*q, i));
+  }
+  auto bad = query(
+      "SELECT AVG(a), MIN(a), COUNT(DISTINCT a), SUM(a) / COUNT(*), SUM(a) * SUM(b), "
+      "APPROX_QUANTILES(a, 100)[OFFSET(50)], ROUND(AVG(a), 2), IFNULL(SUM(a), 1), SUM(a) + 1, "
+      "HLL_COUNT.MERGE(s), SUM(a) * b FROM t");
+  std::vector<std::string> reasons = {"AVG is not",         "MIN is not",
+                                      "COUNT(DISTINCT",     "ratio of aggregates",
+                                      "product",            "APPROX_QUANTILES is not",
+                                      "AVG is not",         "non-zero constant",
+                                      "per-group constant", "HLL_COUNT.MERGE is not",
+                                      "not a constant"};
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    auto why = analysis::unrecoverable_reason(item(*bad, i));
+    ASSERT_TRUE(why.has_value()) << syntax::print(item(*bad, i));
+    EXPECT_NE(why->find(reasons[i]), std::string::npos) << *why;
+  }
+}
+
+TEST(AnalysisForLint, NullPlaceholderMappings) {
+  auto q = query(
+      "SELECT IFNULL(c, '??'), COALESCE(a, b, '??'), IF(c IS NULL, '??', c), "
+      "IF(c IS NOT NULL, c, '??'), CASE WHEN c IS NULL THEN '??' ELSE c END, (IFNULL(c, '??')), "
+      "IFNULL(c, '?'), c, IF(c IS NULL, c, '??') FROM t");
+  std::vector<bool> expected = {true, true, true, true, true, true, false, false, false};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(analysis::maps_null_to_placeholder(item(*q, i)), expected[i])
+        << syntax::print(item(*q, i));
+  }
+}
+
+TEST(AnalysisForLint, LineageFollowsWithQueriesSubqueriesAndStars) {
+  auto q = query(R"(
+WITH base AS (SELECT IFNULL(country, '??') AS country, os, x FROM t),
+starred AS (SELECT * EXCEPT (x), x * 2 AS x FROM base)
+SELECT s.country, os, x, y FROM starred AS s CROSS JOIN (SELECT 1 AS y))");
+  analysis::Lineage l(*q);
+  EXPECT_EQ(l.definition("country"), "IFNULL(country, '??')");
+  EXPECT_EQ(l.definition("os"), "os");
+  EXPECT_EQ(l.definition("x"), "x * 2");
+  EXPECT_EQ(l.definition("y"), "1");
+  EXPECT_EQ(l.definition("missing"), "");
+  ASSERT_EQ(l.chain("country").size(), 2u);  // s.country, then base's IFNULL through *
+  EXPECT_TRUE(analysis::maps_null_to_placeholder(*l.chain("country").back()));
+
+  // The same definitions written differently compare equal; a changed one does not.
+  auto direct = query("SELECT IFNULL(country, '??') AS country, os FROM t");
+  analysis::Lineage d(*direct);
+  EXPECT_EQ(d.definition("country"), l.definition("country"));
+  auto changed = query("WITH b AS (SELECT COALESCE(country, '??') AS country FROM t) "
+                       "SELECT country FROM b");
+  EXPECT_NE(analysis::Lineage(*changed).definition("country"), l.definition("country"));
+}
+
+TEST(AnalysisForLint, OutputColumnsOnlyWhenKnownFromTheText) {
+  auto named = analysis::output_columns(*query("SELECT a, t.b, c + 1 AS d FROM t"));
+  ASSERT_TRUE(named.has_value());
+  ASSERT_EQ(named->size(), 3u);
+  EXPECT_EQ((*named)[1].name, "b");
+  EXPECT_EQ((*named)[2].name, "d");
+  EXPECT_FALSE(analysis::output_columns(*query("SELECT *, a FROM t")).has_value());
+  EXPECT_FALSE(analysis::output_columns(*query("SELECT a + 1 FROM t")).has_value());
+  auto set = analysis::output_columns(*query("SELECT a, b FROM t UNION ALL SELECT c, d FROM u"));
+  ASSERT_TRUE(set.has_value());
+  EXPECT_EQ((*set)[0].name, "a");
+  EXPECT_FALSE(
+      analysis::output_columns(*query("SELECT a FROM t UNION ALL BY NAME SELECT a FROM u"))
+          .has_value());
+}
+
+}  // namespace
+}  // namespace shredmit
