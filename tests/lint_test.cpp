@@ -1,5 +1,7 @@
 // shredmit lint: each rule on a fixture that fires it and on ones that do not, table selection,
 // worker processes, the four output formats and the command's exit statuses.
+#include "lint/lint.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include <sstream>
 
 #include "cli/cli.h"
-#include "lint/lint.h"
 
 namespace shredmit {
 namespace {
@@ -80,15 +81,16 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"missing_description_v1",
                  {{"SM003", "missing_description_v1/schema.yaml", 15, 5},
                   {"SM003", "missing_description_v1/schema.yaml", 18, 3}}},
-        RuleCase{"id_level_v1",
-                 {{"SM004", "id_level_v1/query.sql", 3, 3},
-                  {"SM004", "id_level_v1/schema.yaml", 6, 3}}},
+        RuleCase{
+            "id_level_v1",
+            {{"SM004", "id_level_v1/query.sql", 3, 3}, {"SM004", "id_level_v1/schema.yaml", 6, 3}}},
         RuleCase{"schema_mismatch_v1",
                  {{"SM005", "schema_mismatch_v1/query.sql", 3, 3},
                   {"SM005", "schema_mismatch_v1/query.sql", 4, 3},
                   {"SM005", "schema_mismatch_v1/schema.yaml", 14, 3}}},
         RuleCase{"no_previous_v3", {{"SM006", "no_previous_v3/metadata.yaml", 7, 3}}},
-        RuleCase{"unlabelled_backfill_v1", {{"SM007", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
+        RuleCase{"unlabelled_backfill_v1",
+                 {{"SM007", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
         RuleCase{"labelled_backfill_v1", {{"SM007", "labelled_backfill_v1/backfill.yaml", 1, 1}}},
         RuleCase{"syntax_error_v1", {{"SM008", "syntax_error_v1/query.sql", 10, 1}}},
         RuleCase{"bad_yaml_v1", {{"SM008", "bad_yaml_v1/schema.yaml", 5, 1}}},
@@ -114,8 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
                   {"SM012", "backfill_invalid_v1/backfill.yaml", 23, 3},
                   {"SM012", "backfill_invalid_v1/backfill.yaml", 30, 5}}},
         // Not set up for mitigation: nothing by default.
-        RuleCase{"unlabelled_mismatch_v1", {}},
-        RuleCase{"clean_v1", {}}),
+        RuleCase{"unlabelled_mismatch_v1", {}}, RuleCase{"clean_v1", {}}),
     [](const ::testing::TestParamInfo<RuleCase>& info) { return std::string(info.param.table); });
 
 TEST(Lint, MessagesSayWhatIsWrongAndHowToFixIt) {
@@ -130,8 +131,7 @@ TEST(Lint, MessagesSayWhatIsWrongAndHowToFixIt) {
       << text;
   EXPECT_NE(text.find("output column 'pings' is INT64 but schema.yaml (line 6) declares STRING"),
             std::string::npos);
-  EXPECT_NE(text.find("schema field 'os' is not an output column of query.sql"),
-            std::string::npos);
+  EXPECT_NE(text.find("schema field 'os' is not an output column of query.sql"), std::string::npos);
   EXPECT_NE(text.find("metric 'clients' cannot be recovered by subtraction (COUNT(DISTINCT ...)"),
             std::string::npos);
   EXPECT_NE(text.find("metric 'max_active_hours' cannot be recovered by subtraction (MAX is not"),
@@ -270,10 +270,10 @@ int run_lint(std::vector<const char*> args, std::string* out = nullptr) {
 
 TEST(LintCommand, ExitStatus) {
   std::string out;
-  EXPECT_EQ(run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/clean_v2", "--today",
-                      "2024-07-01"},
-                     &out),
-            0)
+  EXPECT_EQ(
+      run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/clean_v2", "--today", "2024-07-01"},
+               &out),
+      0)
       << out;
   EXPECT_EQ(out, "shredmit lint: 0 errors, 0 warnings in 1 table (1 checked)\n");
   // Warnings only.
@@ -284,9 +284,8 @@ TEST(LintCommand, ExitStatus) {
   EXPECT_EQ(run_lint({"fixtures/lint/sql", "--format", "xml"}), 2);
   EXPECT_EQ(run_lint({"fixtures/lint/sql", "--today", "01/07/2024"}, &out), 2);
   EXPECT_NE(out.find("--today"), std::string::npos);
-  EXPECT_EQ(run_lint({"fixtures/lint/sql", "--id-level-columns", "fixtures/lint/missing.yaml"},
-                     &out),
-            2);
+  EXPECT_EQ(
+      run_lint({"fixtures/lint/sql", "--id-level-columns", "fixtures/lint/missing.yaml"}, &out), 2);
   EXPECT_NE(out.find("--id-level-columns"), std::string::npos);
 }
 

@@ -257,11 +257,16 @@ TEST(AnalysisForLint, RecoverableMetrics) {
       "SELECT AVG(a), MIN(a), COUNT(DISTINCT a), SUM(a) / COUNT(*), SUM(a) * SUM(b), "
       "APPROX_QUANTILES(a, 100)[OFFSET(50)], ROUND(AVG(a), 2), IFNULL(SUM(a), 1), SUM(a) + 1, "
       "HLL_COUNT.MERGE(s), SUM(a) * b FROM t");
-  std::vector<std::string> reasons = {"AVG is not",         "MIN is not",
-                                      "COUNT(DISTINCT",     "ratio of aggregates",
-                                      "product",            "APPROX_QUANTILES is not",
-                                      "AVG is not",         "non-zero constant",
-                                      "per-group constant", "HLL_COUNT.MERGE is not",
+  std::vector<std::string> reasons = {"AVG is not",
+                                      "MIN is not",
+                                      "COUNT(DISTINCT",
+                                      "ratio of aggregates",
+                                      "product",
+                                      "APPROX_QUANTILES is not",
+                                      "AVG is not",
+                                      "non-zero constant",
+                                      "per-group constant",
+                                      "HLL_COUNT.MERGE is not",
                                       "not a constant"};
   for (size_t i = 0; i < reasons.size(); ++i) {
     auto why = analysis::unrecoverable_reason(item(*bad, i));
@@ -300,8 +305,9 @@ SELECT s.country, os, x, y FROM starred AS s CROSS JOIN (SELECT 1 AS y))");
   auto direct = query("SELECT IFNULL(country, '??') AS country, os FROM t");
   analysis::Lineage d(*direct);
   EXPECT_EQ(d.definition("country"), l.definition("country"));
-  auto changed = query("WITH b AS (SELECT COALESCE(country, '??') AS country FROM t) "
-                       "SELECT country FROM b");
+  auto changed = query(
+      "WITH b AS (SELECT COALESCE(country, '??') AS country FROM t) "
+      "SELECT country FROM b");
   EXPECT_NE(analysis::Lineage(*changed).definition("country"), l.definition("country"));
 }
 
@@ -316,9 +322,8 @@ TEST(AnalysisForLint, OutputColumnsOnlyWhenKnownFromTheText) {
   auto set = analysis::output_columns(*query("SELECT a, b FROM t UNION ALL SELECT c, d FROM u"));
   ASSERT_TRUE(set.has_value());
   EXPECT_EQ((*set)[0].name, "a");
-  EXPECT_FALSE(
-      analysis::output_columns(*query("SELECT a FROM t UNION ALL BY NAME SELECT a FROM u"))
-          .has_value());
+  EXPECT_FALSE(analysis::output_columns(*query("SELECT a FROM t UNION ALL BY NAME SELECT a FROM u"))
+                   .has_value());
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // Output columns, dimensions, metrics and types of an aggregate query (see analysis.h).
 #include "analysis.h"
-#include "internal.h"
 
 #include <fmt/format.h>
 
@@ -8,6 +7,8 @@
 #include <cctype>
 #include <functional>
 #include <set>
+
+#include "internal.h"
 
 namespace shredmit::analysis {
 using namespace shredmit::syntax;

@@ -92,24 +92,41 @@ Type branches_type(const std::vector<const Expr*>& branches) {
 
 Type proven_call(const FunctionCall& f) {
   std::string name = function_key(f);
-  static const std::set<std::string> kInt = {
-      "COUNT",         "COUNTIF",       "APPROX_COUNT_DISTINCT", "DATE_DIFF",    "DATETIME_DIFF",
-      "TIMESTAMP_DIFF", "TIME_DIFF",    "LENGTH",                "CHAR_LENGTH",  "BYTE_LENGTH",
-      "ARRAY_LENGTH",  "ROW_NUMBER",    "RANK",                  "DENSE_RANK",   "UNIX_DATE",
-      "UNIX_SECONDS",  "UNIX_MILLIS",   "UNIX_MICROS",           "FARM_FINGERPRINT", "STRPOS",
-      "INSTR",         "NTILE",         "HLL_COUNT.EXTRACT",     "HLL_COUNT.MERGE"};
+  static const std::set<std::string> kInt = {"COUNT",
+                                             "COUNTIF",
+                                             "APPROX_COUNT_DISTINCT",
+                                             "DATE_DIFF",
+                                             "DATETIME_DIFF",
+                                             "TIMESTAMP_DIFF",
+                                             "TIME_DIFF",
+                                             "LENGTH",
+                                             "CHAR_LENGTH",
+                                             "BYTE_LENGTH",
+                                             "ARRAY_LENGTH",
+                                             "ROW_NUMBER",
+                                             "RANK",
+                                             "DENSE_RANK",
+                                             "UNIX_DATE",
+                                             "UNIX_SECONDS",
+                                             "UNIX_MILLIS",
+                                             "UNIX_MICROS",
+                                             "FARM_FINGERPRINT",
+                                             "STRPOS",
+                                             "INSTR",
+                                             "NTILE",
+                                             "HLL_COUNT.EXTRACT",
+                                             "HLL_COUNT.MERGE"};
   static const std::set<std::string> kString = {
-      "LOWER",        "UPPER",        "FORMAT",          "FORMAT_DATE",    "FORMAT_TIMESTAMP",
-      "FORMAT_DATETIME", "STRING",    "TO_JSON_STRING",  "JSON_VALUE",     "JSON_EXTRACT_SCALAR",
-      "TO_HEX",       "INITCAP",      "GENERATE_UUID",   "SESSION_USER",   "STRING_AGG"};
-  static const std::set<std::string> kBool = {"LOGICAL_OR",      "LOGICAL_AND", "STARTS_WITH",
-                                              "ENDS_WITH",       "IS_NAN",      "IS_INF",
+      "LOWER",           "UPPER",   "FORMAT",         "FORMAT_DATE",  "FORMAT_TIMESTAMP",
+      "FORMAT_DATETIME", "STRING",  "TO_JSON_STRING", "JSON_VALUE",   "JSON_EXTRACT_SCALAR",
+      "TO_HEX",          "INITCAP", "GENERATE_UUID",  "SESSION_USER", "STRING_AGG"};
+  static const std::set<std::string> kBool = {"LOGICAL_OR",     "LOGICAL_AND", "STARTS_WITH",
+                                              "ENDS_WITH",      "IS_NAN",      "IS_INF",
                                               "REGEXP_CONTAINS"};
-  static const std::set<std::string> kFloat = {"SAFE_DIVIDE", "IEEE_DIVIDE", "SQRT", "LN",
-                                               "LOG",         "LOG10",       "EXP",  "RAND",
-                                               "STDDEV",      "STDDEV_POP",  "STDDEV_SAMP",
-                                               "VARIANCE",    "VAR_POP",     "VAR_SAMP",
-                                               "CORR",        "COVAR_POP",   "COVAR_SAMP"};
+  static const std::set<std::string> kFloat = {
+      "SAFE_DIVIDE", "IEEE_DIVIDE", "SQRT",   "LN",         "LOG",         "LOG10",
+      "EXP",         "RAND",        "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE",
+      "VAR_POP",     "VAR_SAMP",    "CORR",   "COVAR_POP",  "COVAR_SAMP"};
   if (kInt.count(name)) return Type::kInt64;
   if (kString.count(name)) return Type::kString;
   if (kBool.count(name)) return Type::kBool;
@@ -359,12 +376,14 @@ std::optional<std::string> unrecoverable_reason(const Expr& metric) {
       return unrecoverable_reason(*e.as<Cast>().operand);
     case ExprKind::kUnary: {
       const auto& u = e.as<Unary>();
-      if (u.op == UnaryOp::kMinus || u.op == UnaryOp::kPlus) return unrecoverable_reason(*u.operand);
+      if (u.op == UnaryOp::kMinus || u.op == UnaryOp::kPlus)
+        return unrecoverable_reason(*u.operand);
       break;
     }
     case ExprKind::kBinary: {
       const auto& b = e.as<Binary>();
-      bool left_aggregate = contains_aggregate(*b.left), right_aggregate = contains_aggregate(*b.right);
+      bool left_aggregate = contains_aggregate(*b.left),
+           right_aggregate = contains_aggregate(*b.right);
       if (b.op == BinaryOp::kAdd || b.op == BinaryOp::kSubtract) {
         if (left_aggregate != right_aggregate) {
           return "an aggregate plus or minus a per-group constant is counted once per row";
@@ -413,9 +432,8 @@ bool maps_null_to_placeholder(const Expr& expr) {
     const auto& c = e.as<Case>();
     for (const auto& w : c.whens) {
       const Expr& cond = strip_parentheses(*w.condition);
-      if (!c.operand && cond.kind == ExprKind::kIsTest &&
-          cond.as<IsTest>().what == IsWhat::kNull && !cond.as<IsTest>().negated &&
-          is_string_literal(*w.result, "??")) {
+      if (!c.operand && cond.kind == ExprKind::kIsTest && cond.as<IsTest>().what == IsWhat::kNull &&
+          !cond.as<IsTest>().negated && is_string_literal(*w.result, "??")) {
         return true;
       }
     }
@@ -451,9 +469,11 @@ struct Lineage::Impl {
       case FromKind::kTable: {
         const auto& t = f.as<TableFrom>();
         std::string path = to_lower(t.dotted_path());
-        std::string last = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+        std::string last =
+            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
         const Cte* cte = t.path.size() == 1 ? find_cte(ctes, path) : nullptr;
-        out.emplace_back(t.alias ? to_lower(t.alias->name) : last, cte ? cte->query.get() : nullptr);
+        out.emplace_back(t.alias ? to_lower(t.alias->name) : last,
+                         cte ? cte->query.get() : nullptr);
         return;
       }
       case FromKind::kSubquery: {

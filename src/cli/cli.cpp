@@ -187,7 +187,8 @@ std::string local_date() {
 int lint(const LintOptions& o, std::ostream& out) {
   lint::Options options;
   options.all_tables = o.all_tables;
-  options.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.today = o.today.empty() ? local_date() : o.today;
   if (!lint::is_iso_date(options.today)) {
     throw project::UserError("<command line>", 0, 0,
@@ -285,7 +286,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   lint_cmd->add_flag("--all-tables", lint_opts.all_tables,
                      "also run SM005, SM007, SM008 and SM012 on tables not set up for shredder "
                      "mitigation");
-  lint_cmd->add_option("--jobs,-j", lint_opts.jobs, "worker processes (default: the number of cores)")
+  lint_cmd
+      ->add_option("--jobs,-j", lint_opts.jobs, "worker processes (default: the number of cores)")
       ->check(CLI::Range(1, 256));
   lint_cmd->add_option("--today", lint_opts.today,
                        "the date backfill entries must not be after, YYYY-MM-DD (default: the "

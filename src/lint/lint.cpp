@@ -349,7 +349,8 @@ class TableLinter {
           // A schema type the expression contradicts is SM005's finding, not this one.
           auto c = std::find_if(a.columns.begin(), a.columns.end(),
                                 [&](const analysis::OutputColumn& c) { return c.loc == p.loc; });
-          if (c != a.columns.end() && c->expr && analysis::is_numeric(analysis::proven_type(*c->expr))) {
+          if (c != a.columns.end() && c->expr &&
+              analysis::is_numeric(analysis::proven_type(*c->expr))) {
             break;
           }
           add("SM009", file, p.loc, p.message);
@@ -476,8 +477,9 @@ class TableLinter {
       }
       previous_date = date;
       if (!e.entry_is_mapping) {
-        bad(e.entry_date, "the entry must be a mapping with start_date, end_date, reason, "
-                          "watchers and status");
+        bad(e.entry_date,
+            "the entry must be a mapping with start_date, end_date, reason, "
+            "watchers and status");
         continue;
       }
       auto date_field = [&](const project::YamlValue& v, const char* name) {
@@ -498,8 +500,8 @@ class TableLinter {
                                       e.start_date.text, e.end_date.text));
       }
       if (end_ok && is_iso_date(date) && e.end_date.text > date) {
-        bad(e.end_date, fmt::format("end_date {} is after the entry date {}", e.end_date.text,
-                                    date));
+        bad(e.end_date,
+            fmt::format("end_date {} is after the entry date {}", e.end_date.text, date));
       }
       if (e.excluded_dates.present && !e.excluded_dates.text.empty()) {
         bad(e.excluded_dates, "excluded_dates must be a list of dates");
@@ -549,16 +551,16 @@ class TableLinter {
       if (!e.status.present || status.empty()) {
         bad(e.status, "status is missing; use Initiate, Complete or Cancelled");
       } else if (status != "initiate" && status != "complete" && status != "cancelled") {
-        bad(e.status, fmt::format("unknown status '{}'; use Initiate, Complete or Cancelled",
-                                  e.status.text));
+        bad(e.status,
+            fmt::format("unknown status '{}'; use Initiate, Complete or Cancelled", e.status.text));
       }
       if (e.shredder_mitigation.present && !e.mitigation) {
         // Anything but a YAML boolean is a mistake: bigquery-etl reads "false" as true.
-        bool is_false = e.shredder_mitigation.is_scalar &&
-                        (e.shredder_mitigation.text == "false" ||
-                         e.shredder_mitigation.text == "False" ||
-                         e.shredder_mitigation.text == "FALSE" ||
-                         e.shredder_mitigation.text == "no" || e.shredder_mitigation.text == "off");
+        bool is_false =
+            e.shredder_mitigation.is_scalar &&
+            (e.shredder_mitigation.text == "false" || e.shredder_mitigation.text == "False" ||
+             e.shredder_mitigation.text == "FALSE" || e.shredder_mitigation.text == "no" ||
+             e.shredder_mitigation.text == "off");
         if (!is_false) {
           bad(e.shredder_mitigation,
               fmt::format("shredder_mitigation must be true or false, got '{}'",
@@ -617,10 +619,9 @@ nlohmann::json to_json(const Report& r) {
 
 void merge(Report& into, const nlohmann::json& j) {
   for (const auto& f : j.at("findings")) {
-    into.findings.push_back(Finding{f.at("rule"),
-                                    f.at("severity") == "error" ? Severity::kError
-                                                                : Severity::kWarning,
-                                    f.at("file"), f.at("line"), f.at("column"), f.at("message")});
+    into.findings.push_back(
+        Finding{f.at("rule"), f.at("severity") == "error" ? Severity::kError : Severity::kWarning,
+                f.at("file"), f.at("line"), f.at("column"), f.at("message")});
   }
   into.checked += j.at("checked").get<size_t>();
   for (const auto& s : j.at("skipped")) into.skipped.push_back({s.at(0), s.at(1)});
@@ -821,16 +822,13 @@ Report lint(const std::vector<TableRef>& tables, const Options& options) {
   } else {
     lint_in_processes(tables, options, jobs, report);
   }
-  auto key = [](const Finding& f) {
-    return std::tie(f.file, f.line, f.column, f.rule, f.message);
-  };
+  auto key = [](const Finding& f) { return std::tie(f.file, f.line, f.column, f.rule, f.message); };
   std::sort(report.findings.begin(), report.findings.end(),
             [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
-  report.findings.erase(std::unique(report.findings.begin(), report.findings.end(),
-                                    [&](const Finding& a, const Finding& b) {
-                                      return key(a) == key(b);
-                                    }),
-                        report.findings.end());
+  report.findings.erase(
+      std::unique(report.findings.begin(), report.findings.end(),
+                  [&](const Finding& a, const Finding& b) { return key(a) == key(b); }),
+      report.findings.end());
   std::sort(report.skipped.begin(), report.skipped.end());
   report.skipped.erase(std::unique(report.skipped.begin(), report.skipped.end()),
                        report.skipped.end());
@@ -843,7 +841,8 @@ std::string format_text(const Report& report) {
     out += fmt::format("{}:{}:{}: {}: [{}] {}\n", f.file, f.line, f.column,
                        severity_name(f.severity), f.rule, f.message);
   }
-  for (const auto& s : report.skipped) out += fmt::format("{}: note: not checked: {}\n", s.path, s.reason);
+  for (const auto& s : report.skipped)
+    out += fmt::format("{}: note: not checked: {}\n", s.path, s.reason);
   out += fmt::format("shredmit lint: {} error{}, {} warning{} in {} table{} ({} checked)\n",
                      report.errors(), report.errors() == 1 ? "" : "s", report.warnings(),
                      report.warnings() == 1 ? "" : "s", report.tables,
@@ -870,33 +869,28 @@ std::string format_sarif(const Report& report) {
   std::map<std::string, size_t> index;
   for (const auto& r : kRules) {
     index[std::string(r.id)] = rules_json.size();
-    rules_json.push_back(
-        {{"id", r.id},
-         {"name", r.name},
-         {"shortDescription", {{"text", r.summary}}},
-         {"defaultConfiguration",
-          {{"level", r.severity == Severity::kError ? "error" : "warning"}}}});
+    rules_json.push_back({{"id", r.id},
+                          {"name", r.name},
+                          {"shortDescription", {{"text", r.summary}}},
+                          {"defaultConfiguration",
+                           {{"level", r.severity == Severity::kError ? "error" : "warning"}}}});
   }
   nlohmann::json results = nlohmann::json::array();
   for (const auto& f : report.findings) {
-    results.push_back(
-        {{"ruleId", f.rule},
-         {"ruleIndex", index.at(f.rule)},
-         {"level", severity_name(f.severity)},
-         {"message", {{"text", f.message}}},
-         {"locations",
-          {{{"physicalLocation",
-             {{"artifactLocation", {{"uri", fs::path(f.file).generic_string()}}},
-              {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}}}}});
+    results.push_back({{"ruleId", f.rule},
+                       {"ruleIndex", index.at(f.rule)},
+                       {"level", severity_name(f.severity)},
+                       {"message", {{"text", f.message}}},
+                       {"locations",
+                        {{{"physicalLocation",
+                           {{"artifactLocation", {{"uri", fs::path(f.file).generic_string()}}},
+                            {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}}}}});
   }
-  nlohmann::json sarif = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs",
-       {{{"tool",
-          {{"driver",
-            {{"name", "shredmit"}, {"rules", rules_json}}}}},
-         {"results", results}}}}};
+  nlohmann::json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                          {"version", "2.1.0"},
+                          {"runs",
+                           {{{"tool", {{"driver", {{"name", "shredmit"}, {"rules", rules_json}}}}},
+                             {"results", results}}}}};
   return sarif.dump(2) + "\n";
 }
 

@@ -89,9 +89,10 @@ struct Report {
 
 // Runs the rules on `tables`. A table is set up for shredder mitigation when its metadata.yaml
 // has the shredder_mitigation label or its backfill.yaml has an Initiate entry with
-// `shredder_mitigation: true` (Complete and Cancelled entries are history). Never throws for problems of the tables: unreadable or malformed
-// files are SM008 findings. With options.jobs > 1 the tables are shared among that many worker
-// processes. Throws std::runtime_error when a worker process fails.
+// `shredder_mitigation: true` (Complete and Cancelled entries are history). Never throws for
+// problems of the tables: unreadable or malformed files are SM008 findings. With options.jobs > 1
+// the tables are shared among that many worker processes. Throws std::runtime_error when a worker
+// process fails.
 Report lint(const std::vector<TableRef>& tables, const Options& options);
 
 // Output formats (issue 4):

@@ -102,20 +102,6 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
   return v;
 }
 
-// True when `e` maps NULL to '??': IFNULL(x, '??') or COALESCE(x, '??'), possibly in parentheses.
-bool maps_null_to_placeholder(const syntax::Expr* e) {
-  while (e != nullptr && e->kind == syntax::ExprKind::kParenthesized) {
-    e = e->as<syntax::Parenthesized>().inner.get();
-  }
-  if (e == nullptr || e->kind != syntax::ExprKind::kFunctionCall) return false;
-  const auto& f = e->as<syntax::FunctionCall>();
-  std::string name = syntax::to_lower(f.dotted_name());
-  if ((name != "ifnull" && name != "coalesce") || f.args.size() != 2) return false;
-  const auto& last = *f.args[1].value;
-  if (last.kind != syntax::ExprKind::kLiteral) return false;
-  return syntax::string_literal_value(last.as<syntax::Literal>().spelling) == "??";
-}
-
 // The grouping key of a common dimension: STRING dimensions merge '??' into NULL.
 std::string group_key(const ClassifiedColumn& c) {
   std::string name = sql_name(c.name);
@@ -229,7 +215,8 @@ std::string build_query(const Version& previous, const Version& next, const Clas
     };
     if (is(c.common_dimensions)) {
       shredded_items.push_back(name);
-      bool restore = col.type == Type::kString && maps_null_to_placeholder(col.expr);
+      bool restore = col.type == Type::kString && col.expr != nullptr &&
+                     analysis::maps_null_to_placeholder(*col.expr);
       final_shredded_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name)
                                              : name);
     } else if (is(c.added_dimensions)) {

@@ -47,8 +47,8 @@ struct Mitigation {
 // regrouping previous_agg UNION ALL the negated new_agg, and GROUP BY puts NULLs in one group for
 // every groupable type, so no sentinel value is ever compared or emitted. STRING dimensions are
 // grouped on NULLIF(x, '??'), so '??' and NULL are one group as in bigquery-etl; a shredded row
-// shows '??' for a STRING dimension whose new definition maps NULL to '??' (IFNULL/COALESCE(x,
-// '??')), and NULL otherwise.
+// shows '??' for a STRING dimension whose select-list expression maps NULL to '??'
+// (analysis::maps_null_to_placeholder: IFNULL, COALESCE, IF or CASE), and NULL otherwise.
 // The checks hold two `#fail` statements comparing totals per common dimension group of the
 // previous table and the backfilled (new version) table in both directions with EXCEPT DISTINCT
 // (FLOAT64 totals rounded to 6 decimal places).

@@ -266,8 +266,8 @@ class SchemaReader {
   std::shared_ptr<const IncludeCache::Entry> included_schema(const Node& n, const char* tag,
                                                              const std::string** path_out) {
     if (!n.is_mapping()) {
-      throw error(n, fmt::format("cannot resolve {}: it needs a mapping with `file` or `table`",
-                                 tag));
+      throw error(n,
+                  fmt::format("cannot resolve {}: it needs a mapping with `file` or `table`", tag));
     }
     if (depth_ > 8) {
       throw error(n, fmt::format("cannot resolve {}: includes nest more than 8 levels; check "
@@ -313,9 +313,8 @@ class SchemaReader {
     return entry;
   }
 
-  const SchemaField& find_field(const Node& n, const char* tag,
-                                const std::vector<SchemaField>& top, const std::string& dotted,
-                                const std::string& path) {
+  const SchemaField& find_field(const Node& n, const char* tag, const std::vector<SchemaField>& top,
+                                const std::string& dotted, const std::string& path) {
     const std::vector<SchemaField>* fields = &top;
     const SchemaField* found = nullptr;
     for (const auto& part : split(dotted, '.')) {
@@ -339,8 +338,8 @@ class SchemaReader {
     auto source = included_schema(n, tag, &path);
     const Node* field = n.get("field");
     if (!field || field->scalar().empty()) {
-      throw error(n, fmt::format("cannot resolve {}: no `field` given; name the field to use",
-                                 tag));
+      throw error(n,
+                  fmt::format("cannot resolve {}: no `field` given; name the field to use", tag));
     }
     keep_.push_back(source);
     return find_field(n, tag, source->fields, field->scalar(), *path);

@@ -81,7 +81,7 @@ struct SchemaField {
   std::string mode;  // NULLABLE (default), REQUIRED or REPEATED
   std::optional<std::string> description;  // after resolving includes; empty text counts as none
   std::vector<SchemaField> fields;
-  int line = 0;  // where the field's entry starts in the schema file; for a field that arrived
+  int line = 0;    // where the field's entry starts in the schema file; for a field that arrived
   int column = 0;  // through !include-field(s), where that tag is
   bool included = false;  // copied from another schema by !include-field or !include-fields
 };
@@ -143,7 +143,7 @@ struct BackfillEntry {
   YamlValue entry_date;  // the entry's key
   YamlValue start_date;
   YamlValue end_date;
-  YamlValue excluded_dates;                  // the key; items below
+  YamlValue excluded_dates;  // the key; items below
   std::vector<YamlValue> excluded_date_items;
   YamlValue reason;
   YamlValue watchers;  // the key; items below

@@ -32,8 +32,7 @@ class Converter {
     if (!is_standard_tag(tag)) out.tag = tag;
     switch (n->type) {
       case YAML_SCALAR_NODE: {
-        out.text.assign(reinterpret_cast<const char*>(n->data.scalar.value),
-                        n->data.scalar.length);
+        out.text.assign(reinterpret_cast<const char*>(n->data.scalar.value), n->data.scalar.length);
         out.plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         bool null = out.plain && out.tag.empty() &&
                     (out.text.empty() || out.text == "~" || out.text == "null" ||

@@ -21,8 +21,8 @@ struct Node {
   // A local tag as written ("!include-field-description"); empty for untagged nodes and the
   // standard tags.
   std::string tag;
-  std::string text;    // the scalar's value (empty for other kinds)
-  bool plain = false;  // a plain (unquoted) scalar
+  std::string text;                          // the scalar's value (empty for other kinds)
+  bool plain = false;                        // a plain (unquoted) scalar
   std::vector<Node> items;                   // sequence items
   std::vector<std::pair<Node, Node>> pairs;  // mapping entries in file order
   int line = 0;                              // 1-based position of the node's first character

@@ -43,7 +43,10 @@ class TemplateError : public std::runtime_error {
  public:
   TemplateError(const std::string& message, std::string file, Position pos,
                 bool needs_network = false)
-      : std::runtime_error(message), file(std::move(file)), pos(pos), needs_network(needs_network) {}
+      : std::runtime_error(message),
+        file(std::move(file)),
+        pos(pos),
+        needs_network(needs_network) {}
   std::string file;
   Position pos;
   // The template calls something bigquery-etl computes with a network call (metric-hub's
