@@ -444,77 +444,19 @@ class Analyzer {
     return Type::kUnknown;
   }
 
+  // A likely type beyond what the expression proves (proven_type comes first): SUM, MIN, MAX
+  // and ANY_VALUE of an unknown column are numeric or keep it, string and date functions that
+  // also accept BYTES or DATETIME are taken to return STRING and DATE.
   Type infer_call(const FunctionCall& f) const {
     std::string name = function_key(f);
-    static const std::set<std::string> kInt = {"COUNT",
-                                               "COUNTIF",
-                                               "APPROX_COUNT_DISTINCT",
-                                               "HLL_COUNT.MERGE",
-                                               "HLL_COUNT.EXTRACT",
-                                               "DATE_DIFF",
-                                               "DATETIME_DIFF",
-                                               "TIMESTAMP_DIFF",
-                                               "TIME_DIFF",
-                                               "DIV",
-                                               "LENGTH",
-                                               "CHAR_LENGTH",
-                                               "BYTE_LENGTH",
-                                               "ARRAY_LENGTH",
-                                               "ROW_NUMBER",
-                                               "RANK",
-                                               "DENSE_RANK",
-                                               "UNIX_DATE",
-                                               "UNIX_SECONDS",
-                                               "UNIX_MILLIS",
-                                               "UNIX_MICROS",
-                                               "FARM_FINGERPRINT",
-                                               "STRPOS",
-                                               "INSTR",
-                                               "BIT_COUNT",
-                                               "NTILE"};
-    static const std::set<std::string> kString = {"LOWER",
-                                                  "UPPER",
-                                                  "CONCAT",
-                                                  "FORMAT",
-                                                  "SUBSTR",
-                                                  "SUBSTRING",
-                                                  "TRIM",
-                                                  "LTRIM",
-                                                  "RTRIM",
-                                                  "REPLACE",
-                                                  "FORMAT_DATE",
-                                                  "FORMAT_TIMESTAMP",
-                                                  "FORMAT_DATETIME",
-                                                  "STRING",
-                                                  "REGEXP_EXTRACT",
-                                                  "REGEXP_REPLACE",
-                                                  "SPLIT_PART",
-                                                  "INITCAP",
-                                                  "LPAD",
-                                                  "RPAD",
-                                                  "LEFT",
-                                                  "RIGHT",
-                                                  "TO_JSON_STRING",
-                                                  "JSON_VALUE",
-                                                  "JSON_EXTRACT_SCALAR",
-                                                  "STRING_AGG",
-                                                  "TO_HEX",
-                                                  "NORMALIZE",
-                                                  "REVERSE",
-                                                  "REPEAT",
-                                                  "CAST_TO_STRING",
-                                                  "GENERATE_UUID",
-                                                  "SESSION_USER"};
-    static const std::set<std::string> kDate = {"DATE",     "CURRENT_DATE", "DATE_ADD",
-                                                "DATE_SUB", "PARSE_DATE",   "DATE_FROM_UNIX_DATE",
-                                                "LAST_DAY"};
-    static const std::set<std::string> kTimestamp = {
-        "TIMESTAMP",         "CURRENT_TIMESTAMP", "TIMESTAMP_ADD",
-        "TIMESTAMP_SUB",     "TIMESTAMP_TRUNC",   "PARSE_TIMESTAMP",
-        "TIMESTAMP_SECONDS", "TIMESTAMP_MILLIS",  "TIMESTAMP_MICROS"};
-    static const std::set<std::string> kBool = {"LOGICAL_OR",  "LOGICAL_AND", "REGEXP_CONTAINS",
-                                                "STARTS_WITH", "ENDS_WITH",   "IS_NAN",
-                                                "IS_INF"};
+    static const std::set<std::string> kInt = {"DIV", "BIT_COUNT"};
+    static const std::set<std::string> kString = {
+        "CONCAT",  "SUBSTR",         "SUBSTRING",      "TRIM",       "LTRIM",  "RTRIM",
+        "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE", "SPLIT_PART", "LPAD",   "RPAD",
+        "LEFT",    "RIGHT",          "NORMALIZE",      "REVERSE",    "REPEAT", "CAST_TO_STRING"};
+    static const std::set<std::string> kDate = {"DATE_ADD", "DATE_SUB", "LAST_DAY"};
+    static const std::set<std::string> kTimestamp = {"TIMESTAMP_ADD", "TIMESTAMP_SUB",
+                                                     "TIMESTAMP_TRUNC"};
     static const std::set<std::string> kSameAsFirst = {
         "MIN",   "MAX",         "ANY_VALUE",  "ABS", "SIGN", "GREATEST",
         "LEAST", "FIRST_VALUE", "LAST_VALUE", "LAG", "LEAD", "NTH_VALUE"};
@@ -522,28 +464,24 @@ class Analyzer {
     if (kString.count(name)) return Type::kString;
     if (kDate.count(name)) return Type::kDate;
     if (kTimestamp.count(name)) return Type::kTimestamp;
-    if (kBool.count(name)) return Type::kBool;
     if (kSameAsFirst.count(name)) return arg_type(f, 0);
-    if (name == "DATETIME" || name == "CURRENT_DATETIME" || name == "DATETIME_TRUNC" ||
-        name == "PARSE_DATETIME") {
-      return Type::kDatetime;
-    }
-    if (name == "TIME" || name == "CURRENT_TIME" || name == "PARSE_TIME") return Type::kTime;
-    if (name == "DATE_TRUNC")
+    if (name == "DATETIME_TRUNC") return Type::kDatetime;
+    if (name == "DATE_TRUNC") {
       return arg_type(f, 0) == Type::kUnknown ? Type::kDate : arg_type(f, 0);
+    }
     if (name == "SUM") {
       Type t = arg_type(f, 0);
       return is_numeric(t) ? t : Type::kUnknown;
     }
-    if (name == "AVG" || name == "STDDEV" || name == "STDDEV_POP" || name == "STDDEV_SAMP" ||
-        name == "VARIANCE" || name == "VAR_POP" || name == "VAR_SAMP" || name == "CORR") {
+    if (name == "AVG") {
       Type t = arg_type(f, 0);
       return (t == Type::kNumeric || t == Type::kBigNumeric) ? t : Type::kFloat64;
     }
-    if (name == "SAFE_DIVIDE" || name == "IEEE_DIVIDE" || name == "SQRT" || name == "LN" ||
-        name == "LOG" || name == "LOG10" || name == "EXP" || name == "POW" || name == "POWER" ||
-        name == "RAND") {
-      return Type::kFloat64;
+    if (name == "STRING_AGG") return Type::kString;
+    if (name == "POW" || name == "POWER" || name == "SAFE_DIVIDE" || name == "SQRT" ||
+        name == "LN" || name == "LOG" || name == "LOG10" || name == "EXP") {
+      Type t = arg_type(f, 0);
+      return (t == Type::kNumeric || t == Type::kBigNumeric) ? t : Type::kFloat64;
     }
     if (name == "ROUND" || name == "TRUNC" || name == "CEIL" || name == "FLOOR") {
       Type t = arg_type(f, 0);
@@ -567,40 +505,11 @@ class Analyzer {
     return op == BinaryOp::kDivide ? Type::kFloat64 : Type::kInt64;
   }
 
+  // The type of an output column without a schema entry: what the expression proves
+  // (proven_type), else a likely type from the columns' likely types.
   Type infer(const Expr& e) const {
+    if (Type t = proven_type(e); t != Type::kUnknown) return t;
     switch (e.kind) {
-      case ExprKind::kLiteral:
-        switch (e.as<Literal>().literal_kind) {
-          case LiteralKind::kString:
-            return Type::kString;
-          case LiteralKind::kBytes:
-            return Type::kBytes;
-          case LiteralKind::kInteger:
-            return Type::kInt64;
-          case LiteralKind::kFloat:
-            return Type::kFloat64;
-          case LiteralKind::kBoolean:
-            return Type::kBool;
-          case LiteralKind::kNull:
-            return Type::kUnknown;
-          case LiteralKind::kDate:
-            return Type::kDate;
-          case LiteralKind::kDatetime:
-            return Type::kDatetime;
-          case LiteralKind::kTime:
-            return Type::kTime;
-          case LiteralKind::kTimestamp:
-            return Type::kTimestamp;
-          case LiteralKind::kNumeric:
-            return Type::kNumeric;
-          case LiteralKind::kBigNumeric:
-            return Type::kBigNumeric;
-          case LiteralKind::kJson:
-            return Type::kJson;
-          case LiteralKind::kRange:
-            return Type::kRange;
-        }
-        return Type::kUnknown;
       case ExprKind::kParameter: {
         // bigquery-etl passes submission_date (and other *_date parameters) as DATE.
         std::string n = syntax::to_lower(e.as<Parameter>().name);
@@ -613,11 +522,9 @@ class Analyzer {
                    : Type::kUnknown;
       case ExprKind::kCast: {
         const auto& t = *e.as<Cast>().type;
-        if (t.kind == syntax::Type::Kind::kArray) return Type::kArray;
-        if (t.kind == syntax::Type::Kind::kStruct) return Type::kStruct;
         if (t.kind == syntax::Type::Kind::kRange) return Type::kRange;
         if (t.kind == syntax::Type::Kind::kInterval) return Type::kInterval;
-        return type_from_name(t.name.name);
+        return Type::kUnknown;
       }
       case ExprKind::kFunctionCall:
         return infer_call(e.as<FunctionCall>());
@@ -631,26 +538,12 @@ class Analyzer {
             return arithmetic(infer(*b.left), infer(*b.right), b.op);
           case BinaryOp::kConcat:
             return infer(*b.left) == Type::kBytes ? Type::kBytes : Type::kString;
-          case BinaryOp::kShiftLeft:
-          case BinaryOp::kShiftRight:
-          case BinaryOp::kBitwiseAnd:
-          case BinaryOp::kBitwiseOr:
-          case BinaryOp::kBitwiseXor:
-            return Type::kInt64;
           default:
-            return Type::kBool;
+            return Type::kInt64;  // bitwise operators; comparisons are proven BOOL
         }
       }
-      case ExprKind::kUnary: {
-        const auto& u = e.as<Unary>();
-        return u.op == UnaryOp::kNot ? Type::kBool : infer(*u.operand);
-      }
-      case ExprKind::kLike:
-      case ExprKind::kBetween:
-      case ExprKind::kIn:
-      case ExprKind::kIsTest:
-      case ExprKind::kExists:
-        return Type::kBool;
+      case ExprKind::kUnary:
+        return infer(*e.as<Unary>().operand);
       case ExprKind::kCase: {
         const auto& c = e.as<Case>();
         for (const auto& w : c.whens) {
@@ -660,20 +553,8 @@ class Analyzer {
       }
       case ExprKind::kParenthesized:
         return infer(*e.as<Parenthesized>().inner);
-      case ExprKind::kExtract: {
-        std::string part = syntax::to_upper(e.as<Extract>().part.name);
-        if (part == "DATE") return Type::kDate;
-        if (part == "TIME") return Type::kTime;
-        if (part == "DATETIME") return Type::kDatetime;
-        return Type::kInt64;
-      }
       case ExprKind::kInterval:
         return Type::kInterval;
-      case ExprKind::kArrayConstructor:
-      case ExprKind::kArraySubquery:
-        return Type::kArray;
-      case ExprKind::kStructConstructor:
-        return Type::kStruct;
       default:
         return Type::kUnknown;
     }

@@ -117,16 +117,16 @@ Type proven_call(const FunctionCall& f) {
                                              "HLL_COUNT.EXTRACT",
                                              "HLL_COUNT.MERGE"};
   static const std::set<std::string> kString = {
-      "LOWER",           "UPPER",   "FORMAT",         "FORMAT_DATE",  "FORMAT_TIMESTAMP",
-      "FORMAT_DATETIME", "STRING",  "TO_JSON_STRING", "JSON_VALUE",   "JSON_EXTRACT_SCALAR",
-      "TO_HEX",          "INITCAP", "GENERATE_UUID",  "SESSION_USER", "STRING_AGG"};
+      "LOWER",           "UPPER",   "FORMAT",         "FORMAT_DATE", "FORMAT_TIMESTAMP",
+      "FORMAT_DATETIME", "STRING",  "TO_JSON_STRING", "JSON_VALUE",  "JSON_EXTRACT_SCALAR",
+      "TO_HEX",          "INITCAP", "GENERATE_UUID",  "SESSION_USER"};
   static const std::set<std::string> kBool = {"LOGICAL_OR",     "LOGICAL_AND", "STARTS_WITH",
                                               "ENDS_WITH",      "IS_NAN",      "IS_INF",
                                               "REGEXP_CONTAINS"};
+  // Always FLOAT64, whatever the argument types (BigQuery's function reference).
   static const std::set<std::string> kFloat = {
-      "SAFE_DIVIDE", "IEEE_DIVIDE", "SQRT",   "LN",         "LOG",         "LOG10",
-      "EXP",         "RAND",        "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE",
-      "VAR_POP",     "VAR_SAMP",    "CORR",   "COVAR_POP",  "COVAR_SAMP"};
+      "IEEE_DIVIDE", "RAND",     "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE",
+      "VAR_POP",     "VAR_SAMP", "CORR",   "COVAR_POP",  "COVAR_SAMP"};
   if (kInt.count(name)) return Type::kInt64;
   if (kString.count(name)) return Type::kString;
   if (kBool.count(name)) return Type::kBool;
