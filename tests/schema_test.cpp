@@ -226,6 +226,21 @@ TEST_F(SchemaTags, BackfillEntriesKeepPositions) {
   EXPECT_THROW(project::load_backfill(root_ / "sql/p/d/t_v1/backfill.yaml"), project::UserError);
 }
 
+TEST_F(SchemaTags, HostileYamlIsAnErrorNotACrash) {
+  // 100,000 nested flow sequences, and an alias bomb of 10^9 nodes.
+  write("sql/p/d/t_v1/metadata.yaml", std::string(100000, '[') + std::string(100000, ']'));
+  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), project::UserError);
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    bomb += std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev + ", *" + prev + ", *" +
+            prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+            ", *" + prev + ", *" + prev + "]\n";
+  }
+  write("sql/p/d/t_v1/metadata.yaml", bomb);
+  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), project::UserError);
+}
+
 std::unique_ptr<syntax::Query> query(const std::string& sql) { return syntax::parse_query(sql); }
 
 const syntax::Expr& item(const syntax::Query& q, size_t i) {

@@ -3,7 +3,9 @@
 
 #include <yaml.h>
 
+#include <map>
 #include <memory>
+#include <vector>
 
 #include "project.h"
 
@@ -11,63 +13,144 @@ namespace shredmit::project::yaml {
 namespace {
 
 constexpr size_t kMaxNodes = 1'000'000;
+constexpr int kMaxDepth = 256;
 
 bool is_standard_tag(const char* tag) {
   return tag == nullptr || std::string_view(tag).rfind("tag:yaml.org,2002:", 0) == 0;
 }
 
-class Converter {
- public:
-  Converter(yaml_document_t* doc, const std::filesystem::path& file) : doc_(doc), file_(file) {}
+size_t count_nodes(const Node& n) {
+  size_t count = 1;
+  for (const auto& item : n.items) count += count_nodes(item);
+  for (const auto& [key, value] : n.pairs) count += count_nodes(key) + count_nodes(value);
+  return count;
+}
 
-  Node convert(yaml_node_t* n) {
-    Node out;
-    out.line = static_cast<int>(n->start_mark.line) + 1;
-    out.column = static_cast<int>(n->start_mark.column) + 1;
-    if (++count_ > kMaxNodes) {
-      throw UserError(file_.string(), out.line, out.column,
-                      "YAML aliases expand to more than a million nodes; remove the aliases");
-    }
-    const char* tag = reinterpret_cast<const char*>(n->tag);
-    if (!is_standard_tag(tag)) out.tag = tag;
-    switch (n->type) {
-      case YAML_SCALAR_NODE: {
-        out.text.assign(reinterpret_cast<const char*>(n->data.scalar.value), n->data.scalar.length);
-        out.plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        bool null = out.plain && out.tag.empty() &&
-                    (out.text.empty() || out.text == "~" || out.text == "null" ||
-                     out.text == "Null" || out.text == "NULL");
+// Builds the first document's tree from libyaml's events. Events rather than libyaml's own
+// document loader so that nesting is refused as soon as it passes kMaxDepth: libyaml's time
+// grows with the square of the nesting depth (100,000 nested `[` took 67 s).
+class Builder {
+ public:
+  explicit Builder(const std::filesystem::path& file) : file_(file) {}
+
+  // Feeds one event; returns true once the first document is complete.
+  bool add(const yaml_event_t& e) {
+    int line = static_cast<int>(e.start_mark.line) + 1;
+    int column = static_cast<int>(e.start_mark.column) + 1;
+    switch (e.type) {
+      case YAML_SCALAR_EVENT: {
+        Node n = start(line, column, e.data.scalar.tag);
+        n.text.assign(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
+        n.plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        bool null = n.plain && n.tag.empty() &&
+                    (n.text.empty() || n.text == "~" || n.text == "null" || n.text == "Null" ||
+                     n.text == "NULL");
         if (null) {
-          out.text.clear();
+          n.text.clear();
         } else {
-          out.kind = Node::Kind::kScalar;
+          n.kind = Node::Kind::kScalar;
         }
-        break;
+        remember(e.data.scalar.anchor, n);
+        return finish(std::move(n));
       }
-      case YAML_SEQUENCE_NODE:
-        out.kind = Node::Kind::kSequence;
-        for (auto* it = n->data.sequence.items.start; it < n->data.sequence.items.top; ++it) {
-          out.items.push_back(convert(yaml_document_get_node(doc_, *it)));
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        bool mapping = e.type == YAML_MAPPING_START_EVENT;
+        if (stack_.size() >= kMaxDepth) {
+          throw UserError(file_.string(), line, column,
+                          "YAML nested more than 256 levels deep; flatten the structure");
         }
-        break;
-      case YAML_MAPPING_NODE:
-        out.kind = Node::Kind::kMapping;
-        for (auto* p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
-          Node key = convert(yaml_document_get_node(doc_, p->key));
-          Node value = convert(yaml_document_get_node(doc_, p->value));
-          out.pairs.emplace_back(std::move(key), std::move(value));
+        Frame f;
+        f.node =
+            start(line, column, mapping ? e.data.mapping_start.tag : e.data.sequence_start.tag);
+        f.node.kind = mapping ? Node::Kind::kMapping : Node::Kind::kSequence;
+        const yaml_char_t* anchor =
+            mapping ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
+        if (anchor) f.anchor = reinterpret_cast<const char*>(anchor);
+        stack_.push_back(std::move(f));
+        return false;
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
+        Frame f = std::move(stack_.back());
+        stack_.pop_back();
+        if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
+        return finish(std::move(f.node));
+      }
+      case YAML_ALIAS_EVENT: {
+        auto it = anchors_.find(reinterpret_cast<const char*>(e.data.alias.anchor));
+        if (it == anchors_.end()) {
+          throw UserError(file_.string(), line, column,
+                          "YAML alias to an unknown anchor; define the anchor first");
         }
-        break;
+        count(count_nodes(it->second), line, column);
+        return finish(Node(it->second));
+      }
+      case YAML_DOCUMENT_END_EVENT:
+      case YAML_STREAM_END_EVENT:
+        return true;
       default:
-        break;
+        return false;
     }
-    return out;
   }
 
+  Node take() { return std::move(root_); }
+
  private:
-  yaml_document_t* doc_;
+  struct Frame {
+    Node node;
+    bool have_key = false;
+    Node key;
+    std::string anchor;
+  };
+
+  Node start(int line, int column, const yaml_char_t* tag) {
+    count(1, line, column);
+    Node n;
+    n.line = line;
+    n.column = column;
+    const char* t = reinterpret_cast<const char*>(tag);
+    if (!is_standard_tag(t)) n.tag = t;
+    return n;
+  }
+
+  void count(size_t n, int line, int column) {
+    nodes_ += n;
+    if (nodes_ > kMaxNodes) {
+      throw UserError(file_.string(), line, column,
+                      "YAML aliases expand to more than a million nodes; remove the aliases");
+    }
+  }
+
+  void remember(const yaml_char_t* anchor, const Node& n) {
+    if (anchor) anchors_[reinterpret_cast<const char*>(anchor)] = n;
+  }
+
+  // Attaches a complete node to its parent; true when it was the document's root.
+  bool finish(Node n) {
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      return true;
+    }
+    Frame& parent = stack_.back();
+    if (parent.node.kind == Node::Kind::kSequence) {
+      parent.node.items.push_back(std::move(n));
+    } else if (!parent.have_key) {
+      parent.key = std::move(n);
+      parent.have_key = true;
+    } else {
+      parent.node.pairs.emplace_back(std::move(parent.key), std::move(n));
+      parent.key = Node{};
+      parent.have_key = false;
+    }
+    return false;
+  }
+
   const std::filesystem::path& file_;
-  size_t count_ = 0;
+  std::vector<Frame> stack_;
+  std::map<std::string, Node> anchors_;
+  Node root_;
+  size_t nodes_ = 0;
 };
 
 }  // namespace
@@ -111,20 +194,21 @@ Node parse(const std::filesystem::path& file, std::string_view text) {
                                                                         yaml_parser_delete);
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
-  yaml_document_t doc;
-  if (!yaml_parser_load(&parser, &doc)) {
-    const yaml_mark_t& mark = parser.problem_mark;
-    std::string problem = parser.problem ? parser.problem : "syntax error";
-    if (parser.context) problem = std::string(parser.context) + ": " + problem;
-    throw UserError(file.string(), static_cast<int>(mark.line) + 1,
-                    static_cast<int>(mark.column) + 1,
-                    "invalid YAML (" + problem + "); fix the YAML syntax");
+  Builder builder(file);
+  while (true) {
+    yaml_event_t event;
+    if (!yaml_parser_parse(&parser, &event)) {
+      const yaml_mark_t& mark = parser.problem_mark;
+      std::string problem = parser.problem ? parser.problem : "syntax error";
+      if (parser.context) problem = std::string(parser.context) + ": " + problem;
+      throw UserError(file.string(), static_cast<int>(mark.line) + 1,
+                      static_cast<int>(mark.column) + 1,
+                      "invalid YAML (" + problem + "); fix the YAML syntax");
+    }
+    std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> event_guard(&event, yaml_event_delete);
+    if (builder.add(event)) break;
   }
-  std::unique_ptr<yaml_document_t, void (*)(yaml_document_t*)> doc_guard(&doc,
-                                                                         yaml_document_delete);
-  yaml_node_t* root = yaml_document_get_root_node(&doc);
-  if (root == nullptr) return Node{};
-  return Converter(&doc, file).convert(root);
+  return builder.take();
 }
 
 Node load(const std::filesystem::path& file) { return parse(file, read_text_file(file)); }

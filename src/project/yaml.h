@@ -46,7 +46,8 @@ struct Node {
 
 // Parses `text` (the content of `file`) and returns the first document's root (a null node for
 // an empty file). Aliases are expanded. Throws UserError naming `file` and the line:column of a
-// syntax error, or of the node where expanding aliases passes one million nodes.
+// syntax error, of the node where expanding aliases passes one million nodes, or of a node
+// nested more than 256 levels deep.
 Node parse(const std::filesystem::path& file, std::string_view text);
 
 // read_text_file(file), then parse.
