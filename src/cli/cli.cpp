@@ -16,6 +16,7 @@
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
+#include "simulation/simulation.h"
 
 namespace shredmit::cli {
 namespace {
@@ -215,6 +216,36 @@ int lint(const LintOptions& o, std::ostream& out) {
   return report.errors() > 0 ? kExitRefused : kExitOk;
 }
 
+struct SimulateOptions {
+  std::string table;
+  std::string sql_dir = "sql";
+  std::string data_dir;
+  std::string date;
+  std::string repo_root;
+};
+
+constexpr const char* kSimulateExitStatusHelp =
+    "Exit status:\n"
+    "  0  the generated checks pass on the data\n"
+    "  1  a check fails (its ERROR message is printed)\n"
+    "  2  usage error or bad input: a missing or malformed data or schema file, a value that\n"
+    "     does not fit its type, a table without data, a query outside the SQLite subset\n"
+    "  3  internal error (a shredmit bug)\n";
+
+int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
+  simulation::Result result;
+  try {
+    simulation::Options options{project::SqlTree::from_sql_dir(o.sql_dir, o.repo_root),
+                                project::TableId::parse(o.table), o.data_dir, o.date};
+    result = simulation::simulate(options);
+  } catch (const project::UserError& e) {
+    err << e.format() << "\n";
+    return kExitUsage;
+  }
+  out << simulation::format(result);
+  return result.passed() ? kExitOk : kExitRefused;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -293,6 +324,25 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                        "the date backfill entries must not be after, YYYY-MM-DD (default: the "
                        "local date; set it for reproducible runs)");
 
+  SimulateOptions sim;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate",
+      "Run the generated mitigation query and checks for TABLE_vN on sample data (NDJSON) in an "
+      "in-memory SQLite database and print totals per common dimension group");
+  simulate_cmd->footer(kSimulateExitStatusHelp);
+  simulate_cmd->add_option("table", sim.table, "PROJECT.DATASET.TABLE_vN")->required();
+  simulate_cmd->add_option("--sql-dir", sim.sql_dir, "the sql/ folder of a bigquery-etl checkout")
+      ->capture_default_str();
+  simulate_cmd
+      ->add_option("--data", sim.data_dir,
+                   "folder with PROJECT.DATASET.TABLE.ndjson and PROJECT.DATASET.TABLE.schema.yaml "
+                   "for each upstream table and the previous version")
+      ->required();
+  simulate_cmd->add_option("--date", sim.date, "the partition to simulate, YYYY-MM-DD")->required();
+  simulate_cmd->add_option("--repo-root", sim.repo_root,
+                           "root that schema includes are relative to (default: the parent of "
+                           "--sql-dir)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -310,6 +360,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (generate_cmd->parsed()) return generate(gen, out, err);
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (lint_cmd->parsed()) return lint(lint_opts, out);
+    if (simulate_cmd->parsed()) return simulate(sim, out, err);
   } catch (const project::UserError& e) {
     err << e.format() << "\n";
     return e.file == "<command line>" ? kExitUsage : kExitRefused;

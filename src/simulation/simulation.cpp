@@ -1,0 +1,426 @@
+// Runs the generated mitigation on sample data in SQLite (see simulation.h).
+#include "simulation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace shredmit::simulation {
+namespace {
+
+namespace fs = std::filesystem;
+using analysis::Type;
+using lowering::Value;
+using project::UserError;
+
+struct LoadedTable {
+  std::string name;
+  std::vector<lowering::Column> columns;
+};
+
+// A JSON value of one NDJSON cell as the SQLite value of a column of `type`, or an error text.
+std::optional<Value> cell(const nlohmann::json& v, const lowering::Column& c, std::string& why) {
+  if (v.is_null()) {
+    if (c.required) {
+      why = "is REQUIRED but null";
+      return std::nullopt;
+    }
+    return Value{};
+  }
+  auto expect = [&](const char* what) -> std::optional<Value> {
+    why = fmt::format("is {} but the value is {}", what, v.dump());
+    return std::nullopt;
+  };
+  switch (c.type) {
+    case Type::kInt64:
+      if (v.is_number_integer()) return Value(v.get<int64_t>());
+      if (v.is_string()) {
+        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
+      }
+      return expect("INT64");
+    case Type::kFloat64:
+    case Type::kNumeric:
+    case Type::kBigNumeric:
+      if (v.is_number()) return Value(v.get<double>());
+      if (v.is_string()) {
+        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
+      }
+      return expect("a number");
+    case Type::kBool:
+      if (v.is_boolean()) return Value(int64_t{v.get<bool>() ? 1 : 0});
+      return expect("BOOL");
+    case Type::kString:
+      if (v.is_string()) return Value(v.get<std::string>());
+      return expect("STRING");
+    case Type::kDate:
+    case Type::kDatetime:
+    case Type::kTimestamp:
+      if (v.is_string()) {
+        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
+      }
+      return expect(c.type == Type::kDate ? "DATE (YYYY-MM-DD)"
+                                          : "DATETIME or TIMESTAMP (YYYY-MM-DD HH:MM:SS[.ffffff])");
+    case Type::kStruct:
+      if (v.is_object()) return Value(v.dump());
+      return expect("RECORD (a JSON object)");
+    default:
+      why = fmt::format("has type {}, which simulate does not load", analysis::type_name(c.type));
+      return std::nullopt;
+  }
+}
+
+// Loads DIR/NAME.ndjson with DIR/NAME.schema.yaml into the database.
+LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
+                       const project::SqlTree& tree) {
+  std::string file = ndjson.string();
+  std::string name = ndjson.filename().string();
+  name = name.substr(0, name.size() - std::string(".ndjson").size());
+  fs::path schema_path = ndjson.parent_path() / (name + ".schema.yaml");
+  if (!fs::exists(schema_path)) {
+    throw UserError(schema_path.string(), 0, 0,
+                    "file not found; every NAME.ndjson needs NAME.schema.yaml beside it (the "
+                    "bigquery-etl schema.yaml format)");
+  }
+  project::Schema schema = project::load_schema(schema_path, tree);
+  LoadedTable t;
+  t.name = name;
+  for (const auto& f : schema.fields) {
+    if (f.mode == "REPEATED") {
+      throw UserError(schema.file, f.line, f.column,
+                      "REPEATED field '" + f.name + "' is not supported by simulate; remove it");
+    }
+    t.columns.push_back({f.name, analysis::type_from_schema(f), f.mode == "REQUIRED"});
+  }
+  db.create_table(name, t.columns);
+  std::ifstream in(ndjson);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw UserError(file, number, static_cast<int>(e.byte),
+                      "not a JSON object: " + std::string(e.what()) + "; write one row per line");
+    }
+    if (!row.is_object()) throw UserError(file, number, 1, "each line must be a JSON object");
+    std::vector<Value> values(t.columns.size());
+    for (const auto& [key, value] : row.items()) {
+      auto it = std::find_if(t.columns.begin(), t.columns.end(),
+                             [&](const lowering::Column& c) { return c.name == key; });
+      if (it == t.columns.end()) {
+        throw UserError(file, number, 1,
+                        fmt::format("column '{}' is not in {}; add it to the schema or remove it",
+                                    key, schema_path.string()));
+      }
+      std::string why;
+      auto v = cell(value, *it, why);
+      if (!v) throw UserError(file, number, 1, fmt::format("column '{}' {}", key, why));
+      values[static_cast<size_t>(it - t.columns.begin())] = *v;
+    }
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      if (t.columns[i].required && std::holds_alternative<std::monostate>(values[i])) {
+        throw UserError(file, number, 1,
+                        fmt::format("column '{}' is REQUIRED but missing", t.columns[i].name));
+      }
+    }
+    db.insert(name, values);
+  }
+  return t;
+}
+
+// The base tables a query reads (FROM paths that are not WITH queries in scope), with the
+// location of their first use.
+void referenced_tables(const syntax::Query& q, std::vector<std::string> ctes,
+                       std::map<std::string, syntax::Location>& out);
+
+void referenced_in_expr(const syntax::Expr& e, const std::vector<std::string>& ctes,
+                        std::map<std::string, syntax::Location>& out) {
+  using syntax::ExprKind;
+  switch (e.kind) {
+    case ExprKind::kScalarSubquery:
+      referenced_tables(*e.as<syntax::ScalarSubquery>().query, ctes, out);
+      return;
+    case ExprKind::kExists:
+      referenced_tables(*e.as<syntax::Exists>().query, ctes, out);
+      return;
+    case ExprKind::kArraySubquery:
+      referenced_tables(*e.as<syntax::ArraySubquery>().query, ctes, out);
+      return;
+    case ExprKind::kIn:
+      if (e.as<syntax::In>().set.query) referenced_tables(*e.as<syntax::In>().set.query, ctes, out);
+      break;
+    default:
+      break;
+  }
+  analysis::for_each_child(e, [&](const syntax::Expr& c) { referenced_in_expr(c, ctes, out); });
+}
+
+void referenced_in_from(const syntax::FromItem& f, const std::vector<std::string>& ctes,
+                        std::map<std::string, syntax::Location>& out) {
+  using syntax::FromKind;
+  switch (f.kind) {
+    case FromKind::kTable: {
+      const auto& t = f.as<syntax::TableFrom>();
+      std::string path = t.dotted_path();
+      bool cte = t.path.size() == 1 &&
+                 std::find(ctes.begin(), ctes.end(), syntax::to_lower(path)) != ctes.end();
+      if (!cte) out.emplace(path, t.loc);
+      return;
+    }
+    case FromKind::kSubquery:
+      referenced_tables(*f.as<syntax::SubqueryFrom>().query, ctes, out);
+      return;
+    case FromKind::kJoin:
+      referenced_in_from(*f.as<syntax::JoinFrom>().left, ctes, out);
+      referenced_in_from(*f.as<syntax::JoinFrom>().right, ctes, out);
+      if (f.as<syntax::JoinFrom>().on) referenced_in_expr(*f.as<syntax::JoinFrom>().on, ctes, out);
+      return;
+    case FromKind::kParenthesized:
+      referenced_in_from(*f.as<syntax::ParenthesizedFrom>().inner, ctes, out);
+      return;
+    default:
+      return;
+  }
+}
+
+void referenced_in_body(const syntax::QueryExpr& b, const std::vector<std::string>& ctes,
+                        std::map<std::string, syntax::Location>& out) {
+  using syntax::QueryExprKind;
+  if (b.kind == QueryExprKind::kNested) {
+    referenced_tables(*b.as<syntax::NestedQuery>().query, ctes, out);
+  } else if (b.kind == QueryExprKind::kSetOperation) {
+    referenced_in_body(*b.as<syntax::SetOperation>().left, ctes, out);
+    referenced_in_body(*b.as<syntax::SetOperation>().right, ctes, out);
+  } else {
+    const auto& s = b.as<syntax::Select>();
+    if (s.from) referenced_in_from(*s.from, ctes, out);
+    for (const auto& item : s.items) {
+      if (item.expr) referenced_in_expr(*item.expr, ctes, out);
+    }
+    if (s.where) referenced_in_expr(*s.where, ctes, out);
+    if (s.having) referenced_in_expr(*s.having, ctes, out);
+  }
+}
+
+void referenced_tables(const syntax::Query& q, std::vector<std::string> ctes,
+                       std::map<std::string, syntax::Location>& out) {
+  for (const auto& c : q.with) {
+    referenced_tables(*c.query, ctes, out);
+    ctes.push_back(syntax::to_lower(c.name.name));
+  }
+  referenced_in_body(*q.body, ctes, out);
+}
+
+std::string key_of(const std::vector<Value>& values) {
+  std::string key;
+  for (const auto& v : values) {
+    key += std::holds_alternative<std::monostate>(v) ? std::string("\x01") : lowering::to_string(v);
+    key += '\x00';
+  }
+  return key;
+}
+
+std::string quote(const std::string& name) { return "\"" + name + "\""; }
+
+}  // namespace
+
+Result simulate(const Options& o) {
+  Result r;
+  r.mitigation = mitigation::generate(o.tree, o.table);
+  const auto& m = r.mitigation;
+  for (const auto& d : m.classification.common_dimensions) r.dimensions.push_back(d.name);
+  for (const auto& x : m.classification.common_metrics) r.metrics.push_back(x.name);
+  if (!lowering::parse_typed_text(Type::kDate, o.date)) {
+    throw UserError("<command line>", 0, 0, "--date takes YYYY-MM-DD, got '" + o.date + "'");
+  }
+
+  lowering::Database db;
+  lowering::Catalog catalog;
+  std::error_code ec;
+  if (!fs::is_directory(o.data_dir, ec)) {
+    throw UserError(o.data_dir.string(), 0, 0,
+                    "--data is not a directory; give the folder of NAME.ndjson files");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(o.data_dir)) {
+    if (entry.path().extension() == ".ndjson") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    LoadedTable t = load_table(db, f, o.tree);
+    for (const auto& c : t.columns) catalog[t.name].push_back(c.name);
+  }
+  auto require_table = [&](const std::string& name, const std::string& file, syntax::Location loc) {
+    if (!catalog.count(name)) {
+      throw UserError(file, loc.line, loc.column,
+                      fmt::format("table {} has no data file; add {} and {}", name,
+                                  (o.data_dir / (name + ".ndjson")).string(),
+                                  (o.data_dir / (name + ".schema.yaml")).string()));
+    }
+  };
+
+  std::string new_file = (o.tree.table_dir(o.table) / "query.sql").string();
+  auto new_query = syntax::parse_query(project::read_text_file(new_file));
+  std::map<std::string, syntax::Location> tables;
+  referenced_tables(*new_query, {}, tables);
+  for (const auto& [name, loc] : tables) require_table(name, new_file, loc);
+  std::string previous = m.previous_table.qualified();
+  require_table(previous, "<command line>", {});
+
+  std::map<std::string, Value> parameters = {{m.partition_field, o.date}};
+  auto lower = [&](const syntax::Query& q, const std::string& file) {
+    lowering::Options lo;
+    lo.file = file;
+    lo.catalog = &catalog;
+    auto lowered = lowering::lower(q, lo);
+    for (const auto& p : lowered.parameters) {
+      if (!parameters.count(p)) {
+        throw UserError(file, 0, 0,
+                        fmt::format("query parameter @{} has no value; simulate binds only "
+                                    "@{} (--date)",
+                                    p, m.partition_field));
+      }
+    }
+    return lowered.sql;
+  };
+  auto run = [&](const std::string& sql) {
+    try {
+      return db.query(sql, parameters);
+    } catch (const std::runtime_error& e) {
+      throw UserError("<simulation>", 0, 0, std::string("SQLite: ") + e.what());
+    }
+  };
+
+  run("CREATE TABLE new_query AS " + lower(*new_query, new_file));
+  auto mitigation_query = syntax::parse_query(m.query_sql);
+  std::string new_table = m.new_table.qualified();
+  run("CREATE TABLE " + quote(new_table) + " AS " +
+      lower(*mitigation_query, "shredder_mitigation_query.sql"));
+  catalog[new_table] = run("SELECT * FROM " + quote(new_table) + " LIMIT 0").columns;
+  r.new_query_rows =
+      static_cast<size_t>(std::get<int64_t>(run("SELECT COUNT(*) FROM new_query").rows[0][0]));
+  r.mitigated_rows = static_cast<size_t>(
+      std::get<int64_t>(run("SELECT COUNT(*) FROM " + quote(new_table)).rows[0][0]));
+
+  // Totals per common dimension group in each of the three sources.
+  std::vector<std::string> keys, sums;
+  for (const auto& d : m.classification.common_dimensions) {
+    keys.push_back(d.type == Type::kString ? fmt::format("NULLIF({}, '??')", quote(d.name))
+                                           : quote(d.name));
+  }
+  for (const auto& x : m.classification.common_metrics)
+    sums.push_back("SUM(" + quote(x.name) + ")");
+  auto totals = [&](const std::string& source, const std::string& where) {
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < keys.size(); ++i) sql += keys[i] + ", ";
+    for (size_t i = 0; i < sums.size(); ++i) sql += (i ? ", " : "") + sums[i];
+    sql += " FROM " + source + where + " GROUP BY ";
+    for (size_t i = 0; i < keys.size(); ++i) sql += (i ? ", " : "") + keys[i];
+    return run(sql);
+  };
+  std::map<std::string, GroupTotals> groups;
+  auto add = [&](const lowering::Rows& rows, size_t slot) {
+    for (const auto& row : rows.rows) {
+      std::vector<Value> dims(row.begin(), row.begin() + static_cast<long>(keys.size()));
+      auto& g = groups[key_of(dims)];
+      if (g.dimensions.empty()) {
+        g.dimensions = dims;
+        g.metrics.resize(sums.size());
+      }
+      for (size_t i = 0; i < sums.size(); ++i) g.metrics[i][slot] = row[keys.size() + i];
+    }
+  };
+  add(totals(quote(previous), " WHERE " + quote(m.partition_field) + " = :" + m.partition_field),
+      0);
+  add(totals("new_query", ""), 1);
+  add(totals(quote(new_table), ""), 2);
+  for (auto& [key, g] : groups) r.groups.push_back(std::move(g));
+
+  // The generated checks: each statement raises ERROR() when totals differ.
+  auto checks = syntax::parse_statements(m.checks_sql);
+  for (const auto& statement : checks.statements) {
+    if (statement->kind != syntax::StatementKind::kQuery) continue;
+    std::string sql =
+        lower(*statement->as<syntax::QueryStatement>().query, "shredder_mitigation_checks.sql");
+    try {
+      db.query(sql, parameters);
+    } catch (const std::runtime_error& e) {
+      r.check_failures.push_back(e.what());
+    }
+  }
+  return r;
+}
+
+std::string format(const Result& r) {
+  const auto& m = r.mitigation;
+  std::string out = fmt::format(
+      "shredmit simulate: {} against {}, partition {}\n"
+      "new query: {} rows; mitigated: {} rows ({} shredded rows added)\n"
+      "common dimensions: {}\n\n",
+      m.new_table.qualified(), m.previous_table.table(), m.partition_field, r.new_query_rows,
+      r.mitigated_rows, r.mitigated_rows - r.new_query_rows, [&] {
+        std::string s;
+        for (size_t i = 0; i < r.dimensions.size(); ++i) s += (i ? ", " : "") + r.dimensions[i];
+        return s;
+      }());
+  std::vector<std::vector<std::string>> table = {
+      {"group", "metric", "previous", "new query", "mitigated", "difference"}};
+  for (size_t g = 0; g < r.groups.size(); ++g) {
+    const auto& group = r.groups[g];
+    std::string label;
+    for (size_t i = 0; i < group.dimensions.size(); ++i) {
+      const Value& v = group.dimensions[i];
+      bool boolean = m.classification.common_dimensions[i].type == Type::kBool &&
+                     std::holds_alternative<int64_t>(v);
+      label += (i ? "," : "") + (boolean ? std::string(std::get<int64_t>(v) ? "true" : "false")
+                                         : lowering::to_string(v));
+    }
+    for (size_t i = 0; i < r.metrics.size(); ++i) {
+      const auto& [previous, next, mitigated] = group.metrics[i];
+      std::string difference = "NULL";
+      auto number = [](const Value& v) -> std::optional<double> {
+        if (std::holds_alternative<int64_t>(v)) return static_cast<double>(std::get<int64_t>(v));
+        if (std::holds_alternative<double>(v)) return std::get<double>(v);
+        return std::nullopt;
+      };
+      if (std::holds_alternative<int64_t>(previous) && std::holds_alternative<int64_t>(mitigated)) {
+        difference = std::to_string(std::get<int64_t>(mitigated) - std::get<int64_t>(previous));
+      } else if (number(previous) && number(mitigated)) {
+        difference = fmt::format("{:.6g}", *number(mitigated) - *number(previous));
+      }
+      table.push_back({i == 0 ? label : "", r.metrics[i], lowering::to_string(previous),
+                       lowering::to_string(next), lowering::to_string(mitigated), difference});
+    }
+  }
+  std::vector<size_t> widths(table[0].size(), 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      bool numeric = i >= 2;
+      std::string cell = row[i];
+      std::string pad(widths[i] - cell.size(), ' ');
+      line += (i ? "  " : "") + (numeric ? pad + cell : cell + pad);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  out += "\n";
+  if (r.passed()) {
+    out += "checks: PASS (totals per common dimension group match in both directions)\n";
+  } else {
+    for (const auto& f : r.check_failures) out += "checks: FAIL: " + f + "\n";
+  }
+  return out;
+}
+
+}  // namespace shredmit::simulation

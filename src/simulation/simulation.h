@@ -1,0 +1,59 @@
+// shredmit simulation: runs a table's generated shredder-mitigation query and checks on sample
+// data in SQLite and compares totals per common dimension group (issue 5, `shredmit simulate`).
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lowering/lowering.h"
+#include "mitigation/mitigation.h"
+#include "project/project.h"
+
+namespace shredmit::simulation {
+
+struct Options {
+  project::SqlTree tree;
+  project::TableId table;          // the new version, TABLE_vN
+  std::filesystem::path data_dir;  // PROJECT.DATASET.TABLE.ndjson + .schema.yaml per table
+  std::string date;                // YYYY-MM-DD, bound to @<partition field>
+};
+
+// Totals of one common dimension group, for each common metric: the previous version's table,
+// the new query on the (shredded) upstream data, and the mitigated output.
+struct GroupTotals {
+  std::vector<lowering::Value> dimensions;  // NULL and '??' are one group (shown as NULL)
+  std::vector<std::array<lowering::Value, 3>> metrics;  // previous, new query, mitigated
+};
+
+struct Result {
+  mitigation::Mitigation mitigation;
+  std::vector<std::string> dimensions;  // common dimension names
+  std::vector<std::string> metrics;     // common metric names
+  std::vector<GroupTotals> groups;      // sorted by dimension values
+  size_t new_query_rows = 0;
+  size_t mitigated_rows = 0;
+  std::vector<std::string> check_failures;  // ERROR() messages of the generated checks
+  bool passed() const { return check_failures.empty(); }
+};
+
+// Loads every PROJECT.DATASET.TABLE.ndjson of options.data_dir, with the PROJECT.DATASET.TABLE
+// .schema.yaml beside it, into an in-memory SQLite database; generates the mitigation for
+// options.table (mitigation::generate); runs the new query, the mitigation query and the checks
+// for options.date through the SQLite lowering; and computes the totals.
+// NDJSON values follow BigQuery's JSON loading: INT64 as a JSON integer or a string of digits,
+// FLOAT64/NUMERIC as a number or a numeric string, BOOL as true/false, DATE/DATETIME/TIMESTAMP
+// as strings in canonical form, RECORD as an object; REPEATED fields are not supported.
+// Throws project::UserError (exit status 2 in the CLI) for bad input: a missing schema file, a
+// line that is not a JSON object, an unknown column, a value that does not fit its type, a NULL
+// in a REQUIRED column (each naming the file and line), a table the new query reads or the
+// previous version that has no data file, a query outside the lowering's subset, and any
+// parameter other than @<partition field>.
+Result simulate(const Options& options);
+
+// The result as text: the dimension names, one line per group and metric with previous, new
+// query, mitigated and difference (mitigated minus previous), then the checks' verdict.
+std::string format(const Result& result);
+
+}  // namespace shredmit::simulation
