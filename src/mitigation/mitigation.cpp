@@ -196,6 +196,11 @@ std::string build_query(const Version& previous, const Version& next, const Clas
       aggregate_select(c, sql_table(previous.id), partition_filter(partition_field), false);
 
   // Differences per common dimension group: previous rows plus negated new rows, regrouped.
+  // A group gets a shredded row when the previous version has it and either the new query lost
+  // it entirely (even if its totals are NULL or 0) or some common metric differs, NULL from
+  // non-NULL included. The
+  // difference may be negative (a metric with negative values, such as a correction); a group
+  // only the new query has is left alone, for the checks to report.
   std::vector<std::string> dims, prev_items, new_items, having;
   for (const auto& d : c.common_dimensions) dims.push_back(sql_name(d.name));
   prev_items = dims;
@@ -203,8 +208,17 @@ std::string build_query(const Version& previous, const Version& next, const Clas
   for (const auto& m : c.common_metrics) {
     prev_items.push_back(sql_name(m.name));
     new_items.push_back(fmt::format("-{0} AS {0}", sql_name(m.name)));
-    having.push_back(fmt::format("SUM({}) > 0", sql_name(m.name)));
+    // Differs: previous minus new is not 0, or only the previous version has values (the new
+    // total is NULL where the previous one is not, which a difference of 0 hides).
+    having.push_back(
+        fmt::format("SUM({0}) <> 0 OR (COUNTIF(_previous_rows = 1 AND {0} IS NOT NULL) > 0 AND "
+                    "COUNTIF(_new_rows = 1 AND {0} IS NOT NULL) = 0)",
+                    sql_name(m.name)));
   }
+  prev_items.push_back("1 AS _previous_rows");
+  prev_items.push_back("0 AS _new_rows");
+  new_items.push_back("0 AS _previous_rows");
+  new_items.push_back("1 AS _new_rows");
   std::vector<std::string> shredded_items, final_items, final_shredded_items;
   for (const auto& col : next.analysis.columns) {
     std::string name = sql_name(col.name);
@@ -234,7 +248,7 @@ std::string build_query(const Version& previous, const Version& next, const Clas
       "SELECT {} FROM (SELECT {} FROM previous_agg UNION ALL SELECT {} FROM new_agg) AS "
       "differences GROUP BY {} HAVING {}",
       join(shredded_items, ", "), join(prev_items, ", "), join(new_items, ", "), join(dims, ", "),
-      join(having, " OR "));
+      "SUM(_previous_rows) > 0 AND (SUM(_new_rows) = 0 OR " + join(having, " OR ") + ")");
   return fmt::format(
       "WITH new_version AS ({}), new_agg AS ({}), previous_agg AS ({}), shredded AS ({}) "
       "SELECT {} FROM new_version UNION ALL SELECT {} FROM shredded",

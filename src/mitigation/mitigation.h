@@ -41,8 +41,9 @@ struct Mitigation {
 // The query has the CTEs new_version (the new query as written), new_agg and previous_agg (the
 // common dimensions and the sums of the common metrics, previous_agg reading the previous table
 // where <partition field> = @<partition field>), shredded (previous minus new per common
-// dimension group, kept where previous exceeds new for some metric; added dimensions are typed
-// NULLs, new metrics typed zeros) and ends with new_version UNION ALL shredded.
+// dimension group that the previous version has, kept where some common metric differs, even
+// negatively; added dimensions are typed NULLs, new metrics typed zeros) and ends with
+// new_version UNION ALL shredded.
 // Matching of dimension groups is NULL-safe by construction: differences are computed by
 // regrouping previous_agg UNION ALL the negated new_agg, and GROUP BY puts NULLs in one group for
 // every groupable type, so no sentinel value is ever compared or emitted. STRING dimensions are

@@ -274,17 +274,44 @@ class Printer {
 
   // A condition whose top-level AND/OR chain puts each operator at the start of a new line
   // at `indent`, as bigquery-etl formats WHERE, HAVING, QUALIFY and ON.
+  // A parenthesised AND/OR chain inside the chain opens its own block:
+  //   a
+  //   AND (
+  //     b
+  //     OR c
+  //   )
   void condition(const Expr& e, int indent) {
     if (e.kind == ExprKind::kBinary) {
       const auto& b = e.as<Binary>();
       if (b.op == BinaryOp::kAnd || b.op == BinaryOp::kOr) {
         condition(*b.left, indent);
         out_ += "\n" + spaces(indent) + binary_op_text(b.op) + " ";
-        expr(*b.right, indent, false);
+        if (is_parenthesized_chain(*b.right)) {
+          chain_block(*b.right, indent);
+        } else {
+          expr(*b.right, indent, false);
+        }
         return;
       }
     }
+    if (is_parenthesized_chain(e)) {
+      chain_block(e, indent);
+      return;
+    }
     expr(e, indent, true);
+  }
+
+  static bool is_parenthesized_chain(const Expr& e) {
+    if (e.kind != ExprKind::kParenthesized) return false;
+    const Expr& inner = *e.as<Parenthesized>().inner;
+    return inner.kind == ExprKind::kBinary &&
+           (inner.as<Binary>().op == BinaryOp::kAnd || inner.as<Binary>().op == BinaryOp::kOr);
+  }
+
+  void chain_block(const Expr& parenthesized, int indent) {
+    out_ += "(\n" + spaces(indent + 2);
+    condition(*parenthesized.as<Parenthesized>().inner, indent + 2);
+    out_ += "\n" + spaces(indent) + ")";
   }
 
   void select(const Select& s, int indent) {

@@ -223,7 +223,9 @@ shredded AS (
         wau,
         mau,
         uri_count,
-        active_hours
+        active_hours,
+        1 AS _previous_rows,
+        0 AS _new_rows
       FROM
         previous_agg
       UNION ALL
@@ -249,7 +251,9 @@ shredded AS (
         -wau AS wau,
         -mau AS mau,
         -uri_count AS uri_count,
-        -active_hours AS active_hours
+        -active_hours AS active_hours,
+        0 AS _previous_rows,
+        1 AS _new_rows
       FROM
         new_agg
     ) AS differences
@@ -269,14 +273,50 @@ shredded AS (
     os_version_major,
     os_version_minor
   HAVING
-    SUM(daily_users) > 0
-    OR SUM(weekly_users) > 0
-    OR SUM(monthly_users) > 0
-    OR SUM(dau) > 0
-    OR SUM(wau) > 0
-    OR SUM(mau) > 0
-    OR SUM(uri_count) > 0
-    OR SUM(active_hours) > 0
+    SUM(_previous_rows) > 0
+    AND (
+      SUM(_new_rows) = 0
+      OR SUM(daily_users) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND daily_users IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND daily_users IS NOT NULL) = 0
+      )
+      OR SUM(weekly_users) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND weekly_users IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND weekly_users IS NOT NULL) = 0
+      )
+      OR SUM(monthly_users) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND monthly_users IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND monthly_users IS NOT NULL) = 0
+      )
+      OR SUM(dau) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND dau IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND dau IS NOT NULL) = 0
+      )
+      OR SUM(wau) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND wau IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND wau IS NOT NULL) = 0
+      )
+      OR SUM(mau) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND mau IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND mau IS NOT NULL) = 0
+      )
+      OR SUM(uri_count) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND uri_count IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND uri_count IS NOT NULL) = 0
+      )
+      OR SUM(active_hours) != 0
+      OR (
+        COUNTIF(_previous_rows = 1 AND active_hours IS NOT NULL) > 0
+        AND COUNTIF(_new_rows = 1 AND active_hours IS NOT NULL) = 0
+      )
+    )
 )
 SELECT
   submission_date,
