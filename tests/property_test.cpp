@@ -103,6 +103,24 @@ Value random_value(Type t, std::mt19937_64& rng) {
   }
 }
 
+// The columns of each version: version 1 has the common and removed dimensions and the common
+// metrics; version 2 the common and added dimensions and all metrics.
+struct Versions {
+  std::vector<const Dimension*> dims1, dims2;
+  std::vector<Metric> metrics1, metrics2;
+};
+
+Versions versions(const Scenario& s) {
+  Versions v;
+  for (const auto& d : s.common) v.dims1.push_back(&d), v.dims2.push_back(&d);
+  for (const auto& d : s.removed) v.dims1.push_back(&d);
+  for (const auto& d : s.added) v.dims2.push_back(&d);
+  v.metrics1 = s.common_metrics;
+  v.metrics2 = s.common_metrics;
+  v.metrics2.insert(v.metrics2.end(), s.new_metrics.begin(), s.new_metrics.end());
+  return v;
+}
+
 Scenario make_scenario(uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
@@ -167,14 +185,9 @@ Scenario make_scenario(uint64_t seed) {
            "\nFROM\n  `p.d.clients`\nWHERE\n  submission_date = @submission_date\nGROUP BY\n" +
            keys + "\n";
   };
-  std::vector<const Dimension*> d1, d2;
-  for (const auto& d : s.common) d1.push_back(&d), d2.push_back(&d);
-  for (const auto& d : s.removed) d1.push_back(&d);
-  for (const auto& d : s.added) d2.push_back(&d);
-  std::vector<Metric> m2 = s.common_metrics;
-  m2.insert(m2.end(), s.new_metrics.begin(), s.new_metrics.end());
-  s.v1 = query(d1, s.common_metrics, false);
-  s.v2 = query(d2, m2, true);
+  Versions v = versions(s);
+  s.v1 = query(v.dims1, v.metrics1, false);
+  s.v2 = query(v.dims2, v.metrics2, true);
   return s;
 }
 
@@ -228,17 +241,13 @@ class PropertyRunner {
   // Runs one scenario; returns "" when every property holds, else what failed.
   std::string run(const Scenario& s) {
     fs::path dataset = root_ / "sql" / "p" / "d";
-    std::vector<const Dimension*> d1, d2;
-    for (const auto& d : s.common) d1.push_back(&d), d2.push_back(&d);
-    for (const auto& d : s.removed) d1.push_back(&d);
-    for (const auto& d : s.added) d2.push_back(&d);
-    std::vector<Metric> m2 = s.common_metrics;
-    m2.insert(m2.end(), s.new_metrics.begin(), s.new_metrics.end());
+    Versions v = versions(s);
+    const auto& m2 = v.metrics2;
     write(dataset / "agg_v1" / "query.sql", s.v1);
-    write(dataset / "agg_v1" / "schema.yaml", schema_yaml(d1, s.common_metrics));
+    write(dataset / "agg_v1" / "schema.yaml", schema_yaml(v.dims1, v.metrics1));
     write(dataset / "agg_v1" / "metadata.yaml", kMetadata);
     write(dataset / "agg_v2" / "query.sql", s.v2);
-    write(dataset / "agg_v2" / "schema.yaml", schema_yaml(d2, m2));
+    write(dataset / "agg_v2" / "schema.yaml", schema_yaml(v.dims2, m2));
     write(dataset / "agg_v2" / "metadata.yaml", kMetadata);
 
     auto m = mitigation::generate(project::SqlTree::from_sql_dir(root_ / "sql"),

@@ -246,6 +246,17 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   return result.passed() ? kExitOk : kExitRefused;
 }
 
+// The TABLE_vN argument and the --sql-dir and --repo-root options of generate and simulate.
+void add_table_options(CLI::App* command, std::string& table, std::string& sql_dir,
+                       std::string& repo_root) {
+  command->add_option("table", table, "PROJECT.DATASET.TABLE_vN")->required();
+  command->add_option("--sql-dir", sql_dir, "the sql/ folder of a bigquery-etl checkout")
+      ->capture_default_str();
+  command->add_option("--repo-root", repo_root,
+                      "root that schema includes are relative to (default: the parent of "
+                      "--sql-dir)");
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -261,14 +272,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "generate",
       "Write shredder_mitigation_query.sql and shredder_mitigation_checks.sql for TABLE_vN "
       "against TABLE_v(N-1)");
-  generate_cmd->add_option("table", gen.table, "PROJECT.DATASET.TABLE_vN")->required();
-  generate_cmd->add_option("--sql-dir", gen.sql_dir, "the sql/ folder of a bigquery-etl checkout")
-      ->capture_default_str();
+  add_table_options(generate_cmd, gen.table, gen.sql_dir, gen.repo_root);
   generate_cmd->add_option("--output-dir", gen.output_dir,
                            "where to write the files (default: the new version's folder)");
-  generate_cmd->add_option("--repo-root", gen.repo_root,
-                           "root that schema includes are relative to (default: the parent of "
-                           "--sql-dir)");
 
   ParseOptions parse_opts;
   auto* parse_cmd = app.add_subcommand(
@@ -330,18 +336,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Run the generated mitigation query and checks for TABLE_vN on sample data (NDJSON) in an "
       "in-memory SQLite database and print totals per common dimension group");
   simulate_cmd->footer(kSimulateExitStatusHelp);
-  simulate_cmd->add_option("table", sim.table, "PROJECT.DATASET.TABLE_vN")->required();
-  simulate_cmd->add_option("--sql-dir", sim.sql_dir, "the sql/ folder of a bigquery-etl checkout")
-      ->capture_default_str();
+  add_table_options(simulate_cmd, sim.table, sim.sql_dir, sim.repo_root);
   simulate_cmd
       ->add_option("--data", sim.data_dir,
                    "folder with PROJECT.DATASET.TABLE.ndjson and PROJECT.DATASET.TABLE.schema.yaml "
                    "for each upstream table and the previous version")
       ->required();
   simulate_cmd->add_option("--date", sim.date, "the partition to simulate, YYYY-MM-DD")->required();
-  simulate_cmd->add_option("--repo-root", sim.repo_root,
-                           "root that schema includes are relative to (default: the parent of "
-                           "--sql-dir)");
 
   try {
     app.parse(argc, argv);
