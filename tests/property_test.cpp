@@ -67,6 +67,12 @@ const char* type_sql(Type t) {
       return "DATETIME";
     case Type::kTimestamp:
       return "TIMESTAMP";
+    case Type::kBigNumeric:
+      return "BIGNUMERIC";
+    case Type::kTime:
+      return "TIME";
+    case Type::kBytes:
+      return "BYTES";
     default:
       return "STRING";
   }
@@ -86,7 +92,8 @@ Value random_value(Type t, std::mt19937_64& rng) {
       return kValues[pick(4)];
     }
     case Type::kFloat64:
-    case Type::kNumeric: {
+    case Type::kNumeric:
+    case Type::kBigNumeric: {
       static const double kValues[] = {-1.5, 0.0, 2.25, 1e10};
       return kValues[pick(4)];
     }
@@ -95,6 +102,14 @@ Value random_value(Type t, std::mt19937_64& rng) {
     case Type::kDate: {
       static const char* kValues[] = {"2024-01-01", "2023-12-31", "2020-02-29"};
       return std::string(kValues[pick(3)]);
+    }
+    case Type::kTime: {
+      static const char* kValues[] = {"00:00:00", "23:59:59.500000"};
+      return std::string(kValues[pick(2)]);
+    }
+    case Type::kBytes: {
+      static const char* kValues[] = {"\x01\x02", "bytes"};
+      return std::string(kValues[pick(2)]);
     }
     default: {
       static const char* kValues[] = {"2024-01-01 00:00:00.000000", "2024-06-01 12:30:00.500000"};
@@ -126,14 +141,17 @@ Scenario make_scenario(uint64_t seed) {
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   Scenario s;
   s.seed = seed;
-  static const Type kTypes[] = {Type::kString,  Type::kString,   Type::kInt64,
-                                Type::kFloat64, Type::kNumeric,  Type::kBool,
-                                Type::kDate,    Type::kDatetime, Type::kTimestamp};
+  // Every groupable type the generator supports; STRING twice, as aggregates use it most.
+  static const Type kTypes[] = {Type::kString,     Type::kString,  Type::kBytes,
+                                Type::kInt64,      Type::kFloat64, Type::kNumeric,
+                                Type::kBigNumeric, Type::kBool,    Type::kDate,
+                                Type::kDatetime,   Type::kTime,    Type::kTimestamp};
+  constexpr int kTypeCount = sizeof(kTypes) / sizeof(kTypes[0]);
   s.upstream = {{"submission_date", Type::kDate}, {"client_id", Type::kString}};
   int column = 0;
   auto dimension = [&]() {
     Dimension d;
-    d.type = kTypes[pick(9)];
+    d.type = kTypes[pick(kTypeCount)];
     d.column = "u" + std::to_string(column++);
     d.name = pick(3) == 0 ? "dim_" + d.column : d.column;  // aliased: `u AS dim_u GROUP BY u`
     if (d.type == Type::kString) {
@@ -366,6 +384,9 @@ class PropertyRunner {
           seen[rows->columns[i]].insert(key({row[i]}));
         }
       }
+    }
+    for (const Dimension* d : v.dims2) {
+      if (d->placeholder_v2) seen[d->name].insert(key({std::string("??")}));  // NULL as written
     }
     for (const auto& row : mitigated_rows.rows) {
       for (size_t i = 0; i < row.size(); ++i) {

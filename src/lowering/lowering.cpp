@@ -592,6 +592,12 @@ class Lowerer {
     const syntax::Type& t = *c.type;
     if (t.kind != syntax::Type::Kind::kNamed) unsupported(c.loc, "CAST to ARRAY, STRUCT or RANGE");
     std::string type = to_upper(t.name.name);
+    // A typed NULL of any scalar type (the generator's CAST(NULL AS T)) is SQLite's NULL.
+    const Expr& operand = *c.operand;
+    if (operand.kind == ExprKind::kLiteral &&
+        operand.as<Literal>().literal_kind == LiteralKind::kNull) {
+      return "NULL";
+    }
     static const std::map<std::string, std::string> kTypes = {
         {"INT64", "INT64"},     {"INTEGER", "INT64"},      {"INT", "INT64"},
         {"FLOAT64", "FLOAT64"}, {"FLOAT", "FLOAT64"},      {"NUMERIC", "FLOAT64"},
@@ -601,11 +607,6 @@ class Lowerer {
     auto it = kTypes.find(type);
     if (it == kTypes.end()) unsupported(c.loc, "CAST to " + type);
     if (c.format) unsupported(c.loc, "CAST ... FORMAT");
-    const Expr& operand = *c.operand;
-    if (operand.kind == ExprKind::kLiteral &&
-        operand.as<Literal>().literal_kind == LiteralKind::kNull) {
-      return "NULL";
-    }
     return fmt::format("{}({}, '{}')", c.safe ? "bq_safe_cast" : "bq_cast", expr(operand),
                        it->second);
   }
