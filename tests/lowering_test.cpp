@@ -178,6 +178,23 @@ TEST(Lowering, RecordFieldsAndJsonOfTheFirstRow) {
   EXPECT_EQ(lowering::to_string(rows.rows[0][0]), R"([{"id":1,"medium":"email","source":null}])");
 }
 
+TEST(Lowering, SplitOffsetsDateArithmeticTrimAndRowNumber) {
+  EXPECT_EQ(run("SELECT SPLIT('/submit/ns/doc/1/id', '/')[SAFE_OFFSET(5)], "
+                "SPLIT('/short', '/')[SAFE_OFFSET(5)], SPLIT('a,,b', ',')[OFFSET(1)], "
+                "DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY), DATE_ADD(DATE '2023-12-31', INTERVAL "
+                "1 DAY), "
+                "DATE(TIMESTAMP '2024-01-01 23:30:00-02'), TRIM('  a b\t')"),
+            (Rows{"id|NULL||2024-02-29|2024-01-01|2024-01-02|a b"}));
+  EXPECT_THROW(run("SELECT SPLIT('a', ',')[OFFSET(3)]"), std::runtime_error);
+  EXPECT_EQ(run("SELECT client, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY client DESC) "
+                "FROM `p.d.users` WHERE channel IS NOT NULL ORDER BY client"),
+            (Rows{"a|3", "b|2", "c|1", "e|1"}));
+  // UNNEST(SPLIT(...)): the parts as rows; UNNEST of NULL has none.
+  EXPECT_EQ(run("SELECT COUNTIF('x' IN (SELECT TRIM(t) FROM UNNEST(SPLIT('a, x', ',')) AS t)), "
+                "COUNTIF('x' NOT IN (SELECT TRIM(t) FROM UNNEST(SPLIT(NULL, ',')) AS t))"),
+            (Rows{"1|1"}));
+}
+
 TEST(Lowering, ConstructsOutsideTheSubsetAreErrorsWithTheirLocation) {
   auto expect_error = [](const std::string& sql, int line, int column, const std::string& what) {
     try {
@@ -192,7 +209,7 @@ TEST(Lowering, ConstructsOutsideTheSubsetAreErrorsWithTheirLocation) {
   };
   expect_error("SELECT a\nFROM t\nWHERE a LIKE 'x%'", 3, 7, "LIKE");
   expect_error("SELECT x FROM UNNEST([1, 2]) AS x", 1, 15, "UNNEST");
-  expect_error("SELECT ROW_NUMBER() OVER (ORDER BY a) FROM t", 1, 8, "window functions");
+  expect_error("SELECT RANK() OVER (ORDER BY a) FROM t", 1, 8, "window functions other than");
   expect_error("SELECT APPROX_COUNT_DISTINCT(a) FROM t", 1, 8, "function APPROX_COUNT_DISTINCT");
   expect_error("SELECT * EXCEPT (a) FROM t", 1, 8, "SELECT * EXCEPT");
   expect_error("SELECT a FROM t QUALIFY a > 1", 1, 25, "QUALIFY");

@@ -17,6 +17,7 @@
 #include "mitigation/mitigation.h"
 #include "project/project.h"
 #include "simulation/simulation.h"
+#include "templates/templates.h"
 
 namespace shredmit::cli {
 namespace {
@@ -246,6 +247,44 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   return result.passed() ? kExitOk : kExitRefused;
 }
 
+struct TemplateOptions {
+  std::string format = "text";
+  std::string name;
+  std::vector<std::string> params;
+  std::string output;
+};
+
+constexpr const char* kTemplateExitStatusHelp =
+    "Exit status:\n"
+    "  0  success\n"
+    "  2  usage error: an unknown template, or a parameter that is unknown, missing or\n"
+    "     invalid (the message names it)\n"
+    "  3  internal error (a template that renders invalid SQL is a shredmit bug)\n";
+
+int render_template(const TemplateOptions& o, std::ostream& out) {
+  const auto& t = templates::find(o.name);
+  std::map<std::string, std::string> values;
+  for (const auto& p : o.params) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw project::UserError("<command line>", 0, 0, "--param takes name=value, got '" + p + "'");
+    }
+    if (values.count(p.substr(0, eq))) {
+      throw project::UserError("<command line>", 0, 0,
+                               "--param " + p.substr(0, eq) + " is given twice");
+    }
+    values[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  std::string text = templates::render(t, values);
+  if (o.output.empty()) {
+    out << text;
+  } else {
+    project::write_file_atomically(o.output, text);
+    out << "wrote " << o.output << "\n";
+  }
+  return kExitOk;
+}
+
 // The TABLE_vN argument and the --sql-dir and --repo-root options of generate and simulate.
 void add_table_options(CLI::App* command, std::string& table, std::string& sql_dir,
                        std::string& repo_root) {
@@ -344,6 +383,28 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->required();
   simulate_cmd->add_option("--date", sim.date, "the partition to simulate, YYYY-MM-DD")->required();
 
+  TemplateOptions tmpl;
+  auto* template_cmd = app.add_subcommand(
+      "template", "The ping-backfill SQL and shell templates: list, show and render them");
+  template_cmd->footer(kTemplateExitStatusHelp);
+  template_cmd->require_subcommand(1);
+  auto* template_list =
+      template_cmd->add_subcommand("list", "Each template with its description and parameters");
+  template_list
+      ->add_option("--format", tmpl.format,
+                   "text, or json: [{name, description, output, parameters: [{name, type, "
+                   "required, default, example, description}]}]")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  auto* template_show = template_cmd->add_subcommand("show", "A template's documentation");
+  template_show->add_option("name", tmpl.name, "the template")->required();
+  auto* template_render = template_cmd->add_subcommand(
+      "render", "Render a template with validated parameters; SQL is parsed before it is printed");
+  template_render->add_option("name", tmpl.name, "the template")->required();
+  template_render->add_option("--param", tmpl.params, "name=value (repeatable)");
+  template_render->add_option("--output,-o", tmpl.output,
+                              "write to this file (atomically) instead of standard output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -362,6 +423,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (lint_cmd->parsed()) return lint(lint_opts, out);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
+    if (template_list->parsed()) {
+      out << (tmpl.format == "json" ? templates::list_json() : templates::list_text());
+      return kExitOk;
+    }
+    if (template_show->parsed()) {
+      out << templates::show(templates::find(tmpl.name));
+      return kExitOk;
+    }
+    if (template_render->parsed()) return render_template(tmpl, out);
   } catch (const project::UserError& e) {
     err << e.format() << "\n";
     return e.file == "<command line>" ? kExitUsage : kExitRefused;

@@ -179,12 +179,29 @@ class Lowerer {
   // What a SELECT can see: its range variables (lower case) and the WITH queries in scope.
   struct Scope {
     std::set<std::string> range_variables;
+    std::set<std::string> unnest_values;  // `UNNEST(...) AS t`: t is a value, SQLite's t.value
+    // The columns of a range variable's source, when known (WITH query or catalog table).
+    std::map<std::string, std::vector<std::string>> columns;
     const Scope* outer = nullptr;
     bool has(const std::string& name) const {
       for (const Scope* s = this; s; s = s->outer) {
         if (s->range_variables.count(name)) return true;
       }
       return false;
+    }
+    bool is_unnest_value(const std::string& name) const {
+      for (const Scope* s = this; s; s = s->outer) {
+        if (s->unnest_values.count(name)) return true;
+        if (s->range_variables.count(name)) return false;
+      }
+      return false;
+    }
+    const std::vector<std::string>* columns_of(const std::string& name) const {
+      for (const Scope* s = this; s; s = s->outer) {
+        auto it = s->columns.find(name);
+        if (it != s->columns.end()) return &it->second;
+      }
+      return nullptr;
     }
   };
 
@@ -272,7 +289,7 @@ class Lowerer {
     scope_ = &scope;
     std::string out = s.distinct ? "SELECT DISTINCT " : "SELECT ";
     std::vector<std::string> items;
-    for (const auto& item : s.items) items.push_back(select_item(item));
+    for (const auto& item : s.items) items.push_back(select_item(item, scope));
     out += join(items, ", ");
     if (s.from) out += " FROM " + from;
     if (s.where) out += " WHERE " + expr(*s.where);
@@ -298,11 +315,25 @@ class Lowerer {
     return out;
   }
 
-  std::string select_item(const SelectItem& item) {
+  std::string select_item(const SelectItem& item, const Scope& scope) {
     switch (item.kind) {
       case SelectItem::Kind::kStar:
-        if (!item.except_columns.empty() || !item.replace_items.empty()) {
-          unsupported(item.loc, "SELECT * EXCEPT/REPLACE");
+        if (!item.replace_items.empty()) unsupported(item.loc, "SELECT * REPLACE");
+        if (!item.except_columns.empty()) {
+          // `* EXCEPT (...)` from one source whose columns are known: the other columns.
+          if (scope.range_variables.size() != 1 ||
+              !scope.columns.count(*scope.range_variables.begin())) {
+            unsupported(item.loc, "SELECT * EXCEPT over a source whose columns are not known");
+          }
+          std::vector<std::string> kept;
+          for (const auto& c : scope.columns.at(*scope.range_variables.begin())) {
+            bool excepted =
+                std::any_of(item.except_columns.begin(), item.except_columns.end(),
+                            [&](const Identifier& x) { return to_lower(x.name) == to_lower(c); });
+            if (!excepted) kept.push_back(quote_identifier(c));
+          }
+          if (kept.empty()) unsupported(item.loc, "SELECT * EXCEPT of every column");
+          return join(kept, ", ");
         }
         return "*";
       case SelectItem::Kind::kDotStar:
@@ -332,6 +363,7 @@ class Lowerer {
             path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
         std::string alias = t.alias ? t.alias->name : last;
         scope.range_variables.insert(to_lower(alias));
+        if (auto columns = columns_of(path)) scope.columns[to_lower(alias)] = *columns;
         return quote_identifier(path) + " AS " + quote_identifier(alias);
       }
       case FromKind::kSubquery: {
@@ -339,6 +371,8 @@ class Lowerer {
         std::string out = "(" + query(*s.query) + ")";
         if (s.alias) {
           scope.range_variables.insert(to_lower(s.alias->name));
+          if (auto columns = query_columns(*s.query))
+            scope.columns[to_lower(s.alias->name)] = *columns;
           out += " AS " + quote_identifier(s.alias->name);
         }
         return out;
@@ -384,8 +418,25 @@ class Lowerer {
       }
       case FromKind::kParenthesized:
         return "(" + from_item(*f.as<ParenthesizedFrom>().inner, scope) + ")";
-      case FromKind::kUnnest:
-        unsupported(f.loc, "UNNEST");
+      case FromKind::kUnnest: {
+        // UNNEST(SPLIT(text, delimiter)) AS t: the parts as SQLite's json_each rows.
+        const auto& u = f.as<UnnestFrom>();
+        const Expr& array = *u.array;
+        bool split = array.kind == ExprKind::kFunctionCall &&
+                     function_key(array.as<FunctionCall>()) == "SPLIT" &&
+                     array.as<FunctionCall>().args.size() == 2;
+        if (!split || !u.alias || u.with_offset) {
+          unsupported(f.loc, "UNNEST other than UNNEST(SPLIT(text, delimiter)) AS alias");
+        }
+        const Scope* saved = scope_;
+        scope_ = &scope;
+        std::string out = "json_each(bq_split_json(" + args(array.as<FunctionCall>()) + ")) AS " +
+                          quote_identifier(u.alias->name);
+        scope_ = saved;
+        scope.range_variables.insert(to_lower(u.alias->name));
+        scope.unnest_values.insert(to_lower(u.alias->name));
+        return out;
+      }
       case FromKind::kTableFunction:
         unsupported(f.loc, "a table function");
       case FromKind::kPivot:
@@ -476,7 +527,19 @@ class Lowerer {
 
   std::string function(const FunctionCall& f) {
     std::string name = function_key(f);
-    if (f.over) unsupported(f.loc, "window functions");
+    if (f.over && name == "ROW_NUMBER" && f.args.empty() && f.over->spec && !f.over->spec->frame &&
+        !f.over->spec->base_window) {
+      std::string out = "ROW_NUMBER() OVER (";
+      std::vector<std::string> partition;
+      for (const auto& p : f.over->spec->partition_by) partition.push_back(expr(*p));
+      if (!partition.empty()) out += "PARTITION BY " + join(partition, ", ");
+      if (!f.over->spec->order_by.empty()) {
+        out += (partition.empty() ? "" : " ") + std::string("ORDER BY ") +
+               ordering(f.over->spec->order_by);
+      }
+      return out + ")";
+    }
+    if (f.over) unsupported(f.loc, "window functions other than ROW_NUMBER()");
     if (f.having || !f.order_by.empty() || f.limit || f.offset ||
         f.null_handling != FunctionCall::NullHandling::kDefault) {
       unsupported(f.loc, "aggregate modifiers (HAVING, ORDER BY, LIMIT, IGNORE/RESPECT NULLS)");
@@ -532,6 +595,29 @@ class Lowerer {
         f.args[0].value->kind == ExprKind::kArraySubquery) {
       return json_array_of_structs(*f.args[0].value->as<ArraySubquery>().query, f.loc);
     }
+    if (name == "TO_JSON_STRING" && f.args.size() == 1 &&
+        f.args[0].value->kind == ExprKind::kName) {
+      // TO_JSON_STRING(t) of a range variable whose columns are known: the row as JSON.
+      std::string alias = f.args[0].value->as<NameRef>().name.name;
+      const auto* columns = scope_ ? scope_->columns_of(to_lower(alias)) : nullptr;
+      if (!columns) unsupported(f.loc, "TO_JSON_STRING of a row whose columns are not known");
+      std::vector<std::string> pairs;
+      for (const auto& c : *columns) {
+        pairs.push_back(quote_text(c) + ", " + quote_identifier(alias) + "." + quote_identifier(c));
+      }
+      return "json_object(" + join(pairs, ", ") + ")";
+    }
+    if (name == "DATE" && f.args.size() == 1) return "bq_date(" + args(f) + ")";
+    if ((name == "DATE_ADD" || name == "DATE_SUB") && f.args.size() == 2 &&
+        f.args[1].value->kind == ExprKind::kInterval) {
+      const auto& interval = f.args[1].value->as<Interval>();
+      if (to_upper(interval.part.name) != "DAY" || interval.to_part) {
+        unsupported(f.loc, name + " with an interval other than n DAY");
+      }
+      return "bq_date_add(" + expr(*f.args[0].value) + ", " + (name == "DATE_SUB" ? "-(" : "(") +
+             expr(*interval.value) + "))";
+    }
+    if (name == "TRIM" && f.args.size() == 1) return "bq_trim(" + args(f) + ")";
     unsupported(f.loc, "function " + f.dotted_name());
   }
 
@@ -577,15 +663,72 @@ class Lowerer {
 
   std::optional<std::vector<std::string>> query_columns(const Query& q) {
     const Select& s = analysis::final_select(q);
-    if (s.items.size() == 1 && s.items[0].kind == SelectItem::Kind::kStar &&
-        s.items[0].except_columns.empty() && s.from && s.from->kind == FromKind::kTable) {
-      return columns_of(s.from->as<TableFrom>().dotted_path());
+    bool star = std::any_of(s.items.begin(), s.items.end(), [](const SelectItem& i) {
+      return i.kind != SelectItem::Kind::kExpression;
+    });
+    if (star) {
+      // `*` (possibly EXCEPT) or `t.*` over one table or WITH query, plus named items.
+      const FromItem* from = s.from.get();
+      std::string path;
+      if (from && from->kind == FromKind::kTable) path = from->as<TableFrom>().dotted_path();
+      if (from && from->kind == FromKind::kJoin) {
+        // t.* of a join: the star's source by alias.
+        for (const auto& item : s.items) {
+          if (item.kind == SelectItem::Kind::kDotStar && item.expr->kind == ExprKind::kName) {
+            path = source_path(*from, to_lower(item.expr->as<NameRef>().name.name));
+          }
+        }
+      }
+      auto base = path.empty() ? std::nullopt : columns_of(path);
+      if (!base) return std::nullopt;
+      std::vector<std::string> names;
+      for (const auto& item : s.items) {
+        if (item.kind == SelectItem::Kind::kExpression) {
+          if (item.alias) {
+            names.push_back(item.alias->name);
+          } else if (auto n = implicit_name(*item.expr)) {
+            names.push_back(*n);
+          } else {
+            return std::nullopt;
+          }
+          continue;
+        }
+        for (const auto& c : *base) {
+          bool excepted =
+              std::any_of(item.except_columns.begin(), item.except_columns.end(),
+                          [&](const Identifier& x) { return to_lower(x.name) == to_lower(c); });
+          if (!excepted) names.push_back(c);
+        }
+      }
+      return names;
     }
     auto columns = analysis::output_columns(q);
     if (!columns) return std::nullopt;
     std::vector<std::string> names;
     for (const auto& c : *columns) names.push_back(c.name);
     return names;
+  }
+
+  // The table path behind range variable `alias` in a FROM clause, or "".
+  static std::string source_path(const FromItem& f, const std::string& alias) {
+    if (f.kind == FromKind::kTable) {
+      const auto& t = f.as<TableFrom>();
+      std::string path = t.dotted_path();
+      std::string last =
+          path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+      return to_lower(t.alias ? t.alias->name : last) == alias ? path : "";
+    }
+    if (f.kind == FromKind::kJoin) {
+      std::string left = source_path(*f.as<JoinFrom>().left, alias);
+      return left.empty() ? source_path(*f.as<JoinFrom>().right, alias) : left;
+    }
+    return "";
+  }
+
+  static std::optional<std::string> implicit_name(const Expr& e) {
+    if (e.kind == ExprKind::kName) return e.as<NameRef>().name.name;
+    if (e.kind == ExprKind::kFieldAccess) return e.as<FieldAccess>().field.name;
+    return std::nullopt;
   }
 
   std::string cast(const Cast& c) {
@@ -645,6 +788,9 @@ class Lowerer {
         if (!n.name.quoted && (upper == "CURRENT_DATE" || upper == "CURRENT_TIMESTAMP" ||
                                upper == "CURRENT_DATETIME" || upper == "CURRENT_TIME")) {
           unsupported(e.loc, upper + " (the result would depend on the day it runs)");
+        }
+        if (scope_ && scope_->is_unnest_value(to_lower(n.name.name))) {
+          return quote_identifier(n.name.name) + ".\"value\"";
         }
         return quote_identifier(n.name.name);
       }
@@ -761,8 +907,20 @@ class Lowerer {
         unsupported(e.loc, "arrays");
       case ExprKind::kStructConstructor:
         unsupported(e.loc, "STRUCT constructors");
-      case ExprKind::kSubscript:
-        unsupported(e.loc, "array subscripts");
+      case ExprKind::kSubscript: {
+        // SPLIT(text, delimiter)[OFFSET(n)] and [SAFE_OFFSET(n)].
+        const auto& sub = e.as<Subscript>();
+        const Expr& array = *sub.operand;
+        bool split = array.kind == ExprKind::kFunctionCall &&
+                     function_key(array.as<FunctionCall>()) == "SPLIT" &&
+                     array.as<FunctionCall>().args.size() == 2;
+        bool offset = sub.mode == SubscriptMode::kOffset ||
+                      sub.mode == SubscriptMode::kSafeOffset || sub.mode == SubscriptMode::kPlain;
+        if (!split || !offset)
+          unsupported(e.loc, "array subscripts other than SPLIT(...)[OFFSET(n)]");
+        return "bq_split_offset(" + args(array.as<FunctionCall>()) + ", " + expr(*sub.index) +
+               (sub.mode == SubscriptMode::kSafeOffset ? ", 1)" : ", 0)");
+      }
       case ExprKind::kInterval:
         unsupported(e.loc, "INTERVAL");
     }
@@ -950,6 +1108,75 @@ void register_functions(sqlite3* db) {
   });
   define(db, "bq_error", 1,
          [](const std::vector<Value>& a) -> Value { throw std::runtime_error(to_string(a[0])); });
+  define(db, "bq_date", 1, [](const std::vector<Value>& a) -> Value {
+    if (is_null(a[0])) return a[0];
+    return bq_cast(a[0], "DATE");
+  });
+  define(db, "bq_date_add", 2, [](const std::vector<Value>& a) -> Value {
+    if (is_null(a[0]) || is_null(a[1])) return std::monostate{};
+    auto date = canonical_date(
+        std::holds_alternative<std::string>(a[0]) ? std::get<std::string>(a[0]) : "");
+    if (!date) throw std::runtime_error("DATE_ADD needs a DATE, got " + to_string(a[0]));
+    int64_t days = days_from_civil(number(*date, 0, 4), static_cast<unsigned>(number(*date, 5, 2)),
+                                   static_cast<unsigned>(number(*date, 8, 2))) +
+                   static_cast<int64_t>(as_double(a[1]));
+    int y, m, d;
+    civil_from_days(days, y, m, d);
+    return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+  });
+  define(db, "bq_trim", 1, [](const std::vector<Value>& a) -> Value {
+    if (is_null(a[0])) return a[0];
+    std::string s = to_string(a[0]);
+    size_t b = s.find_first_not_of(" \t\n\r\v\f"), e = s.find_last_not_of(" \t\n\r\v\f");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  });
+  // SPLIT(text, delimiter) as BigQuery does it: "" gives one empty part; an empty delimiter
+  // splits into characters (bytes here).
+  auto split = [](const std::string& text, const std::string& delimiter) {
+    std::vector<std::string> parts;
+    if (delimiter.empty()) {
+      for (char c : text) parts.emplace_back(1, c);
+      if (parts.empty()) parts.emplace_back();
+      return parts;
+    }
+    size_t start = 0;
+    while (true) {
+      size_t at = text.find(delimiter, start);
+      parts.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+      if (at == std::string::npos) break;
+      start = at + delimiter.size();
+    }
+    return parts;
+  };
+  define(db, "bq_split_offset", 4, [split](const std::vector<Value>& a) -> Value {
+    if (is_null(a[0]) || is_null(a[1]) || is_null(a[2])) return std::monostate{};
+    auto parts = split(to_string(a[0]), to_string(a[1]));
+    auto i = static_cast<int64_t>(as_double(a[2]));
+    if (i < 0 || i >= static_cast<int64_t>(parts.size())) {
+      if (as_double(a[3]) != 0) return std::monostate{};
+      throw std::runtime_error(
+          fmt::format("array index {} is out of bounds (array size {})", i, parts.size()));
+    }
+    return parts[static_cast<size_t>(i)];
+  });
+  define(db, "bq_split_json", 2, [split](const std::vector<Value>& a) -> Value {
+    if (is_null(a[0]) || is_null(a[1])) return std::string("[]");  // UNNEST(NULL) is empty
+    std::string out = "[";
+    auto parts = split(to_string(a[0]), to_string(a[1]));
+    for (size_t i = 0; i < parts.size(); ++i) {
+      out += i ? ",\"" : "\"";
+      for (char c : parts[i]) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+          continue;
+        }
+        out += c;
+      }
+      out += "\"";
+    }
+    return out + "]";
+  });
   define(db, "bq_extract", 2, [](const std::vector<Value>& a) -> Value {
     if (is_null(a[1])) return std::monostate{};
     const std::string part = std::get<std::string>(a[0]);

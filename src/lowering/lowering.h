@@ -33,16 +33,20 @@ struct Lowered {
   std::vector<std::string> parameters;  // @names the query uses, without '@', sorted, unique
 };
 
-// Lowers a query to SQLite SQL. The subset (issue 5): WITH (not RECURSIVE), SELECT [DISTINCT],
-// `*` and `t.*`, joins (comma, CROSS, INNER, LEFT, RIGHT, FULL; ON or USING), subqueries in
-// FROM and as scalars, EXISTS, IN (list or subquery), WHERE, GROUP BY (expressions, aliases,
-// ordinals, ALL expanded to the select list's non-aggregate items), HAVING, UNION [ALL],
-// EXCEPT DISTINCT, INTERSECT DISTINCT, ORDER BY, LIMIT/OFFSET; literals (DATE, DATETIME and
-// TIMESTAMP as canonical text, see below), operators (`/` is BigQuery's FLOAT64 division),
-// IS [NOT] DISTINCT FROM, CASE, IF, IFNULL, COALESCE, NULLIF, CAST and SAFE_CAST, EXTRACT,
-// CONCAT, ROUND, SAFE_DIVIDE, ERROR, SUM, COUNT, COUNTIF, MIN, MAX, AVG, struct field access
-// on a RECORD column, `@param` as SQLite's `:param`, and TO_JSON_STRING(ARRAY(SELECT AS STRUCT
-// * ...)) as the generated checks use it.
+// Lowers a query to SQLite SQL. The subset (issues 5 and 6): WITH (not RECURSIVE), SELECT
+// [DISTINCT], `*`, `t.*` and `* EXCEPT (...)` over one source whose columns are known (a WITH
+// query, a subquery, or a catalog table), joins (comma, CROSS, INNER, LEFT, RIGHT, FULL; ON or
+// USING), subqueries in FROM and as scalars, EXISTS, IN (list or subquery), UNNEST(SPLIT(text,
+// delimiter)) AS alias in FROM, WHERE, GROUP BY (expressions, aliases, ordinals, ALL expanded to
+// the select list's non-aggregate items), HAVING, UNION [ALL], EXCEPT DISTINCT, INTERSECT
+// DISTINCT, ORDER BY, LIMIT/OFFSET; literals (DATE, DATETIME and TIMESTAMP as canonical text,
+// see below), operators (`/` is BigQuery's FLOAT64 division), IS [NOT] DISTINCT FROM, CASE, IF,
+// IFNULL, COALESCE, NULLIF, CAST and SAFE_CAST, EXTRACT, DATE(x), DATE_ADD/DATE_SUB(d, INTERVAL
+// n DAY), CONCAT, TRIM(x), ROUND, SAFE_DIVIDE, ERROR, SPLIT(text, delimiter)[OFFSET(n)] and
+// [SAFE_OFFSET(n)], SUM, COUNT, COUNTIF, MIN, MAX, AVG, ROW_NUMBER() OVER (PARTITION BY ...
+// ORDER BY ...), struct field access on a RECORD column, `@param` as SQLite's `:param`,
+// TO_JSON_STRING(row) of a range variable with known columns, and TO_JSON_STRING(ARRAY(SELECT AS
+// STRUCT * ...)) as the generated checks use it.
 // Values: INT64 is INTEGER, FLOAT64 and NUMERIC are REAL (NUMERIC loses exactness beyond 15
 // digits), STRING is TEXT, BOOL is 0/1, DATE is 'YYYY-MM-DD', DATETIME 'YYYY-MM-DD
 // HH:MM:SS.ffffff', TIMESTAMP the same in UTC, a RECORD is JSON text.
@@ -69,7 +73,8 @@ struct Column {
 };
 
 // An in-memory SQLite database with shredmit's BigQuery functions registered (bq_divide,
-// bq_safe_divide, bq_round, bq_cast, bq_safe_cast, bq_extract, bq_error).
+// bq_safe_divide, bq_round, bq_cast, bq_safe_cast, bq_extract, bq_error, bq_date,
+// bq_date_add, bq_trim, bq_split_offset, bq_split_json).
 class Database {
  public:
   Database();

@@ -1,0 +1,21 @@
+# Writes OUTPUT, a C++ source defining shredmit::templates::kTemplateFiles with the name and text
+# of each file in FILES (a |-separated list), so that the templates are part of the binary.
+# Usage: cmake -DOUTPUT=... -DFILES=... -P embed_templates.cmake
+set(content "// Generated from templates/ by cmake/embed_templates.cmake; do not edit.\n")
+string(APPEND content "#include <string>\n#include <utility>\n#include <vector>\n\n")
+string(APPEND content "namespace shredmit::templates {\n")
+string(APPEND content "extern const std::vector<std::pair<std::string, std::string>> kTemplateFiles;\n")
+string(APPEND content "const std::vector<std::pair<std::string, std::string>> kTemplateFiles = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(file IN LISTS FILES)
+  get_filename_component(name "${file}" NAME)
+  file(READ "${file}" text)
+  string(FIND "${text}" ")shredmit_tmpl\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${file} contains the raw-string delimiter )shredmit_tmpl\"")
+  endif()
+  string(APPEND content "    {\"${name}\", R\"shredmit_tmpl(${text})shredmit_tmpl\"},\n")
+endforeach()
+string(APPEND content "};\n}  // namespace shredmit::templates\n")
+file(WRITE "${OUTPUT}.tmp" "${content}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
