@@ -192,7 +192,7 @@ int lint(const LintOptions& o, std::ostream& out) {
   options.jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.today = o.today.empty() ? local_date() : o.today;
-  if (!lint::is_iso_date(options.today)) {
+  if (!project::is_iso_date(options.today)) {
     throw project::UserError("<command line>", 0, 0,
                              "--today takes a date as YYYY-MM-DD, got '" + o.today + "'");
   }

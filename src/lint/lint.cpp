@@ -70,22 +70,7 @@ const std::vector<Rule> kRules = {
      Severity::kError, true},
 };
 
-// ------------------------------------------------------------------ dates
-
-}  // namespace
-
-bool is_iso_date(const std::string& s) {
-  static const std::regex kDate(R"(^(\d{4})-(\d{2})-(\d{2})$)");
-  std::smatch m;
-  if (!std::regex_match(s, m, kDate)) return false;
-  int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
-}
-
-namespace {
+// ------------------------------------------------------------------ backfill entries
 
 // bigquery-etl's is_email_or_github_identity (bigquery_etl/query_scheduling/utils.py).
 bool is_email_or_github_identity(const std::string& s) {
@@ -461,7 +446,7 @@ class TableLinter {
         add("SM012", b.file, v.present ? v.key : e.entry_date.key,
             fmt::format("backfill entry {}: {}", date, message));
       };
-      if (!is_iso_date(date)) {
+      if (!project::is_iso_date(date)) {
         bad(e.entry_date, "the entry date is not an ISO date (YYYY-MM-DD)");
       } else {
         if (!options_.today.empty() && date > options_.today) {
@@ -471,7 +456,8 @@ class TableLinter {
         }
         if (!seen.insert(date).second) {
           bad(e.entry_date, "another entry has the same date; merge them or change the date");
-        } else if (!previous_date.empty() && is_iso_date(previous_date) && date > previous_date) {
+        } else if (!previous_date.empty() && project::is_iso_date(previous_date) &&
+                   date > previous_date) {
           bad(e.entry_date, "entries must be sorted newest first; move this entry up");
         }
       }
@@ -487,7 +473,7 @@ class TableLinter {
           bad(v, fmt::format("{} is missing; add it as YYYY-MM-DD", name));
           return false;
         }
-        if (!is_iso_date(v.text)) {
+        if (!project::is_iso_date(v.text)) {
           bad(v, fmt::format("{} '{}' is not an ISO date (YYYY-MM-DD)", name, v.text));
           return false;
         }
@@ -499,7 +485,7 @@ class TableLinter {
         bad(e.start_date, fmt::format("start_date {} is after end_date {}; swap them",
                                       e.start_date.text, e.end_date.text));
       }
-      if (end_ok && is_iso_date(date) && e.end_date.text > date) {
+      if (end_ok && project::is_iso_date(date) && e.end_date.text > date) {
         bad(e.end_date,
             fmt::format("end_date {} is after the entry date {}", e.end_date.text, date));
       }
@@ -509,7 +495,7 @@ class TableLinter {
       std::set<std::string> excluded;
       std::string last_excluded;
       for (const auto& x : e.excluded_date_items) {
-        if (!is_iso_date(x.text)) {
+        if (!project::is_iso_date(x.text)) {
           bad(x, fmt::format("excluded date '{}' is not an ISO date (YYYY-MM-DD)", x.text));
           continue;
         }

@@ -53,9 +53,6 @@ struct Options {
   project::RenderSettings render;
 };
 
-// A valid ISO calendar date, YYYY-MM-DD (leap years included).
-bool is_iso_date(const std::string& text);
-
 // One table folder to lint: sql/<project>/<dataset>/<table>.
 struct TableRef {
   std::filesystem::path dir;

@@ -29,13 +29,6 @@ bool digits(const std::string& s, size_t pos, size_t n) {
 
 int number(const std::string& s, size_t pos, size_t n) { return std::stoi(s.substr(pos, n)); }
 
-bool valid_date(int y, int m, int d) {
-  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
-
 // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -60,11 +53,7 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
 }
 
 std::optional<std::string> canonical_date(const std::string& s) {
-  if (s.size() != 10 || !digits(s, 0, 4) || s[4] != '-' || !digits(s, 5, 2) || s[7] != '-' ||
-      !digits(s, 8, 2)) {
-    return std::nullopt;
-  }
-  if (!valid_date(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2))) return std::nullopt;
+  if (!project::is_iso_date(s)) return std::nullopt;
   return s;
 }
 

@@ -196,6 +196,10 @@ struct SqlFile {
 // Throws OfflineError (a UserError) for a template that needs the network to render.
 SqlFile parse_sql_file(const std::filesystem::path& file, const RenderSettings& settings);
 
+// True for a real calendar date written YYYY-MM-DD (years 0001-9999, leap years included), the
+// form of bigquery-etl's backfill dates, --date/--today options and template parameters.
+bool is_iso_date(std::string_view text);
+
 // The whole content of a text file. Throws UserError naming the file when it cannot be read.
 std::string read_text_file(const std::filesystem::path& file);
 

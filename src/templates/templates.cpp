@@ -115,16 +115,6 @@ bool matches(const std::string& value, const char* pattern) {
   return std::regex_match(value, std::regex(pattern));
 }
 
-bool is_date(const std::string& s) {
-  static const std::regex kDate(R"(^(\d{4})-(\d{2})-(\d{2})$)");
-  std::smatch m;
-  if (!std::regex_match(s, m, kDate)) return false;
-  int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
-}
-
 std::string compact(const std::string& iso) {
   std::string out;
   for (char c : iso) {
@@ -141,7 +131,7 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
   const std::string& n = p.name;
   switch (p.type) {
     case ParameterType::kDate:
-      if (!is_date(value)) throw refuse("a calendar date written YYYY-MM-DD");
+      if (!project::is_iso_date(value)) throw refuse("a calendar date written YYYY-MM-DD");
       vars[n] = "DATE '" + value + "'";
       vars[n + "_iso"] = value;
       vars[n + "_compact"] = compact(value);
@@ -150,7 +140,7 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
       auto at = value.find("..");
       std::string start = at == std::string::npos ? "" : value.substr(0, at);
       std::string end = at == std::string::npos ? "" : value.substr(at + 2);
-      if (!is_date(start) || !is_date(end)) {
+      if (!project::is_iso_date(start) || !project::is_iso_date(end)) {
         throw refuse("a date range written START..END, such as 2022-08-31..2022-09-01");
       }
       if (end < start) {
