@@ -1,13 +1,14 @@
 -- name: validate_counts
 -- output: sql
--- description: Distinct document counts for one day in payload_bytes_decoded, the live table, the stable table and the backfill table, the backfill/live ratio, and the four checks of seed 001: the backfill is not deduplicated, has fewer documents than live, has fewer than stable, or does not match payload_bytes_decoded. `failures` lists every failing check (NULL when all pass). With fail set, the query raises an ERROR naming the failures, for a scheduled check or a script.
+-- description: Distinct document counts for one day in payload_bytes_decoded, the live table, the stable table and the backfill table, the backfill/live ratio, and the four checks of seed 001: the backfill is not deduplicated, has fewer documents than live, has fewer than stable, or does not match payload_bytes_decoded. `failures` lists every failing check (NULL when all pass). With fail set it is the `#fail` variant: marked `#fail` as bigquery-etl's checks are, it raises an ERROR naming the failures, for a scheduled check or a script.
 -- param: decoded_table | table | required | example: moz-fx-data-shared-prod.payload_bytes_decoded.telemetry_telemetry__main_v4 | The payload_bytes_decoded table of the document type.
 -- param: live_table | table | required | example: moz-fx-data-shared-prod.telemetry_live.main_v4 | The production live table.
 -- param: stable_table | table | required | example: moz-fx-data-shared-prod.telemetry_stable.main_v4 | The production stable table.
 -- param: backfill_table | table | required | example: moz-fx-data-backfill-14.telemetry_stable.main_v4 | The deduplicated backfill table.
 -- param: date | date | required | example: 2020-04-14 | The day to compare.
 -- param: fail | bool | default: false | example: true | Raise an ERROR when a check fails.
-WITH decoded AS (
+{% if fail %}#fail
+{% endif %}WITH decoded AS (
   SELECT
     COUNT(DISTINCT document_id) AS n
   FROM

@@ -66,6 +66,13 @@ TEST(Templates, EachRendersItsDocumentedExample) {
       EXPECT_EQ(text.rfind("#!/usr/bin/env bash\n", 0), 0u);
     }
   }
+  // The fail variant is marked #fail, as bigquery-etl's checks are.
+  const auto& validate = templates::find("validate_counts");
+  auto values = templates::example_values(validate);
+  values["fail"] = "true";
+  EXPECT_EQ(templates::render(validate, values).rfind("#fail\nWITH decoded AS (", 0), 0u);
+  values["fail"] = "false";
+  EXPECT_EQ(templates::render(validate, values).rfind("WITH decoded AS (", 0), 0u);
   auto copy = templates::render(templates::find("partition_copy"),
                                 templates::example_values(templates::find("partition_copy")));
   // The copy comes after the validation, and the validation raises errors.
