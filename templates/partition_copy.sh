@@ -6,6 +6,7 @@
 # param: stable_table | table | required | example: moz-fx-data-shared-prod.telemetry_stable.main_v4 | The production table whose partition is overwritten.
 # param: backfill_table | table | required | example: moz-fx-data-backfill-14.telemetry_stable.main_v4 | The validated backfill table.
 # param: date | date | required | example: 2020-04-14 | The partition to overwrite.
+# include: validation_sql = validate_counts(fail=true)
 #!/usr/bin/env bash
 set -euo pipefail
 

@@ -151,18 +151,23 @@ bool is_aggregate_call(const Expr& e) {
   return !f.over && is_aggregate_function(function_key(f));
 }
 
+}  // namespace detail
+
 bool contains_aggregate(const Expr& e) {
-  if (is_aggregate_call(e)) return true;
+  if (detail::is_aggregate_call(e)) return true;
   bool found = false;
   for_each_child(e, [&](const Expr& c) { found = found || contains_aggregate(c); });
   return found;
 }
 
-}  // namespace detail
+std::optional<std::string> output_name(const Expr& e) {
+  if (e.kind == ExprKind::kName) return e.as<NameRef>().name.name;
+  if (e.kind == ExprKind::kFieldAccess) return e.as<FieldAccess>().field.name;
+  return std::nullopt;
+}
 
 namespace {
 
-using detail::contains_aggregate;
 using detail::function_key;
 using detail::is_aggregate_call;
 
@@ -375,10 +380,8 @@ class Analyzer {
     c.expr = item.expr.get();
     if (item.alias) {
       c.name = item.alias->name;
-    } else if (item.expr->kind == ExprKind::kName) {
-      c.name = item.expr->as<NameRef>().name.name;
-    } else if (item.expr->kind == ExprKind::kFieldAccess) {
-      c.name = item.expr->as<FieldAccess>().field.name;
+    } else if (auto name = output_name(*item.expr)) {
+      c.name = *name;
     } else {
       report(ProblemKind::kShape, item.loc,
              fmt::format("output column {} has no name; add `AS name`", index + 1));

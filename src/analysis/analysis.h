@@ -114,6 +114,13 @@ AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Sche
 // Names of the aggregate functions the analysis recognises (upper case, without SAFE.).
 bool is_aggregate_function(std::string_view name);
 
+// True when e contains an aggregate function call (not a window function) outside subqueries.
+bool contains_aggregate(const syntax::Expr& e);
+
+// The name BigQuery gives an unaliased select-list expression: a column's name, or the last field
+// of a field access (`t.x`, `s.a.b`); nullopt for any other expression.
+std::optional<std::string> output_name(const syntax::Expr& e);
+
 // Calls fn on each direct sub-expression of e, not entering subqueries.
 void for_each_child(const syntax::Expr& e, const std::function<void(const syntax::Expr&)>& fn);
 

@@ -13,7 +13,6 @@ namespace shredmit::analysis {
 namespace {
 
 using namespace shredmit::syntax;
-using detail::contains_aggregate;
 using detail::function_key;
 using detail::is_aggregate_call;
 using detail::type_from_name;
@@ -22,13 +21,6 @@ const Expr& strip_parentheses(const Expr& e) {
   const Expr* p = &e;
   while (p->kind == ExprKind::kParenthesized) p = p->as<Parenthesized>().inner.get();
   return *p;
-}
-
-// The name BigQuery gives an unaliased select-list expression: a column or field name.
-std::optional<std::string> implicit_name(const Expr& e) {
-  if (e.kind == ExprKind::kName) return e.as<NameRef>().name.name;
-  if (e.kind == ExprKind::kFieldAccess) return e.as<FieldAccess>().field.name;
-  return std::nullopt;
 }
 
 bool is_string_literal(const Expr& e, std::string_view value) {
@@ -303,7 +295,7 @@ std::optional<std::vector<OutputColumn>> output_columns(const Query& query) {
     c.expr = item.expr.get();
     if (item.alias) {
       c.name = item.alias->name;
-    } else if (auto name = implicit_name(*item.expr)) {
+    } else if (auto name = output_name(*item.expr)) {
       c.name = *name;
     } else {
       return std::nullopt;
@@ -516,7 +508,7 @@ struct Lineage::Impl {
     for (const auto& item : s.select->items) {
       if (item.kind == SelectItem::Kind::kExpression) {
         std::string n = item.alias ? to_lower(item.alias->name)
-                                   : to_lower(implicit_name(*item.expr).value_or(""));
+                                   : to_lower(output_name(*item.expr).value_or(""));
         if (n == name) return std::make_pair(item.expr.get(), s);
       } else if (item.kind == SelectItem::Kind::kStar) {
         for (const auto& r : item.replace_items) {

@@ -15,7 +15,5 @@ Type type_from_name(std::string_view name);
 std::string function_key(const syntax::FunctionCall& f);
 // An aggregate function call that is not a window function.
 bool is_aggregate_call(const syntax::Expr& e);
-// e contains an aggregate call outside subqueries.
-bool contains_aggregate(const syntax::Expr& e);
 
 }  // namespace shredmit::analysis::detail

@@ -89,16 +89,29 @@ std::vector<fs::path> collect_sql_files(const std::vector<std::string>& paths) {
   return files;
 }
 
-int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
-  project::RenderSettings settings;
-  settings.init = o.init;
-  for (const auto& p : o.params) {
+// The `--param name=value` options as a map. A later value for the same name replaces an
+// earlier one unless `reject_repeats`. Throws UserError (file "<command line>").
+std::map<std::string, std::string> parse_params(const std::vector<std::string>& params,
+                                                bool reject_repeats) {
+  std::map<std::string, std::string> values;
+  for (const auto& p : params) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
       throw project::UserError("<command line>", 0, 0, "--param takes name=value, got '" + p + "'");
     }
-    settings.params[p.substr(0, eq)] = p.substr(eq + 1);
+    std::string name = p.substr(0, eq);
+    if (reject_repeats && values.count(name)) {
+      throw project::UserError("<command line>", 0, 0, "--param " + name + " is given twice");
+    }
+    values[name] = p.substr(eq + 1);
   }
+  return values;
+}
+
+int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
+  project::RenderSettings settings;
+  settings.init = o.init;
+  settings.params = parse_params(o.params, false);
   auto start = std::chrono::steady_clock::now();
   std::vector<fs::path> files = collect_sql_files(o.paths);
 
@@ -263,19 +276,7 @@ constexpr const char* kTemplateExitStatusHelp =
 
 int render_template(const TemplateOptions& o, std::ostream& out) {
   const auto& t = templates::find(o.name);
-  std::map<std::string, std::string> values;
-  for (const auto& p : o.params) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw project::UserError("<command line>", 0, 0, "--param takes name=value, got '" + p + "'");
-    }
-    if (values.count(p.substr(0, eq))) {
-      throw project::UserError("<command line>", 0, 0,
-                               "--param " + p.substr(0, eq) + " is given twice");
-    }
-    values[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  std::string text = templates::render(t, values);
+  std::string text = templates::render(t, parse_params(o.params, true));
   if (o.output.empty()) {
     out << text;
   } else {

@@ -125,7 +125,7 @@ class TableLinter {
 
     if (backfill_) check_backfill();
     auto query = read_query(table_.dir);
-    auto schema = read_schema();
+    auto schema = read_schema(table_.dir);
     if (query && query->statement && schema) check_schema_matches(*query, *schema);
     if (!mitigation_) return;
     if (!exists(table_.dir / "query.sql")) {
@@ -140,7 +140,7 @@ class TableLinter {
       return;
     }
 
-    if (!schema && !schema_present_) {
+    if (!exists(table_.dir / "schema.yaml")) {
       add("SM002", trigger_file_, trigger_,
           "table is set up for shredder mitigation but has no schema.yaml; add one with every "
           "column's name, type and description (`bqetl query schema update` writes it)");
@@ -212,10 +212,10 @@ class TableLinter {
     return q;
   }
 
-  std::optional<project::Schema> read_schema() {
-    fs::path path = table_.dir / "schema.yaml";
+  // Reads dir/schema.yaml with its includes; SM008 when that fails, nullopt when it is absent.
+  std::optional<project::Schema> read_schema(const fs::path& dir) {
+    fs::path path = dir / "schema.yaml";
     if (!exists(path)) return std::nullopt;
-    schema_present_ = true;
     try {
       return project::load_schema(path, table_.tree);
     } catch (const UserError& e) {
@@ -382,14 +382,7 @@ class TableLinter {
     if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return;
     auto previous = read_query(previous_dir);
     if (!previous || !previous->statement) return;
-    std::optional<project::Schema> previous_schema;
-    if (exists(previous_dir / "schema.yaml")) {
-      try {
-        previous_schema = project::load_schema(previous_dir / "schema.yaml", table_.tree);
-      } catch (const UserError& e) {
-        add_error("SM008", e);
-      }
-    }
+    auto previous_schema = read_schema(previous_dir);
     auto previous_analysis = analysis::inspect_aggregate(
         *previous->statement, previous_schema ? *previous_schema : empty_schema_, previous->file);
     check_aggregate(previous_analysis, previous->file);
@@ -580,7 +573,6 @@ class TableLinter {
   std::optional<project::Metadata> metadata_;
   std::optional<project::Backfill> backfill_;
   bool mitigation_ = false;
-  bool schema_present_ = false;
   std::string trigger_file_;
   project::Position trigger_;
   const project::Schema empty_schema_;

@@ -140,19 +140,6 @@ std::string quote_text(const std::string& text) {
 
 std::string function_key(const FunctionCall& f) { return to_upper(f.dotted_name()); }
 
-bool is_aggregate_call(const Expr& e) {
-  if (e.kind != ExprKind::kFunctionCall) return false;
-  const auto& f = e.as<FunctionCall>();
-  return !f.over && analysis::is_aggregate_function(function_key(f));
-}
-
-bool contains_aggregate(const Expr& e) {
-  if (is_aggregate_call(e)) return true;
-  bool found = false;
-  analysis::for_each_child(e, [&](const Expr& c) { found = found || contains_aggregate(c); });
-  return found;
-}
-
 class Lowerer {
  public:
   explicit Lowerer(const Options& options) : options_(options) {}
@@ -286,7 +273,8 @@ class Lowerer {
       std::vector<std::string> keys;
       if (s.group_by->all) {
         for (const auto& item : s.items) {
-          if (item.kind == SelectItem::Kind::kExpression && !contains_aggregate(*item.expr)) {
+          if (item.kind == SelectItem::Kind::kExpression &&
+              !analysis::contains_aggregate(*item.expr)) {
             keys.push_back(expr(*item.expr));
           }
         }
@@ -675,7 +663,7 @@ class Lowerer {
         if (item.kind == SelectItem::Kind::kExpression) {
           if (item.alias) {
             names.push_back(item.alias->name);
-          } else if (auto n = implicit_name(*item.expr)) {
+          } else if (auto n = analysis::output_name(*item.expr)) {
             names.push_back(*n);
           } else {
             return std::nullopt;
@@ -712,12 +700,6 @@ class Lowerer {
       return left.empty() ? source_path(*f.as<JoinFrom>().right, alias) : left;
     }
     return "";
-  }
-
-  static std::optional<std::string> implicit_name(const Expr& e) {
-    if (e.kind == ExprKind::kName) return e.as<NameRef>().name.name;
-    if (e.kind == ExprKind::kFieldAccess) return e.as<FieldAccess>().field.name;
-    return std::nullopt;
   }
 
   std::string cast(const Cast& c) {

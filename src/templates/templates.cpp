@@ -83,13 +83,33 @@ Parameter parse_parameter(const std::string& text, const std::string& file) {
   return p;
 }
 
+// `include: VARIABLE = TEMPLATE(param=value, ...)`
+Include parse_include(const std::string& text, const std::string& file) {
+  static const std::regex kInclude(R"(^(\w+) = (\w+)\((.*)\)$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, kInclude)) {
+    throw std::logic_error(fmt::format(
+        "{}: bad include '{}': write VARIABLE = TEMPLATE(param=value, ...)", file, text));
+  }
+  Include include{m[1], m[2], {}};
+  for (const auto& assignment : split(m[3], ",")) {
+    if (assignment.empty()) continue;
+    auto eq = assignment.find('=');
+    if (eq == std::string::npos) {
+      throw std::logic_error(fmt::format("{}: bad include argument '{}'", file, assignment));
+    }
+    include.fixed[trim(assignment.substr(0, eq))] = trim(assignment.substr(eq + 1));
+  }
+  return include;
+}
+
 Template parse_template(const std::string& file, const std::string& text) {
   Template t;
   t.file = "templates/" + file;
   std::istringstream lines(text);
   std::string line, body;
   bool in_header = true;
-  static const std::regex kHeader(R"(^(--|#) (name|output|description|param): (.*)$)");
+  static const std::regex kHeader(R"(^(--|#) (name|output|description|param|include): (.*)$)");
   while (std::getline(lines, line)) {
     std::smatch m;
     if (in_header && std::regex_match(line, m, kHeader)) {
@@ -98,6 +118,7 @@ Template parse_template(const std::string& file, const std::string& text) {
       if (key == "output") t.output = value;
       if (key == "description") t.description = value;
       if (key == "param") t.parameters.push_back(parse_parameter(value, t.file));
+      if (key == "include") t.includes.push_back(parse_include(value, t.file));
       continue;
     }
     in_header = false;
@@ -268,16 +289,17 @@ std::string render(const Template& t, const std::map<std::string, std::string>& 
       vars[p.name] = "";  // an absent optional parameter is false in {% if %}
     }
   }
-  if (t.name == "partition_copy") {
-    // The copy runs only after validate_counts passes: render it with the same values.
-    std::map<std::string, std::string> validation;
-    for (const auto& p : find("validate_counts").parameters) {
-      if (values.count(p.name)) validation[p.name] = values.at(p.name);
+  for (const auto& include : t.includes) {
+    const Template& included = find(include.template_name);
+    std::map<std::string, std::string> included_values = include.fixed;
+    for (const auto& p : included.parameters) {
+      if (values.count(p.name) && !include.fixed.count(p.name)) {
+        included_values[p.name] = values.at(p.name);
+      }
     }
-    validation["fail"] = "true";
-    std::string sql = render(find("validate_counts"), validation);
-    while (!sql.empty() && sql.back() == '\n') sql.pop_back();
-    vars["validation_sql"] = sql;
+    std::string text = render(included, included_values);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    vars[include.variable] = text;
   }
   templating::RenderOptions options;
   options.variables = vars;

@@ -46,11 +46,21 @@ struct Parameter {
   int64_t max = 0;
 };
 
+// `include: VARIABLE = TEMPLATE(param=value, ...)` in a header: the template body sees VARIABLE,
+// TEMPLATE rendered with the fixed values given here and, for its other parameters, the values
+// of the including template's parameters of the same name.
+struct Include {
+  std::string variable;
+  std::string template_name;
+  std::map<std::string, std::string> fixed;
+};
+
 struct Template {
   std::string name;
   std::string description;
   std::string output;  // "sql" or "shell"
   std::vector<Parameter> parameters;
+  std::vector<Include> includes;
   std::string file;  // templates/<name>.sql or .sh
   std::string body;  // the Jinja text after the header
 };
