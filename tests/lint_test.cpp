@@ -95,11 +95,17 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"syntax_error_v1", {{"SM008", "syntax_error_v1/query.sql", 10, 1}}},
         RuleCase{"bad_yaml_v1", {{"SM008", "bad_yaml_v1/schema.yaml", 5, 1}}},
         RuleCase{"bad_include_v1", {{"SM008", "bad_include_v1/schema.yaml", 9, 16}}},
+        // A first version: metrics subtraction cannot recover are warned about (AVG, a ratio,
+        // MAX); COUNT(DISTINCT ...) is a count.
         RuleCase{"unrecoverable_v1",
                  {{"SM009", "unrecoverable_v1/query.sql", 7, 3},
                   {"SM009", "unrecoverable_v1/query.sql", 8, 3},
-                  {"SM009", "unrecoverable_v1/query.sql", 9, 3},
-                  {"SM009", "unrecoverable_v1/query.sql", 10, 3}}},
+                  {"SM009", "unrecoverable_v1/query.sql", 9, 3}}},
+        // Against its previous version: a common AVG is refused (an error), COUNT(DISTINCT ...)
+        // with an added dimension is warned about, a new MAX metric is fine.
+        RuleCase{"metric_kinds_v2",
+                 {{"SM009", "metric_kinds_v2/query.sql", 6, 3},
+                  {"SM009", "metric_kinds_v2/query.sql", 7, 3}}},
         RuleCase{"placeholder_v2",
                  {{"SM010", "placeholder_v2/query.sql", 3, 3},
                   {"SM011", "placeholder_v2/query.sql", 3, 3},
@@ -132,10 +138,35 @@ TEST(Lint, MessagesSayWhatIsWrongAndHowToFixIt) {
   EXPECT_NE(text.find("output column 'pings' is INT64 but schema.yaml (line 6) declares STRING"),
             std::string::npos);
   EXPECT_NE(text.find("schema field 'os' is not an output column of query.sql"), std::string::npos);
-  EXPECT_NE(text.find("metric 'clients' cannot be recovered by subtraction (COUNT(DISTINCT ...)"),
-            std::string::npos);
   EXPECT_NE(text.find("metric 'max_active_hours' cannot be recovered by subtraction (MAX is not"),
             std::string::npos);
+  EXPECT_EQ(text.find("metric 'clients'"), std::string::npos) << "COUNT(DISTINCT ...) is a count";
+}
+
+TEST(Lint, MetricKindsFollowGenerate) {
+  lint::Report r = lint::lint(lint::select_tables({kDataset + "metric_kinds_v2"}), options());
+  ASSERT_EQ(r.findings.size(), 2u) << lint::format_text(r);
+  EXPECT_EQ(r.findings[0].severity, lint::Severity::kWarning);
+  EXPECT_NE(r.findings[0].message.find("metric 'clients' counts distinct values and the "
+                                       "dimensions changed (added country)"),
+            std::string::npos)
+      << r.findings[0].message;
+  EXPECT_EQ(r.findings[1].severity, lint::Severity::kError);
+  EXPECT_NE(r.findings[1].message.find("metric 'mean_active_hours' is common to both versions but "
+                                       "cannot be recovered by subtraction (AVG is not a sum or "
+                                       "a count); `shredmit generate` refuses it"),
+            std::string::npos)
+      << r.findings[1].message;
+  // Declaring every recoverable common metric signed adds the warning that late data cannot show.
+  lint::Options o = options();
+  o.signed_metrics = {"REVENUE", "pings", "clients"};
+  r = lint::lint(lint::select_tables({kDataset + "metric_kinds_v2"}), o);
+  ASSERT_EQ(r.findings.size(), 3u) << lint::format_text(r);
+  EXPECT_EQ(r.findings[0].line, 5);
+  EXPECT_NE(r.findings[0].message.find("every metric common to both versions is declared signed"),
+            std::string::npos);
+  o.signed_metrics = {"revenue"};
+  EXPECT_EQ(lint::lint(lint::select_tables({kDataset + "metric_kinds_v2"}), o).findings.size(), 2u);
 }
 
 TEST(Lint, AllTablesRunsTheRulesForEveryTableOnly) {
@@ -171,7 +202,7 @@ TEST(Lint, SelectsTablesFromTreesFoldersAndFiles) {
     return out;
   };
   auto all = dirs({"fixtures/lint/sql"});
-  EXPECT_EQ(all.size(), 22u);
+  EXPECT_EQ(all.size(), 24u);
   EXPECT_EQ(dirs({"fixtures/lint/sql/moz-fx-data-shared-prod/lint"}), all);
   EXPECT_EQ(dirs({kDataset + "clean_v2/schema.yaml", kDataset + "clean_v2/backfill.yaml",
                   kDataset + "clean_v2/"}),
@@ -191,7 +222,7 @@ TEST(Lint, WorkerProcessesFindTheSameAsOne) {
   EXPECT_GT(a.findings.size(), 30u);
   EXPECT_EQ(lint::format_json(a), lint::format_json(b));
   EXPECT_EQ(lint::format_text(a), lint::format_text(b));
-  EXPECT_EQ(a.checked, 22u);
+  EXPECT_EQ(a.checked, 24u);
 }
 
 lint::Report sample_report() {
@@ -245,7 +276,8 @@ TEST(LintFormats, SarifHasOneDescriptorPerRuleAndOneResultPerFinding) {
     EXPECT_EQ(rules[i]["id"], fmt::format("SM{:03}", i + 1));
     EXPECT_FALSE(rules[i]["shortDescription"]["text"].get<std::string>().empty());
   }
-  EXPECT_EQ(rules[8]["defaultConfiguration"]["level"], "warning");
+  EXPECT_EQ(rules[8]["defaultConfiguration"]["level"], "error");
+  EXPECT_EQ(rules[9]["defaultConfiguration"]["level"], "warning");
   const auto& results = run["results"];
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0]["ruleId"], "SM001");

@@ -73,6 +73,28 @@ TEST(Lowering, AggregatesOnNullsNegativesAndEmptyInput) {
   EXPECT_EQ(run("SELECT COUNT(DISTINCT country), SUM(DISTINCT 1) FROM `p.d.users`"), (Rows{"2|1"}));
 }
 
+TEST(Lowering, AbsGreatestAndLeastAreNullWhenAnArgumentIs) {
+  // BigQuery's GREATEST and LEAST return NULL when any argument is NULL.
+  EXPECT_EQ(run("SELECT client, ABS(n), GREATEST(ABS(x), 1), LEAST(n, 0, x) FROM `p.d.users` "
+                "ORDER BY client"),
+            (Rows{"a|3|1.5|0", "b|2|1|-2", "c|5|2.25|0", "d|NULL|NULL|NULL", "e|7|1|-7"}));
+}
+
+TEST(Lowering, StructsAsJsonAndArraysJoinedInOrder) {
+  // TO_JSON_STRING(STRUCT(...)) keys fields by their names: aliases or column names.
+  EXPECT_EQ(run("SELECT TO_JSON_STRING(STRUCT(client, country, n AS count)) FROM `p.d.users` "
+                "WHERE client IN ('a', 'c')  ORDER BY client"),
+            (Rows{R"({"client":"a","country":"DE","count":3})",
+                  R"({"client":"c","country":null,"count":5})"}));
+  // ARRAY_TO_STRING(ARRAY(subquery), sep) keeps the subquery's order and LIMIT; no rows give ''.
+  EXPECT_EQ(run("SELECT ARRAY_TO_STRING(ARRAY(SELECT CONCAT(client, '=', CAST(n AS STRING)) AS "
+                "pair FROM `p.d.users` WHERE n IS NOT NULL ORDER BY n DESC LIMIT 3), '; '), "
+                "ARRAY_TO_STRING(ARRAY(SELECT client FROM `p.d.users` WHERE FALSE), ',')"),
+            (Rows{"c=5; a=3; b=-2|"}));
+  EXPECT_THROW(run("SELECT ARRAY_TO_STRING(ARRAY(SELECT n + 1 FROM `p.d.users`), ',')"),
+               project::UserError);
+}
+
 TEST(Lowering, ConditionalsTreatNullAsNotTrue) {
   EXPECT_EQ(run("SELECT client, IF(n > 0, 'pos', 'other'), IFNULL(country, '??'), "
                 "COALESCE(channel, country, 'none'), CASE WHEN n > 0 THEN 1 WHEN n < 0 THEN -1 "

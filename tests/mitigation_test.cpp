@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "lowering/lowering.h"
 #include "syntax/syntax.h"
 
 namespace shredmit::mitigation {
@@ -49,15 +50,24 @@ TEST(Generate, FixtureMatchesReviewedGoldenFiles) {
 TEST(Generate, GeneratedSqlParsesBack) {
   auto m = generate(fixture_tree(), project::TableId::parse(kFixtureTable));
   auto query = syntax::parse_query(m.query_sql);
-  EXPECT_EQ(query->with.size(), 4u);
   std::vector<std::string> ctes;
   for (const auto& c : query->with) ctes.push_back(c.name.name);
-  EXPECT_EQ(ctes, (std::vector<std::string>{"new_version", "new_agg", "previous_agg", "shredded"}));
+  EXPECT_EQ(ctes, (std::vector<std::string>{"new_version", "new_agg", "previous_agg", "compared",
+                                            "compensation", "shredded"}));
   EXPECT_EQ(query->body->kind, syntax::QueryExprKind::kSetOperation);
   auto checks = syntax::parse_statements(m.checks_sql);
   EXPECT_EQ(checks.statements.size(), 2u);
-  // Each check is preceded by the #fail marker bigquery-etl reads.
-  EXPECT_EQ(std::count(m.checks_sql.begin(), m.checks_sql.end(), '#'), 2);
+  // One failing check, marked for bigquery-etl's runner, which keeps the statements whose text
+  // contains "#fail"; the report after it must not contain the marker.
+  EXPECT_EQ(std::count(m.checks_sql.begin(), m.checks_sql.end(), '#'), 1);
+  size_t marker = m.checks_sql.find("#fail\n");
+  ASSERT_NE(marker, std::string::npos);
+  EXPECT_LT(marker, m.checks_sql.find("WITH"));
+  // bigquery-etl renders checks with Jinja: nothing in them may look like a template tag.
+  for (const char* tag : {"{{", "{%", "{#"}) {
+    EXPECT_EQ(m.checks_sql.find(tag), std::string::npos) << tag;
+    EXPECT_EQ(m.query_sql.find(tag), std::string::npos) << tag;
+  }
 }
 
 TEST(Generate, ClassifiesTheSeedExample) {
@@ -139,7 +149,13 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"unresolved_include_v2", "unresolved_include_v2/schema.yaml", 13,
                 "has no field 'no_such_field'"},
         Refusal{"jinja_template_v2", "jinja_template_v2/query.sql", 11, "Jinja template"},
-        Refusal{"changed_type_v2", "changed_type_v2/query.sql", 7, "FLOAT64 in changed_type_v2"}));
+        Refusal{"changed_type_v2", "changed_type_v2/query.sql", 7, "FLOAT64 in changed_type_v2"},
+        Refusal{"unrecoverable_metric_v2", "unrecoverable_metric_v2/query.sql", 7,
+                "metric 'mean_duration_ms' is common to both versions but cannot be recovered by "
+                "subtraction (AVG is not a sum or a count); rename it"},
+        Refusal{"previous_unrecoverable_v2", "previous_unrecoverable_v1/query.sql", 7,
+                "of the previous version previous_unrecoverable_v1 cannot be recovered by "
+                "subtraction (AVG"}));
 
 // A temporary bigquery-etl tree written by a test.
 class TempTree {
@@ -215,7 +231,8 @@ TEST(Generate, EveryDimensionTypeIsKeptAndTypedCorrectly) {
   EXPECT_EQ(m.classification.common_dimensions.size(), dims.size() + 1);
   EXPECT_EQ(m.classification.added_dimensions.size(), dims.size());
   ASSERT_EQ(m.classification.new_metrics.size(), 1u);
-  EXPECT_NE(m.query_sql.find("CAST(0 AS FLOAT64) AS total"), std::string::npos);
+  // A new metric is NULL in shredded rows: its shredded amount is unknown.
+  EXPECT_NE(m.query_sql.find("CAST(NULL AS FLOAT64) AS total"), std::string::npos);
   for (const auto& [name, type] : dims) {
     // Every common dimension is grouped in both aggregates and in shredded.
     std::regex grouped("\n    (NULLIF\\()?" + name + "(, '\\?\\?'\\))?(,|\n)");
@@ -356,11 +373,355 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_NE(err.find("PROJECT.DATASET.TABLE_vN"), std::string::npos);
 }
 
+TEST(Cli, MitigationOptionsAreValidatedAsUsage) {
+  TempTree t;
+  std::string out_dir = (t.root() / "out").string();
+  std::string err;
+  EXPECT_EQ(run_cli({"generate", kFixtureTable, "--sql-dir", "fixtures/sql", "--output-dir",
+                     out_dir.c_str(), "--baseline", "yesterday"},
+                    nullptr, &err),
+            cli::kExitUsage);
+  EXPECT_NE(err.find("--baseline"), std::string::npos) << err;
+  EXPECT_EQ(run_cli({"generate", kFixtureTable, "--sql-dir", "fixtures/sql", "--output-dir",
+                     out_dir.c_str(), "--signed-metric", "no_such_metric"},
+                    nullptr, &err),
+            cli::kExitUsage);
+  EXPECT_NE(err.find("--signed-metric no_such_metric: active_users_aggregates_v4 has no metric "
+                     "named no_such_metric"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(run_cli({"generate", kFixtureTable, "--sql-dir", "fixtures/sql", "--output-dir",
+                     out_dir.c_str(), "--staging-table", "not a table"},
+                    nullptr, &err),
+            cli::kExitUsage);
+  EXPECT_FALSE(fs::exists(t.root() / "out"));
+  // Accepted options: the classification shows the kinds, the baseline and the staging table.
+  EXPECT_EQ(run_cli({"generate", kFixtureTable, "--sql-dir", "fixtures/sql", "--output-dir",
+                     out_dir.c_str(), "--signed-metric", "uri_count", "--baseline",
+                     "previous-query", "--staging-table", "p.backfills_staging_derived.t_2024"},
+                    nullptr, &err),
+            cli::kExitOk)
+      << err;
+  EXPECT_NE(err.find("baseline previous-query, checks read p.backfills_staging_derived.t_2024"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("uri_count                        INT64      signed (declared with "
+                     "--signed-metric)"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("shredmit: note: --baseline previous-query"), std::string::npos) << err;
+}
+
 TEST(Cli, HelpDocumentsExitStatuses) {
   std::string out;
   EXPECT_EQ(run_cli({"--help"}, &out), cli::kExitOk);
   EXPECT_NE(out.find("Exit status"), std::string::npos);
   EXPECT_NE(out.find("2  command-line usage error"), std::string::npos);
+}
+
+// ------------------------------------------------------------------ metric kinds
+
+const char* kKindsQuery =
+    "WITH per_client AS (SELECT submission_date, segment, client_id, COUNT(*) AS pings, "
+    "LOGICAL_OR(active) AS was_active FROM `p.d.src` WHERE submission_date = @submission_date "
+    "GROUP BY submission_date, segment, client_id) "
+    "SELECT submission_date, segment, COUNT(*) AS clients, SUM(pings) AS pings, "
+    "SUM(CAST(was_active AS INT64)) AS active_clients, COUNT(DISTINCT client_id) AS distinct_ids, "
+    "SUM(amount) AS amount FROM per_client LEFT JOIN `p.d.amounts` USING (client_id) "
+    "GROUP BY submission_date, segment";
+
+std::string kinds_schema(bool with_country = false) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"submission_date", "DATE"}, {"segment", "STRING"},         {"clients", "INTEGER"},
+      {"pings", "INTEGER"},        {"active_clients", "INTEGER"}, {"distinct_ids", "INTEGER"},
+      {"amount", "NUMERIC"}};
+  if (with_country) fields.push_back({"country", "STRING"});
+  return schema_yaml(fields);
+}
+
+const ClassifiedColumn& metric(const Mitigation& m, const std::string& name) {
+  for (const auto& c : m.classification.common_metrics) {
+    if (c.name == name) return c;
+  }
+  throw std::out_of_range(name);
+}
+
+TEST(MetricKinds, CountsSignedAndTheirReasons) {
+  TempTree t;
+  t.table("t_v1", kKindsQuery, kinds_schema());
+  t.table("t_v2", kKindsQuery, kinds_schema());
+  auto m = generate(t.tree(), project::TableId::parse("p.d.t_v2"));
+  using analysis::MetricKind;
+  for (const char* name : {"clients", "pings", "active_clients", "distinct_ids", "amount"}) {
+    EXPECT_EQ(metric(m, name).kind.kind, MetricKind::kCount) << name;
+  }
+  // Followed through the WITH query: a sum of counts and of CAST(bool AS INT64) never goes
+  // negative; a sum of an upstream column is only assumed to be a count, and stderr says so.
+  EXPECT_TRUE(metric(m, "pings").kind.non_negative);
+  EXPECT_TRUE(metric(m, "active_clients").kind.non_negative);
+  EXPECT_FALSE(metric(m, "amount").kind.non_negative);
+  EXPECT_TRUE(metric(m, "distinct_ids").kind.distinct);
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_EQ(m.warnings[0],
+            "note: amount is treated as a count that deletion can only lower; pass "
+            "--signed-metric NAME for any that can be negative (a net amount, corrections)");
+  // Declared signed, case-insensitively; the classification shows it.
+  Options o;
+  o.signed_metrics = {"AMOUNT"};
+  m = generate(t.tree(), project::TableId::parse("p.d.t_v2"), o);
+  EXPECT_EQ(metric(m, "amount").kind.kind, MetricKind::kSigned);
+  EXPECT_TRUE(m.warnings.empty());
+  EXPECT_NE(format_classification(m).find("amount                           NUMERIC    signed "
+                                          "(declared with --signed-metric)"),
+            std::string::npos)
+      << format_classification(m);
+  // A signed metric is compensated in both directions: previous minus new, without a sign test.
+  EXPECT_NE(m.query_sql.find("_previous_amount - IFNULL(_new_amount, 0) AS amount"),
+            std::string::npos);
+  EXPECT_NE(
+      m.query_sql.find("WHEN _previous_clients > IFNULL(_new_clients, 0) THEN _previous_clients - "
+                       "IFNULL(_new_clients, 0)"),
+      std::string::npos);
+}
+
+TEST(MetricKinds, AnUnknownSignedMetricIsAUsageError) {
+  TempTree t;
+  t.table("t_v1", kKindsQuery, kinds_schema());
+  t.table("t_v2", kKindsQuery, kinds_schema());
+  Options o;
+  o.signed_metrics = {"segment"};
+  try {
+    generate(t.tree(), project::TableId::parse("p.d.t_v2"), o);
+    FAIL();
+  } catch (const project::UserError& e) {
+    EXPECT_EQ(e.file, "<command line>");
+    EXPECT_NE(std::string(e.what()).find("--signed-metric segment: t_v2 has no metric named "
+                                         "segment; its metrics are clients, pings,"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(MetricKinds, DistinctCountsOverChangedDimensionsAreWarned) {
+  TempTree t;
+  std::string v2 =
+      std::regex_replace(std::string(kKindsQuery), std::regex("segment"), "segment, country");
+  v2 = std::regex_replace(v2, std::regex("GROUP BY submission_date, segment, country, client_id"),
+                          "GROUP BY submission_date, segment, country, client_id");
+  t.table("t_v1", kKindsQuery, kinds_schema());
+  t.table("t_v2", v2, kinds_schema(true));
+  auto m = generate(t.tree(), project::TableId::parse("p.d.t_v2"));
+  ASSERT_GE(m.warnings.size(), 1u);
+  EXPECT_EQ(m.warnings[0].rfind("warning: metric 'distinct_ids' counts distinct values; its new "
+                                "totals add up over the added dimension(s) country only if each "
+                                "client has one value of them per group",
+                                0),
+            0u)
+      << m.warnings[0];
+  // Removed: the previous totals count a client once per value of the removed dimension.
+  TempTree r;
+  r.table("t_v1", v2, kinds_schema(true));
+  r.table("t_v2", kKindsQuery, kinds_schema());
+  m = generate(r.tree(), project::TableId::parse("p.d.t_v2"));
+  EXPECT_NE(m.warnings[0].find("the previous totals add it up over the removed dimension(s) "
+                               "country"),
+            std::string::npos)
+      << m.warnings[0];
+}
+
+TEST(MetricKinds, OnlySignedCommonMetricsAreWarned) {
+  TempTree t;
+  const char* q =
+      "SELECT submission_date, SUM(amount) AS amount FROM `p.d.src` GROUP BY submission_date";
+  auto schema = schema_yaml({{"submission_date", "DATE"}, {"amount", "FLOAT"}});
+  t.table("t_v1", q, schema);
+  t.table("t_v2", q, schema);
+  Options o;
+  o.signed_metrics = {"amount"};
+  auto m = generate(t.tree(), project::TableId::parse("p.d.t_v2"), o);
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_EQ(m.warnings[0].rfind("warning: every common metric is signed, so late data cannot be "
+                                "told from deletion",
+                                0),
+            0u);
+}
+
+// ------------------------------------------------------------------ options
+
+TEST(Generate, ChecksReadTheStagingTable) {
+  Options o;
+  o.staging_table =
+      "moz-fx-data-shared-prod.backfills_staging_derived.firefox_desktop_derived__active_users_"
+      "aggregates_v4_2024_11_12";
+  auto m = generate(fixture_tree(), project::TableId::parse(kFixtureTable), o);
+  std::string staging = "`" + o.staging_table + "`";
+  EXPECT_NE(m.checks_sql.find("FROM\n    " + staging +
+                              "\n  WHERE\n    submission_date = "
+                              "@submission_date"),
+            std::string::npos);
+  // The new version's production table is not read; the mitigation query does not change.
+  EXPECT_EQ(m.checks_sql.find("`" + std::string(kFixtureTable) + "`"), std::string::npos);
+  EXPECT_EQ(m.query_sql,
+            read("tests/golden/active_users_aggregates_v4/shredder_mitigation_query.sql"));
+  for (const char* bad : {"staging", "a.b", "a.b.c.d", "p.d.t; DROP TABLE x", "p.d.`t`"}) {
+    o.staging_table = bad;
+    try {
+      generate(fixture_tree(), project::TableId::parse(kFixtureTable), o);
+      ADD_FAILURE() << bad;
+    } catch (const project::UserError& e) {
+      EXPECT_EQ(e.file, "<command line>") << bad;
+      EXPECT_NE(std::string(e.what()).find("--staging-table takes PROJECT.DATASET.TABLE"),
+                std::string::npos);
+    }
+  }
+}
+
+TEST(Generate, PreviousQueryBaselineRerunsThePreviousQuery) {
+  Options o;
+  o.baseline = Baseline::kPreviousQuery;
+  auto m = generate(fixture_tree(), project::TableId::parse(kFixtureTable), o);
+  auto query = syntax::parse_query(m.query_sql);
+  std::vector<std::string> ctes;
+  for (const auto& c : query->with) ctes.push_back(c.name.name);
+  EXPECT_EQ(ctes,
+            (std::vector<std::string>{"new_version", "previous_rerun", "previous_rerun_agg",
+                                      "previous_agg", "compared", "compensation", "shredded"}));
+  // The previous query, as written, reads the upstream table a second time.
+  EXPECT_NE(query->with[1].query->with.size(), 0u);
+  EXPECT_NE(m.query_sql.find("COUNTIF(_side = 'rerun') > 0 AS _in_rerun"), std::string::npos);
+  EXPECT_NE(m.warnings.back().find("read the upstream tables twice"), std::string::npos);
+  // The checks compare the backfilled change with the intended change.
+  EXPECT_NE(m.check_sql.find("ELSE _previous_dau + IFNULL(_new_dau, 0) - IFNULL(_rerun_dau, 0)\n"
+                             "    END AS _expected_dau"),
+            std::string::npos)
+      << m.check_sql;
+}
+
+TEST(Generate, HelperColumnsNeverShadowUserColumns) {
+  TempTree t;
+  const char* q =
+      "SELECT submission_date, _in_previous, COUNT(*) AS n FROM `p.d.src` "
+      "GROUP BY submission_date, _in_previous";
+  auto schema =
+      schema_yaml({{"submission_date", "DATE"}, {"_in_previous", "BOOLEAN"}, {"n", "INTEGER"}});
+  t.table("t_v1", q, schema);
+  t.table("t_v2", q, schema);
+  auto m = generate(t.tree(), project::TableId::parse("p.d.t_v2"));
+  EXPECT_NE(m.query_sql.find("COUNTIF(__side = 'previous') > 0 AS __in_previous"),
+            std::string::npos);
+}
+
+// ------------------------------------------------------------------ the generated check
+
+// Runs the fixture-like table's generated check on hand-made previous and backfilled tables.
+class CheckOnData : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* q =
+        "SELECT submission_date, segment, COUNT(*) AS n, SUM(x) AS total FROM `p.d.src` "
+        "WHERE submission_date = @submission_date GROUP BY submission_date, segment";
+    auto schema = schema_yaml(
+        {{"submission_date", "DATE"}, {"segment", "STRING"}, {"n", "INTEGER"}, {"total", "FLOAT"}});
+    tree_.table("t_v1", q, schema);
+    tree_.table("t_v2", q, schema);
+  }
+
+  // Rows: segment, n, total. Returns the mismatches as "segment metric kind" and the check's
+  // error ("" when it passes).
+  std::pair<std::vector<std::string>, std::string> run(
+      const std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>>& previous,
+      const std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>>& backfilled) {
+    auto m = generate(tree_.tree(), project::TableId::parse("p.d.t_v2"));
+    lowering::Database db;
+    std::vector<lowering::Column> columns = {{"submission_date", analysis::Type::kDate},
+                                             {"segment", analysis::Type::kString},
+                                             {"n", analysis::Type::kInt64},
+                                             {"total", analysis::Type::kFloat64}};
+    for (const auto& [table, rows] :
+         {std::pair{"p.d.t_v1", &previous}, std::pair{"p.d.t_v2", &backfilled}}) {
+      db.create_table(table, columns);
+      for (const auto& [segment, n, total] : *rows) {
+        db.insert(table, {std::string("2024-06-01"), segment, n, total});
+      }
+    }
+    std::map<std::string, lowering::Value> parameters = {
+        {"submission_date", std::string("2024-06-01")}};
+    std::string error;
+    try {
+      db.query(lowering::lower(*syntax::parse_query(m.check_sql)).sql, parameters);
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    std::vector<std::string> found;
+    auto rows = db.query(lowering::lower(*syntax::parse_query(m.mismatches_sql)).sql, parameters);
+    for (const auto& row : rows.rows) {
+      auto dims = std::get<std::string>(row[0]);
+      auto segment = dims.substr(dims.find("\"segment\":") + 10);
+      segment = segment.substr(0, segment.size() - 1);
+      found.push_back(segment + " " + std::get<std::string>(row[1]) + " " +
+                      std::get<std::string>(row[2]));
+    }
+    return {found, error};
+  }
+
+  TempTree tree_;
+};
+
+TEST_F(CheckOnData, PassesWhenTotalsHoldWithinTheFloatTolerance) {
+  // NULL and '??' are one group; FLOAT64 totals of 1e12 differing in the last bits are equal.
+  auto [found, error] = run({{std::string("a"), 5, 1e12 + 0.5}, {lowering::Value{}, 2, 1.0}},
+                            {{std::string("a"), 2, 6e11 + 0.25},
+                             {std::string("a"), 3, 4e11 + 0.25 + 1e-4},
+                             {std::string("??"), 2, 1.0}});
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(error, "");
+}
+
+TEST_F(CheckOnData, ReportsEveryKindOfMismatch) {
+  using lowering::Value;
+  auto [found, error] =
+      run({{std::string("grew"), 5, 10.0},
+           {std::string("nulls"), 3, Value{}},
+           {std::string("shrank"), 2, 4.0},
+           {std::string("lost"), 1, 1.0}},
+          {{std::string("grew"), 6, 8.0},      // n grew: late data; total was held back
+           {std::string("nulls"), 3, 7.0},     // NULL before, 7 now
+           {std::string("shrank"), 1, 4.0},    // a decrease: a mitigation defect
+           {std::string("appeared"), 1, 1.0}}  // a group the previous version lacks
+      );
+  EXPECT_EQ(found,
+            (std::vector<std::string>{
+                "\"grew\" n increase", "\"appeared\" n new group", "\"appeared\" total new group",
+                "\"nulls\" total null mismatch", "\"grew\" total held back", "\"lost\" n decrease",
+                "\"lost\" total decrease", "\"shrank\" n decrease"}));
+  EXPECT_EQ(error.rfind("shredder mitigation check failed: 8 totals per common dimension group "
+                        "and metric of the backfilled p.d.t_v2 differ from t_v1 for "
+                        "submission_date 2024-06-01 (increase n 1, new group n 1, new group "
+                        "total 1, null mismatch total 1, held back total 1, decrease n 2, "
+                        "decrease total 1); first 20: ",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("{\"submission_date\":\"2024-06-01\",\"segment\":\"grew\"} n: previous 5, "
+                       "backfilled 6, difference 1 (increase); "),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("increase: late data or a column redefined upstream, rename it"),
+            std::string::npos);
+}
+
+TEST_F(CheckOnData, ListsTwentyMismatchesAndCountsThemAll) {
+  std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>> previous, backfilled;
+  for (int i = 0; i < 30; ++i) {
+    previous.emplace_back(std::string("s") + std::to_string(100 + i), 1, 1.0);
+    backfilled.emplace_back(std::string("s") + std::to_string(100 + i), 2, 1.0);
+  }
+  auto [found, error] = run(previous, backfilled);
+  EXPECT_EQ(found.size(), 30u);
+  EXPECT_NE(error.find("failed: 30 totals"), std::string::npos);
+  EXPECT_NE(error.find("(increase n 30)"), std::string::npos);
+  EXPECT_NE(error.find("\"s119\"} n"), std::string::npos);
+  EXPECT_EQ(error.find("\"s120\"} n"), std::string::npos) << "only the first 20 are listed";
 }
 
 }  // namespace

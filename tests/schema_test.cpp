@@ -260,21 +260,49 @@ TEST(AnalysisForLint, ProvenTypes) {
   }
 }
 
-TEST(AnalysisForLint, RecoverableMetrics) {
-  auto q = query(
-      "SELECT SUM(a), COUNT(*), COUNTIF(b), SUM(a) + SUM(b), -SUM(a), 2 * SUM(a), SUM(a) / 100, "
-      "IFNULL(SUM(a), 0), CAST(SUM(a) AS FLOAT64), COALESCE(COUNT(x), 0) FROM t");
-  for (size_t i = 0; i < 10; ++i) {
-    EXPECT_EQ(analysis::unrecoverable_reason(item(*q, i)), std::nullopt)
-        << syntax::print(item(*q, i));
+// The kind of each select item of `sql`'s final SELECT.
+std::vector<analysis::MetricKindInfo> kinds(const std::string& sql, bool declared_signed = false) {
+  auto q = query(sql);
+  analysis::Lineage lineage(*q);
+  std::vector<analysis::MetricKindInfo> out;
+  for (const auto& item : analysis::final_select(*q).items) {
+    out.push_back(analysis::metric_kind(*item.expr, lineage, declared_signed));
   }
-  auto bad = query(
-      "SELECT AVG(a), MIN(a), COUNT(DISTINCT a), SUM(a) / COUNT(*), SUM(a) * SUM(b), "
+  return out;
+}
+
+TEST(MetricKinds, CountsAndRecoverableExpressions) {
+  std::string sql =
+      "SELECT SUM(a), COUNT(*), COUNTIF(b), SUM(a) + SUM(b), -SUM(a), 2 * SUM(a), SUM(a) / 100, "
+      "IFNULL(SUM(a), 0), CAST(SUM(a) AS FLOAT64), COALESCE(COUNT(x), 0), COUNT(DISTINCT c) "
+      "FROM t";
+  auto found = kinds(sql);
+  ASSERT_EQ(found.size(), 11u);
+  for (size_t i = 0; i < found.size(); ++i) {
+    EXPECT_EQ(found[i].kind, analysis::MetricKind::kCount) << i << ": " << found[i].reason;
+  }
+  // Only COUNT(DISTINCT ...) is flagged as distinct.
+  EXPECT_TRUE(found[10].distinct);
+  EXPECT_FALSE(found[1].distinct);
+  // Counts are proven never negative; a SUM of an unknown column is assumed to be one.
+  EXPECT_TRUE(found[1].non_negative);
+  EXPECT_EQ(found[1].reason, "a count of rows");
+  EXPECT_FALSE(found[0].non_negative);
+  EXPECT_EQ(found[0].reason, "not proven never negative; assumed to be a count");
+  EXPECT_FALSE(found[4].non_negative);  // -SUM(a)
+  // Declared signed: the recoverable ones become signed.
+  for (const auto& k : kinds(sql, true)) EXPECT_EQ(k.kind, analysis::MetricKind::kSigned);
+}
+
+TEST(MetricKinds, NotRecoverableWithTheReason) {
+  auto found = kinds(
+      "SELECT AVG(a), MIN(a), SUM(DISTINCT a), SUM(a) / COUNT(*), SUM(a) * SUM(b), "
       "APPROX_QUANTILES(a, 100)[OFFSET(50)], ROUND(AVG(a), 2), IFNULL(SUM(a), 1), SUM(a) + 1, "
-      "HLL_COUNT.MERGE(s), SUM(a) * b FROM t");
+      "HLL_COUNT.MERGE(s), SUM(a) * b, SAFE_DIVIDE(SUM(a), COUNT(*)), MAX(a), "
+      "APPROX_COUNT_DISTINCT(a), SUM(SUM(a)) OVER () FROM t");
   std::vector<std::string> reasons = {"AVG is not",
                                       "MIN is not",
-                                      "COUNT(DISTINCT",
+                                      "SUM(DISTINCT",
                                       "ratio of aggregates",
                                       "product",
                                       "APPROX_QUANTILES is not",
@@ -282,12 +310,44 @@ TEST(AnalysisForLint, RecoverableMetrics) {
                                       "non-zero constant",
                                       "per-group constant",
                                       "HLL_COUNT.MERGE is not",
-                                      "not a constant"};
+                                      "not a constant",
+                                      "ratio of aggregates",
+                                      "MAX is not",
+                                      "APPROX_COUNT_DISTINCT is not",
+                                      "window function SUM over aggregates"};
+  ASSERT_EQ(found.size(), reasons.size());
   for (size_t i = 0; i < reasons.size(); ++i) {
-    auto why = analysis::unrecoverable_reason(item(*bad, i));
-    ASSERT_TRUE(why.has_value()) << syntax::print(item(*bad, i));
-    EXPECT_NE(why->find(reasons[i]), std::string::npos) << *why;
+    EXPECT_EQ(found[i].kind, analysis::MetricKind::kNotRecoverable) << reasons[i];
+    EXPECT_NE(found[i].reason.find(reasons[i]), std::string::npos) << found[i].reason;
   }
+  // Declaring one signed does not make it recoverable.
+  EXPECT_EQ(kinds("SELECT AVG(a) FROM t", true)[0].kind, analysis::MetricKind::kNotRecoverable);
+}
+
+TEST(MetricKinds, FollowedThroughWithQueriesAndSubqueries) {
+  auto found = kinds(
+      "WITH per_client AS (SELECT client_id, COUNT(*) AS pings, CAST(LOGICAL_OR(x) AS INT64) "
+      "AS active, SUM(v) AS total FROM t GROUP BY client_id), "
+      "running AS (SELECT d, SUM(v) OVER (ORDER BY d) AS so_far, "
+      "SUM(v) OVER (PARTITION BY client_id) AS client_total FROM t) "
+      "SELECT SUM(pings), SUM(active), SUM(IF(active > 0, 1, 0)), SUM(total), "
+      "SUM(p.pings) + SUM(p.active), "
+      "(SELECT 1) AS ignored FROM per_client AS p");
+  EXPECT_TRUE(found[0].non_negative);  // a count from a WITH query
+  EXPECT_EQ(found[0].reason, "a sum of values that are never negative");
+  EXPECT_TRUE(found[1].non_negative);   // CAST(bool AS INT64)
+  EXPECT_TRUE(found[2].non_negative);   // IF(c, 1, 0)
+  EXPECT_FALSE(found[3].non_negative);  // SUM of an unknown upstream column
+  EXPECT_TRUE(found[4].non_negative);   // qualified references
+  // A window aggregate over other clients' rows is not recoverable; one partitioned by
+  // client_id is (deletion removes whole partitions).
+  auto windows = kinds(
+      "WITH running AS (SELECT d, SUM(v) OVER (ORDER BY d) AS so_far, "
+      "SUM(v) OVER (PARTITION BY client_id) AS client_total FROM t) "
+      "SELECT SUM(so_far), SUM(client_total) FROM running");
+  EXPECT_EQ(windows[0].kind, analysis::MetricKind::kNotRecoverable);
+  EXPECT_NE(windows[0].reason.find("window aggregate"), std::string::npos) << windows[0].reason;
+  EXPECT_EQ(windows[1].kind, analysis::MetricKind::kCount);
 }
 
 TEST(AnalysisForLint, NullPlaceholderMappings) {

@@ -21,9 +21,11 @@ const std::string kUpstream = "moz-fx-data-shared-prod.telemetry.desktop_active_
 const std::string kPrevious =
     "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3";
 
-int simulate(const std::string& data, std::string* out, const char* date = "2024-06-01") {
+int simulate(const std::string& data, std::string* out, const char* date = "2024-06-01",
+             std::vector<const char*> extra = {}) {
   std::vector<const char*> args = {"shredmit", "simulate",   kTable,   "--sql-dir", "fixtures/sql",
                                    "--data",   data.c_str(), "--date", date};
+  args.insert(args.end(), extra.begin(), extra.end());
   std::ostringstream o, e;
   int status = cli::run(static_cast<int>(args.size()), args.data(), o, e);
   *out = o.str() + e.str();
@@ -81,11 +83,30 @@ TEST(Simulate, FixturePassesWithTotalsUnchanged) {
   // Shredded clients are visible: the new query alone lost c02's 80 URIs in the Berlin group.
   EXPECT_NE(out.find("uri_count           233        153        233           0"),
             std::string::npos);
+  // The report: 88 of the 881 URIs are compensated (c02's 80, c06's 5, c10's 3); no group lost
+  // or held back; no mismatch table.
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(
+uri_count\s+count\s+881\s+88\s+9\.99%\s+0\s+0
+)"))) << out;
+  EXPECT_EQ(out.find("mismatches found by the check"), std::string::npos);
+}
+
+// The mismatch lines of simulate's output (the rows of the check's mismatch query).
+std::vector<std::string> mismatch_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  size_t at = out.find("mismatches found by the check");
+  if (at == std::string::npos) return lines;
+  std::istringstream in(out.substr(at));
+  std::string line;
+  std::getline(in, line);  // title
+  std::getline(in, line);  // header
+  while (std::getline(in, line) && !line.empty()) lines.push_back(line);
+  return lines;
 }
 
 TEST_F(BrokenData, ChecksFailWhenTheNewQueryHasAGroupThePreviousVersionLacks) {
   // Shredding only removes clients, so a group the previous version lacks is an upstream change
-  // the mitigation leaves alone, and the checks report it.
+  // the mitigation leaves alone, and the check reports it as a new group.
   std::string previous = read(kPrevious + ".ndjson"), kept;
   std::istringstream lines(previous);
   for (std::string line; std::getline(lines, line);) {
@@ -94,27 +115,138 @@ TEST_F(BrokenData, ChecksFailWhenTheNewQueryHasAGroupThePreviousVersionLacks) {
   write(kPrevious + ".ndjson", kept);
   std::string out;
   EXPECT_EQ(simulate(dir_.string(), &out), 1) << out;
-  EXPECT_NE(out.find("checks: FAIL: 1 rows of totals per common dimension in the backfilled "
-                     "active_users_aggregates_v4 do not match active_users_aggregates_v3; first: "
-                     "[{"),
+  EXPECT_NE(out.find("checks: FAIL: shredder mitigation check failed: 8 totals per common "
+                     "dimension group and metric of the backfilled " +
+                     std::string(kTable) +
+                     " differ from active_users_aggregates_v3 for submission_date 2024-06-01 "
+                     "(new group active_hours 1, new group daily_users 1,"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("\"city\":\"Lyon\""), std::string::npos);
+  auto found = mismatch_lines(out);
+  ASSERT_EQ(found.size(), 8u) << out;
+  for (const auto& line : found) {
+    EXPECT_NE(line.find("\"city\":\"Lyon\""), std::string::npos) << line;
+    EXPECT_NE(line.find(" new group "), std::string::npos) << line;
+  }
   EXPECT_NE(out.find("uri_count          NULL        210        210        NULL"),
             std::string::npos);
 }
 
-TEST_F(BrokenData, NegativeShreddedAmountsAreKept) {
-  // A previous total below the new one (a metric with negative values): the shredded row is
-  // negative and the totals still match.
+TEST_F(BrokenData, LateRowsFailTheChecksAndNameTheirGroup) {
+  // Two rows of a client reach the upstream table after the previous version ran, in the beta
+  // group that lost c06 to shredding: its counts grow (3 before, 2 kept + 2 late), which
+  // deletion cannot explain, so the group is left uncompensated for the check to report.
+  std::string upstream = read(kUpstream + ".ndjson");
+  std::string c12 =
+      upstream.substr(upstream.find("{\"submission_date\": \"2024-06-01\", "
+                                    "\"client_id\": \"c12\""));
+  c12 = c12.substr(0, c12.find('\n') + 1);
+  std::string late = std::regex_replace(c12, std::regex("\"c12\""), "\"c13\"");
+  write(kUpstream + ".ndjson",
+        upstream + late + std::regex_replace(late, std::regex("c13"), "c14"));
+  for (const char* baseline : {"new-query", "previous-query"}) {
+    std::string out;
+    EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--baseline", baseline}), 1) << out;
+    // Every common metric of the beta group grew (previous-query also shows the expected
+    // total, the previous one plus the intended change, here none).
+    auto found = mismatch_lines(out);
+    ASSERT_EQ(found.size(), 8u) << out;
+    for (const auto& line : found) {
+      EXPECT_NE(line.find("\"channel\":\"beta\""), std::string::npos) << line;
+      EXPECT_NE(line.find(" increase "), std::string::npos) << line;
+    }
+    std::regex row(R"(\}\s+daily_users\s+increase\s+3\s+(3\s+)?4\s+1$)");
+    EXPECT_TRUE(std::regex_search(found[1], row)) << baseline << ": " << found[1];
+    EXPECT_NE(out.find("checks: FAIL: shredder mitigation check failed: 8 totals"),
+              std::string::npos);
+    // No shredded row for the group: its counts are the new query's.
+    EXPECT_NE(out.find("daily_users           3          4          4           1"),
+              std::string::npos)
+        << out;
+  }
+}
+
+TEST_F(BrokenData, ARedefinedDimensionFailsTheChecksWhereItsGroupGrew) {
+  // Seed 004's troubleshooting scenario 1: upstream definitions changed after the previous
+  // version ran (c11's attribution, city and default-browser flag are now unknown or false), and
+  // the columns were not renamed. c11 moves from the Berlin group into the DE group of c03 and
+  // c04. The group it left shrinks like deletion; the group it joined grows, and the check names
+  // it so that the column can be renamed.
+  std::string upstream = read(kUpstream + ".ndjson");
+  size_t at = upstream.find("\"client_id\": \"c11\"");
+  std::string line = upstream.substr(at, upstream.find('\n', at) - at);
+  std::string moved =
+      std::regex_replace(line, std::regex(R"("attribution": \{[^}]*\}, "city": "Berlin")"),
+                         R"("attribution": null, "city": null)");
+  moved = std::regex_replace(moved, std::regex(R"("is_default_browser": true)"),
+                             R"("is_default_browser": false)");
+  ASSERT_NE(moved, line);
+  upstream.replace(at, line.size(), moved);
+  write(kUpstream + ".ndjson", upstream);
+  std::string out;
+  EXPECT_EQ(simulate(dir_.string(), &out), 1) << out;
+  auto found = mismatch_lines(out);
+  ASSERT_EQ(found.size(), 8u) << out;
+  for (const auto& line : found) {
+    EXPECT_NE(line.find("\"city\":null,\"country\":\"DE\""), std::string::npos) << line;
+    EXPECT_NE(line.find(" increase "), std::string::npos) << line;
+  }
+  EXPECT_TRUE(std::regex_search(found[1], std::regex(R"(daily_users\s+increase\s+2\s+3\s+1$)")))
+      << found[1];
+}
+
+TEST_F(BrokenData, ANullPreviousTotalIsNeverTurnedIntoANumber) {
+  // The previous version has no uri_count for the Lyon group; the new query counts 210. The
+  // mitigation must not subtract 210 to make it 0: the check reports a NULL mismatch.
+  std::string previous = read(kPrevious + ".ndjson");
+  previous = std::regex_replace(previous, std::regex("\"uri_count\":210"), "\"uri_count\":null");
+  previous = std::regex_replace(previous, std::regex("(\"city\":\"Lyon\".*)\"uri_count\":0,"),
+                                "$1\"uri_count\":null,");
+  write(kPrevious + ".ndjson", previous);
+  std::string out;
+  EXPECT_EQ(simulate(dir_.string(), &out), 1) << out;
+  auto found = mismatch_lines(out);
+  ASSERT_EQ(found.size(), 1u) << out;
+  EXPECT_TRUE(std::regex_search(
+      found[0],
+      std::regex("\"city\":\"Lyon\".*uri_count\\s+null mismatch\\s+NULL\\s+210\\s+NULL$")))
+      << found[0];
+}
+
+TEST_F(BrokenData, ANegativeShreddedAmountNeedsASignedMetric) {
+  // The previous total of the Lyon group is below the new one. A count cannot grow by deletion,
+  // so by default the check reports it; declared signed, the shredded row carries -10.
   std::string previous = read(kPrevious + ".ndjson");
   previous = std::regex_replace(previous, std::regex("\"uri_count\":210"), "\"uri_count\":200");
   write(kPrevious + ".ndjson", previous);
   std::string out;
-  EXPECT_EQ(simulate(dir_.string(), &out), 0) << out;
+  EXPECT_EQ(simulate(dir_.string(), &out), 1) << out;
+  auto found = mismatch_lines(out);
+  ASSERT_EQ(found.size(), 1u) << out;
+  EXPECT_NE(found[0].find("uri_count  increase       200         210          10"),
+            std::string::npos)
+      << found[0];
+  EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--signed-metric", "uri_count"}), 0)
+      << out;
   EXPECT_NE(out.find("uri_count           200        210        200           0"),
             std::string::npos)
       << out;
+  EXPECT_NE(out.find("uri_count      signed"), std::string::npos) << out;
+}
+
+TEST_F(BrokenData, TheChecksReadTheStagingTable) {
+  std::string staging =
+      "moz-fx-data-shared-prod.backfills_staging_derived.firefox_desktop_derived__active_users_"
+      "aggregates_v4_2024_11_12";
+  std::string out;
+  EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--staging-table", staging.c_str()}), 0)
+      << out;
+  EXPECT_NE(out.find("checks: PASS"), std::string::npos);
+  // A data file for the staging table would hide what the mitigation query writes.
+  write(staging + ".ndjson", "");
+  write(staging + ".schema.yaml", read(kPrevious + ".schema.yaml"));
+  EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--staging-table", staging.c_str()}), 2);
+  EXPECT_NE(out.find("the staging table has a data file in --data"), std::string::npos) << out;
 }
 
 TEST_F(BrokenData, AValueThatDoesNotFitItsTypeNamesFileAndLine) {

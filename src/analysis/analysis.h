@@ -84,7 +84,7 @@ struct AggregateQuery {
 
 // Analyses `query` (read from `query_file`) with the table's schema.
 //
-// Rules (issue 2, seed 004 "Key considerations"):
+// Rules (seed 004, "Key considerations"):
 // - The final SELECT is the query's last query expression; a set operation there is refused.
 // - It needs an explicit GROUP BY: none, GROUP BY ALL, ordinals, ROLLUP/CUBE/GROUPING SETS and
 //   () are refused with the location of the offending clause or item.
@@ -141,15 +141,6 @@ std::optional<std::vector<OutputColumn>> output_columns(const syntax::Query& que
 // "Conversion rules" and function reference.
 Type proven_type(const syntax::Expr& e);
 
-// Why the metric expression `metric` cannot be recovered by subtraction (`shredmit lint` SM009),
-// or nullopt when it can. Recoverable: SUM(x), COUNT(x), COUNT(*), COUNTIF(c) without DISTINCT,
-// and sums, differences, negations, constant multiples, IFNULL/COALESCE(·, 0) and CASTs of
-// recoverable expressions and constants. Anything else with an aggregate (AVG, MIN, MAX,
-// ANY_VALUE, APPROX_*, HLL_COUNT.*, COUNT(DISTINCT ...), a product or ratio of aggregates, ...)
-// is not: its previous-version total minus its recomputed total is not the shredded clients'
-// contribution.
-std::optional<std::string> unrecoverable_reason(const syntax::Expr& metric);
-
 // Where an output column's value comes from, followed through WITH queries and FROM subqueries:
 // a plain column reference (`x`, `t.x`) whose source is a WITH query or subquery of the same
 // query is replaced by that source's expression for the column, recursively.
@@ -165,6 +156,20 @@ class Lineage {
   // to. Empty when the column is not in the final SELECT.
   std::vector<const syntax::Expr*> chain(std::string_view name) const;
 
+  // A SELECT of the query (with the WITH queries visible to it), as a handle valid for the
+  // Lineage's lifetime.
+  using Scope = size_t;
+
+  // The final SELECT's scope; nullopt when the final query is a set operation.
+  std::optional<Scope> final_scope() const;
+
+  // What the plain column reference `ref` (`x` or `t.x`), written in the SELECT of `scope`,
+  // resolves to: the select-list expression that defines it in a WITH query or FROM subquery,
+  // with that SELECT's scope (through `*`). nullopt when it names a base table's column, is
+  // ambiguous, or is not found.
+  std::optional<std::pair<const syntax::Expr*, Scope>> resolve(const syntax::Expr& ref,
+                                                               Scope scope) const;
+
   // A canonical text of the column's definition: the printed select-list expression and, for
   // each column reference in it that resolves through the query, the definition of that
   // reference, recursively. Two versions of a query define a column the same way when the texts
@@ -179,5 +184,48 @@ class Lineage {
 // True when `e` maps NULL to '??': IFNULL(x, '??'), COALESCE(..., '??'), IF(x IS NULL, '??', x)
 // or a CASE whose WHEN x IS NULL gives '??', possibly in parentheses (seed 004, consideration 3).
 bool maps_null_to_placeholder(const syntax::Expr& e);
+
+// How a metric behaves when Shredder deletes clients. Deletion removes whole clients, so it can
+// only lower a count; seed 004 asks that totals stay stable and that mismatches caused by changes
+// that are not deletion stay visible.
+enum class MetricKind {
+  // COUNT(*), COUNT(x), COUNTIF, COUNT(DISTINCT ...), and by default any SUM: the mitigation
+  // compensates previous minus new only where it is positive.
+  kCount,
+  // A SUM the user declares signed (a net amount, corrections): compensated in both directions.
+  kSigned,
+  // AVG, MIN, MAX, ratios and products of aggregates, APPROX_*, HLL_COUNT.*, SUM(DISTINCT),
+  // window aggregates: previous minus new is not the deleted clients' contribution.
+  kNotRecoverable,
+};
+
+// "count", "signed" or "not recoverable".
+std::string_view metric_kind_name(MetricKind kind);
+
+struct MetricKindInfo {
+  MetricKind kind = MetricKind::kCount;
+  // kNotRecoverable: why, e.g. "AVG is not a sum or a count". kCount: "a count of rows", "a sum
+  // of values that are never negative" or "not proven never negative; assumed to be a count".
+  // kSigned: "declared with --signed-metric".
+  std::string reason;
+  // Proven never negative: counts, and SUMs of expressions that are never negative (counts from a
+  // WITH query, CAST(bool AS INT64), IF(c, 1, 0), LENGTH, ...), followed through WITH queries and
+  // subqueries.
+  bool non_negative = false;
+  // Has COUNT(DISTINCT ...): totals add up over an added or removed dimension only if each client
+  // has one value of it per group.
+  bool distinct = false;
+};
+
+// The kind of the metric whose select-list expression is `metric`, an output column of the final
+// SELECT of the query `lineage` was built from. Recoverable expressions are SUM, COUNT (DISTINCT
+// included) and COUNTIF, and sums, differences, negations, constant multiples and divisions,
+// IFNULL/COALESCE(·, 0) and CASTs of them. Column references inside an aggregate are followed
+// through WITH queries and subqueries: a window aggregate there (one not partitioned by a
+// client-level id, project::default_id_level_columns) makes the metric not recoverable, and
+// counts or never-negative values there make a SUM proven never negative. `declared_signed` (the
+// user's --signed-metric) makes a recoverable metric kSigned.
+MetricKindInfo metric_kind(const syntax::Expr& metric, const Lineage& lineage,
+                           bool declared_signed);
 
 }  // namespace shredmit::analysis

@@ -1,8 +1,9 @@
-// Output columns of any query, proven types, metric recoverability and column lineage (see
-// analysis.h). Used by `shredmit lint`.
+// Output columns of any query, proven types, NULL placeholders and column lineage (see
+// analysis.h).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -10,12 +11,9 @@
 #include "internal.h"
 
 namespace shredmit::analysis {
-namespace {
 
+namespace detail {
 using namespace shredmit::syntax;
-using detail::function_key;
-using detail::is_aggregate_call;
-using detail::type_from_name;
 
 const Expr& strip_parentheses(const Expr& e) {
   const Expr* p = &e;
@@ -54,6 +52,18 @@ bool is_null_literal(const Expr& e) {
   const Expr& s = strip_parentheses(e);
   return s.kind == ExprKind::kLiteral && s.as<Literal>().literal_kind == LiteralKind::kNull;
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace shredmit::syntax;
+using detail::function_key;
+using detail::is_aggregate_call;
+using detail::is_null_literal;
+using detail::is_string_literal;
+using detail::strip_parentheses;
+using detail::type_from_name;
 
 // The supertype of two proven types for IF/COALESCE/CASE branches; kUnknown when there is none.
 Type supertype(Type a, Type b) {
@@ -306,104 +316,6 @@ std::optional<std::vector<OutputColumn>> output_columns(const Query& query) {
   return columns;
 }
 
-namespace {
-
-// The first aggregate call in e (outside subqueries) that is not a plain SUM/COUNT/COUNTIF.
-const FunctionCall* non_additive_aggregate(const Expr& e) {
-  if (is_aggregate_call(e)) {
-    const auto& f = e.as<FunctionCall>();
-    std::string name = function_key(f);
-    bool additive = (name == "SUM" || name == "COUNT" || name == "COUNTIF") && !f.distinct;
-    if (!additive) return &f;
-  }
-  const FunctionCall* found = nullptr;
-  for_each_child(e, [&](const Expr& c) {
-    if (!found) found = non_additive_aggregate(c);
-  });
-  return found;
-}
-
-std::string not_additive(const FunctionCall& f) {
-  std::string name = function_key(f);
-  if (f.distinct) return fmt::format("{}(DISTINCT ...) does not add up across groups", name);
-  return fmt::format("{} is not a sum or a count", name);
-}
-
-}  // namespace
-
-std::optional<std::string> unrecoverable_reason(const Expr& metric) {
-  const Expr& e = strip_parentheses(metric);
-  switch (e.kind) {
-    case ExprKind::kFunctionCall: {
-      const auto& f = e.as<FunctionCall>();
-      std::string name = function_key(f);
-      if (is_aggregate_call(e)) {
-        if ((name == "SUM" || name == "COUNT" || name == "COUNTIF") && !f.distinct) {
-          return std::nullopt;
-        }
-        return not_additive(f);
-      }
-      if (f.over) {
-        if (contains_aggregate(e)) return fmt::format("window function {} over aggregates", name);
-        return std::nullopt;
-      }
-      if ((name == "IFNULL" || name == "COALESCE") && f.args.size() >= 2) {
-        for (size_t i = 0; i < f.args.size(); ++i) {
-          const Expr& a = *f.args[i].value;
-          if (i + 1 == f.args.size() && is_numeric_literal(a)) {
-            if (!is_zero_literal(a)) {
-              return fmt::format("{} replaces NULL with a non-zero constant", name);
-            }
-            continue;
-          }
-          if (auto why = unrecoverable_reason(a)) return why;
-        }
-        return std::nullopt;
-      }
-      if (!contains_aggregate(e)) return std::nullopt;  // constant per group
-      if (const FunctionCall* inner = non_additive_aggregate(e)) return not_additive(*inner);
-      return fmt::format("{} of aggregates", name);
-    }
-    case ExprKind::kCast:
-      return unrecoverable_reason(*e.as<Cast>().operand);
-    case ExprKind::kUnary: {
-      const auto& u = e.as<Unary>();
-      if (u.op == UnaryOp::kMinus || u.op == UnaryOp::kPlus)
-        return unrecoverable_reason(*u.operand);
-      break;
-    }
-    case ExprKind::kBinary: {
-      const auto& b = e.as<Binary>();
-      bool left_aggregate = contains_aggregate(*b.left),
-           right_aggregate = contains_aggregate(*b.right);
-      if (b.op == BinaryOp::kAdd || b.op == BinaryOp::kSubtract) {
-        if (left_aggregate != right_aggregate) {
-          return "an aggregate plus or minus a per-group constant is counted once per row";
-        }
-        if (auto why = unrecoverable_reason(*b.left)) return why;
-        return unrecoverable_reason(*b.right);
-      }
-      if (b.op == BinaryOp::kMultiply) {
-        if (left_aggregate && right_aggregate) return "a product of aggregates";
-        if (left_aggregate && is_numeric_literal(*b.right)) return unrecoverable_reason(*b.left);
-        if (right_aggregate && is_numeric_literal(*b.left)) return unrecoverable_reason(*b.right);
-        return "an aggregate multiplied by a value that is not a constant";
-      }
-      if (b.op == BinaryOp::kDivide) {
-        if (right_aggregate) return "a ratio of aggregates";
-        if (is_numeric_literal(*b.right)) return unrecoverable_reason(*b.left);
-        return "an aggregate divided by a value that is not a constant";
-      }
-      break;
-    }
-    default:
-      break;
-  }
-  if (!contains_aggregate(e)) return std::nullopt;
-  if (const FunctionCall* inner = non_additive_aggregate(e)) return not_additive(*inner);
-  return "an expression over aggregates that is not a sum of sums or counts";
-}
-
 bool maps_null_to_placeholder(const Expr& expr) {
   const Expr& e = strip_parentheses(expr);
   if (e.kind == ExprKind::kFunctionCall) {
@@ -446,7 +358,17 @@ struct Lineage::Impl {
   };
 
   const Query& query;
+  // Scopes handed out as Lineage::Scope handles (indexes), interned on first use.
+  mutable std::deque<Scope> scopes;
   explicit Impl(const Query& q) : query(q) {}
+
+  Lineage::Scope intern(Scope s) const {
+    for (size_t i = 0; i < scopes.size(); ++i) {
+      if (scopes[i].select == s.select) return i;
+    }
+    scopes.push_back(std::move(s));
+    return scopes.size() - 1;
+  }
 
   static const Cte* find_cte(const std::vector<const Cte*>& ctes, const std::string& name) {
     for (auto it = ctes.rbegin(); it != ctes.rend(); ++it) {
@@ -608,6 +530,20 @@ struct Lineage::Impl {
 
 Lineage::Lineage(const Query& query) : impl_(std::make_unique<Impl>(query)) {}
 Lineage::~Lineage() = default;
+
+std::optional<Lineage::Scope> Lineage::final_scope() const {
+  auto scope = Impl::scope_of(impl_->query, {});
+  if (!scope) return std::nullopt;
+  return impl_->intern(std::move(*scope));
+}
+
+std::optional<std::pair<const Expr*, Lineage::Scope>> Lineage::resolve(const Expr& ref,
+                                                                       Scope scope) const {
+  if (scope >= impl_->scopes.size()) return std::nullopt;
+  auto target = Impl::resolve(impl_->scopes[scope], ref, 0);
+  if (!target) return std::nullopt;
+  return std::make_pair(target->first, impl_->intern(std::move(target->second)));
+}
 
 std::vector<const Expr*> Lineage::chain(std::string_view name) const {
   std::vector<const Expr*> out;

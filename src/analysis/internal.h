@@ -15,5 +15,14 @@ Type type_from_name(std::string_view name);
 std::string function_key(const syntax::FunctionCall& f);
 // An aggregate function call that is not a window function.
 bool is_aggregate_call(const syntax::Expr& e);
+// e without enclosing parentheses.
+const syntax::Expr& strip_parentheses(const syntax::Expr& e);
+// A STRING literal whose value is `value`.
+bool is_string_literal(const syntax::Expr& e, std::string_view value);
+// An INT64, FLOAT64, NUMERIC or BIGNUMERIC literal, possibly negated.
+bool is_numeric_literal(const syntax::Expr& e);
+// A numeric literal equal to zero (0, 0.0, ...).
+bool is_zero_literal(const syntax::Expr& e);
+bool is_null_literal(const syntax::Expr& e);
 
 }  // namespace shredmit::analysis::detail

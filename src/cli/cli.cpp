@@ -37,7 +37,16 @@ struct GenerateOptions {
   std::string sql_dir = "sql";
   std::string output_dir;
   std::string repo_root;
+  std::string baseline = "new-query";
+  mitigation::Options mitigation;
 };
+
+mitigation::Options mitigation_options(const GenerateOptions& o) {
+  mitigation::Options options = o.mitigation;
+  options.baseline = o.baseline == "previous-query" ? mitigation::Baseline::kPreviousQuery
+                                                    : mitigation::Baseline::kNewQuery;
+  return options;
+}
 
 int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
   auto id = project::TableId::parse(o.table);
@@ -47,7 +56,7 @@ int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
                              "--sql-dir is not a directory; point it at the sql/ folder of a "
                              "bigquery-etl checkout");
   }
-  auto m = mitigation::generate(tree, id);
+  auto m = mitigation::generate(tree, id, mitigation_options(o));
   err << mitigation::format_classification(m);
   fs::path dir = o.output_dir.empty() ? tree.table_dir(id) : fs::path(o.output_dir);
   for (const auto& p : mitigation::write_files(m, dir)) out << "wrote " << p.string() << "\n";
@@ -179,6 +188,7 @@ struct LintOptions {
   bool all_tables = false;
   int jobs = 0;
   std::string today;
+  std::vector<std::string> signed_metrics;
 };
 
 constexpr const char* kLintExitStatusHelp =
@@ -202,6 +212,7 @@ std::string local_date() {
 int lint(const LintOptions& o, std::ostream& out) {
   lint::Options options;
   options.all_tables = o.all_tables;
+  options.signed_metrics = o.signed_metrics;
   options.jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.today = o.today.empty() ? local_date() : o.today;
@@ -231,11 +242,9 @@ int lint(const LintOptions& o, std::ostream& out) {
 }
 
 struct SimulateOptions {
-  std::string table;
-  std::string sql_dir = "sql";
+  GenerateOptions generate;
   std::string data_dir;
   std::string date;
-  std::string repo_root;
 };
 
 constexpr const char* kSimulateExitStatusHelp =
@@ -249,13 +258,16 @@ constexpr const char* kSimulateExitStatusHelp =
 int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   simulation::Result result;
   try {
-    simulation::Options options{project::SqlTree::from_sql_dir(o.sql_dir, o.repo_root),
-                                project::TableId::parse(o.table), o.data_dir, o.date};
+    const GenerateOptions& g = o.generate;
+    simulation::Options options{project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root),
+                                project::TableId::parse(g.table), o.data_dir, o.date,
+                                mitigation_options(g)};
     result = simulation::simulate(options);
   } catch (const project::UserError& e) {
     err << e.format() << "\n";
     return kExitUsage;
   }
+  for (const auto& w : result.mitigation.warnings) err << "shredmit: " << w << "\n";
   out << simulation::format(result);
   return result.passed() ? kExitOk : kExitRefused;
 }
@@ -286,15 +298,36 @@ int render_template(const TemplateOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
-// The TABLE_vN argument and the --sql-dir and --repo-root options of generate and simulate.
-void add_table_options(CLI::App* command, std::string& table, std::string& sql_dir,
-                       std::string& repo_root) {
-  command->add_option("table", table, "PROJECT.DATASET.TABLE_vN")->required();
-  command->add_option("--sql-dir", sql_dir, "the sql/ folder of a bigquery-etl checkout")
+void add_signed_metric_option(CLI::App* command, std::vector<std::string>& names) {
+  command
+      ->add_option("--signed-metric", names,
+                   "NAME: a SUM metric that can be negative (a net amount, corrections): "
+                   "compensated in both directions; other SUMs are counts, which deletion can "
+                   "only lower (repeatable, one name each)")
+      ->allow_extra_args(false);
+}
+
+// The TABLE_vN argument and the options that generate and simulate share.
+void add_generate_options(CLI::App* command, GenerateOptions& o) {
+  command->add_option("table", o.table, "PROJECT.DATASET.TABLE_vN")->required();
+  command->add_option("--sql-dir", o.sql_dir, "the sql/ folder of a bigquery-etl checkout")
       ->capture_default_str();
-  command->add_option("--repo-root", repo_root,
+  command->add_option("--repo-root", o.repo_root,
                       "root that schema includes are relative to (default: the parent of "
                       "--sql-dir)");
+  add_signed_metric_option(command, o.mitigation.signed_metrics);
+  command
+      ->add_option("--baseline", o.baseline,
+                   "what previous totals are compared with: new-query (the new query's totals) "
+                   "or previous-query (the previous version's query re-run on today's data, "
+                   "which keeps filters and definition changes made on purpose; the upstream is "
+                   "read twice)")
+      ->check(CLI::IsMember({"new-query", "previous-query"}))
+      ->capture_default_str();
+  command->add_option("--staging-table", o.mitigation.staging_table,
+                      "PROJECT.DATASET.TABLE the backfill writes and the checks read, such as a "
+                      "managed backfill's backfills_staging_derived.<dataset>__<table>_<entry "
+                      "date> (default: the new version's table)");
 }
 
 }  // namespace
@@ -312,7 +345,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "generate",
       "Write shredder_mitigation_query.sql and shredder_mitigation_checks.sql for TABLE_vN "
       "against TABLE_v(N-1)");
-  add_table_options(generate_cmd, gen.table, gen.sql_dir, gen.repo_root);
+  add_generate_options(generate_cmd, gen);
   generate_cmd->add_option("--output-dir", gen.output_dir,
                            "where to write the files (default: the new version's folder)");
 
@@ -366,6 +399,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   lint_cmd
       ->add_option("--jobs,-j", lint_opts.jobs, "worker processes (default: the number of cores)")
       ->check(CLI::Range(1, 256));
+  add_signed_metric_option(lint_cmd, lint_opts.signed_metrics);
   lint_cmd->add_option("--today", lint_opts.today,
                        "the date backfill entries must not be after, YYYY-MM-DD (default: the "
                        "local date; set it for reproducible runs)");
@@ -376,7 +410,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Run the generated mitigation query and checks for TABLE_vN on sample data (NDJSON) in an "
       "in-memory SQLite database and print totals per common dimension group");
   simulate_cmd->footer(kSimulateExitStatusHelp);
-  add_table_options(simulate_cmd, sim.table, sim.sql_dir, sim.repo_root);
+  add_generate_options(simulate_cmd, sim.generate);
   simulate_cmd
       ->add_option("--data", sim.data_dir,
                    "folder with PROJECT.DATASET.TABLE.ndjson and PROJECT.DATASET.TABLE.schema.yaml "

@@ -54,9 +54,12 @@ const std::vector<Rule> kRules = {
     {"SM008", "files-parse",
      "query.sql, schema.yaml (with its includes), metadata.yaml and backfill.yaml parse.",
      Severity::kError, true},
-    {"SM009", "recoverable-metrics",
-     "Each metric is a sum or count of rows, so the shredded amount is previous minus new.",
-     Severity::kWarning, false},
+    {"SM009", "metric-kinds",
+     "Each metric common to both versions is a count or a declared signed sum, which subtraction "
+     "recovers (generate refuses AVG, MIN, MAX, ratios, APPROX_* and window aggregates); "
+     "COUNT(DISTINCT ...) over added or removed dimensions and tables whose only common metrics "
+     "are signed are warned about.",
+     Severity::kError, false},
     {"SM010", "consistent-null-placeholder",
      "A STRING dimension common to both versions maps NULL to '??' in both or in neither.",
      Severity::kWarning, false},
@@ -155,7 +158,6 @@ class TableLinter {
                                              query->file);
       check_aggregate(*analysis, query->file);
       check_id_level_query(*analysis, query->file);
-      check_metrics(*analysis, query->file);
     }
     check_previous(query ? &*query : nullptr, analysis ? &*analysis : nullptr);
   }
@@ -173,16 +175,16 @@ class TableLinter {
   }
 
   void add(std::string_view rule_id, const std::string& file, project::Position at,
-           std::string message) {
+           std::string message, std::optional<Severity> severity = std::nullopt) {
     const Rule& r = rule(rule_id);
-    report_.findings.push_back(Finding{std::string(r.id), r.severity, file,
+    report_.findings.push_back(Finding{std::string(r.id), severity.value_or(r.severity), file,
                                        at.line > 0 ? at.line : 1, at.column > 0 ? at.column : 1,
                                        std::move(message)});
   }
 
   void add(std::string_view rule_id, const std::string& file, syntax::Location at,
-           std::string message) {
-    add(rule_id, file, project::Position{at.line, at.column}, std::move(message));
+           std::string message, std::optional<Severity> severity = std::nullopt) {
+    add(rule_id, file, project::Position{at.line, at.column}, std::move(message), severity);
   }
 
   void add_error(std::string_view rule_id, const UserError& e) {
@@ -345,16 +347,94 @@ class TableLinter {
     }
   }
 
-  void check_metrics(const analysis::AggregateQuery& a, const std::string& file) {
+  bool declared_signed(const std::string& name) const {
+    return std::any_of(
+        options_.signed_metrics.begin(), options_.signed_metrics.end(),
+        [&](const std::string& n) { return syntax::to_lower(n) == syntax::to_lower(name); });
+  }
+
+  // SM009 on a version without a previous version to compare with: a metric that subtraction
+  // cannot recover is refused by `generate` once the version is bumped and it becomes common.
+  void check_metrics_alone(const QueryFile& query, const analysis::AggregateQuery& a) {
+    analysis::Lineage lineage(*query.statement);
     for (const auto& c : a.columns) {
       if (c.role != Role::kMetric || c.expr == nullptr) continue;
       if (c.type != Type::kUnknown && !analysis::is_numeric(c.type)) continue;  // kMetricType
-      if (auto why = analysis::unrecoverable_reason(*c.expr)) {
-        add("SM009", file, c.loc,
-            fmt::format("metric '{}' cannot be recovered by subtraction ({}); shredded rows would "
-                        "get a wrong value: store its sum and count and derive it in a view",
-                        c.name, *why));
+      auto kind = analysis::metric_kind(*c.expr, lineage, declared_signed(c.name));
+      if (kind.kind != analysis::MetricKind::kNotRecoverable) continue;
+      add("SM009", query.file, c.loc,
+          fmt::format("metric '{}' cannot be recovered by subtraction ({}); `shredmit generate` "
+                      "refuses it once the next version keeps its name: keep its sum and count "
+                      "as metrics and derive it in a view",
+                      c.name, kind.reason),
+          Severity::kWarning);
+    }
+  }
+
+  // SM009 on the metrics of a version and its previous version: what `generate` refuses is an
+  // error, COUNT(DISTINCT ...) over changed dimensions and signed-only totals are warnings.
+  void check_metrics(const QueryFile& query, const analysis::AggregateQuery& a,
+                     const QueryFile& previous, const analysis::AggregateQuery& p) {
+    analysis::Lineage lineage(*query.statement), previous_lineage(*previous.statement);
+    std::vector<std::string> added, removed;
+    for (const auto& c : a.columns) {
+      if (c.role == Role::kDimension && p.find(c.name) == nullptr) added.push_back(c.name);
+    }
+    for (const auto& c : p.columns) {
+      if (c.role == Role::kDimension && a.find(c.name) == nullptr) removed.push_back(c.name);
+    }
+    const analysis::OutputColumn* first_common = nullptr;
+    bool all_signed = true;
+    for (const auto& c : a.columns) {
+      if (c.role != Role::kMetric || c.expr == nullptr) continue;
+      if (c.type != Type::kUnknown && !analysis::is_numeric(c.type)) continue;  // kMetricType
+      const analysis::OutputColumn* old = p.find(c.name);
+      if (old == nullptr || old->role != Role::kMetric) continue;  // new metrics are NULL
+      bool declared = declared_signed(c.name);
+      auto kind = analysis::metric_kind(*c.expr, lineage, declared);
+      if (kind.kind == analysis::MetricKind::kNotRecoverable) {
+        add("SM009", query.file, c.loc,
+            fmt::format("metric '{}' is common to both versions but cannot be recovered by "
+                        "subtraction ({}); `shredmit generate` refuses it: rename it so that it "
+                        "is recomputed as a new metric, or keep its sum and count as metrics",
+                        c.name, kind.reason));
+        continue;
       }
+      if (old->expr != nullptr) {
+        auto previous_kind = analysis::metric_kind(*old->expr, previous_lineage, declared);
+        if (previous_kind.kind == analysis::MetricKind::kNotRecoverable) {
+          add("SM009", query.file, c.loc,
+              fmt::format("metric '{}' cannot be recovered by subtraction in {} (line {}: {}); "
+                          "`shredmit generate` refuses it: rename it so that it is recomputed "
+                          "as a new metric",
+                          c.name, previous.file, old->loc.line, previous_kind.reason));
+          continue;
+        }
+      }
+      if (first_common == nullptr) first_common = &c;
+      all_signed = all_signed && kind.kind == analysis::MetricKind::kSigned;
+      if (kind.distinct && (!added.empty() || !removed.empty())) {
+        auto list = [](const char* what, const std::vector<std::string>& names) {
+          std::string out;
+          for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : what) + names[i];
+          return out;
+        };
+        std::string changed = list("added ", added);
+        if (!removed.empty()) changed += (changed.empty() ? "" : "; ") + list("removed ", removed);
+        add("SM009", query.file, c.loc,
+            fmt::format("metric '{}' counts distinct values and the dimensions changed ({}): its "
+                        "totals add up over them only if each client has one value of them per "
+                        "group; keep the dimensions or rename the metric so that it is recomputed",
+                        c.name, changed),
+            Severity::kWarning);
+      }
+    }
+    if (first_common != nullptr && all_signed) {
+      add("SM009", query.file, first_common->loc,
+          "every metric common to both versions is declared signed, so late data cannot be "
+          "told from deletion and the checks cannot reveal it: keep a count metric such as "
+          "COUNT(*)",
+          Severity::kWarning);
     }
   }
 
@@ -365,9 +445,16 @@ class TableLinter {
     std::string name = table_.dir.filename().string();
     if (name.empty()) name = table_.dir.parent_path().filename().string();
     std::smatch m;
-    if (!std::regex_match(name, m, kVersioned)) return;
+    bool alone = query != nullptr && query->statement != nullptr && analysis != nullptr;
+    if (!std::regex_match(name, m, kVersioned)) {
+      if (alone) check_metrics_alone(*query, *analysis);
+      return;
+    }
     int version = std::stoi(m[2]);
-    if (version < 2) return;
+    if (version < 2) {
+      if (alone) check_metrics_alone(*query, *analysis);
+      return;
+    }
     std::string previous_name = fmt::format("{}_v{}", std::string(m[1]), version - 1);
     fs::path previous_dir = table_.dir.parent_path() / previous_name;
     std::error_code ec;
@@ -377,16 +464,24 @@ class TableLinter {
                       "totals against it: restore its folder, or remove the label for a first "
                       "version",
                       previous_name));
+      if (alone) check_metrics_alone(*query, *analysis);
       return;
     }
     if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return;
     auto previous = read_query(previous_dir);
-    if (!previous || !previous->statement) return;
+    if (!previous || !previous->statement) {
+      check_metrics_alone(*query, *analysis);
+      return;
+    }
     auto previous_schema = read_schema(previous_dir);
     auto previous_analysis = analysis::inspect_aggregate(
         *previous->statement, previous_schema ? *previous_schema : empty_schema_, previous->file);
     check_aggregate(previous_analysis, previous->file);
-    if (previous_analysis.final_select == nullptr) return;
+    if (previous_analysis.final_select == nullptr) {
+      check_metrics_alone(*query, *analysis);
+      return;
+    }
+    check_metrics(*query, *analysis, *previous, previous_analysis);
 
     analysis::Lineage new_lineage(*query->statement);
     analysis::Lineage previous_lineage(*previous->statement);
@@ -716,10 +811,6 @@ const Rule& rule(std::string_view id) {
     if (r.id == id) return r;
   }
   throw std::out_of_range("unknown lint rule " + std::string(id));
-}
-
-std::vector<std::string> default_id_level_columns() {
-  return {"client_id", "device_id", "profile_id", "profile_group_id"};
 }
 
 size_t Report::errors() const {

@@ -1,5 +1,5 @@
-// shredmit lint: the static pre-merge checks of a bigquery-etl tree's shredder-mitigation setup
-// (issue 4). Rules SM001-SM012 run on the table folders named by paths, with no BigQuery call.
+// shredmit lint: the static pre-merge checks of a bigquery-etl tree's shredder-mitigation setup.
+// Rules SM001-SM012 run on the table folders named by paths, with no BigQuery call.
 #pragma once
 
 #include <filesystem>
@@ -39,17 +39,16 @@ struct Finding {
   std::string message;  // one line, says how to fix it
 };
 
-// The default id-level columns (bigquery-etl's bigquery_etl/metadata/id_level_columns.yaml).
-std::vector<std::string> default_id_level_columns();
-
 struct Options {
-  std::vector<std::string> id_level_columns = default_id_level_columns();
+  std::vector<std::string> id_level_columns = project::default_id_level_columns();
   // Run the rules whose Rule::all_tables is set on every table, not only on tables with the
   // shredder_mitigation label or a backfill.yaml entry asking for mitigation.
   bool all_tables = false;
   int jobs = 1;  // worker processes
   // SM012: backfill entries dated after this day (YYYY-MM-DD) are in the future.
   std::string today;
+  // SM009: metrics declared signed (--signed-metric), by name in any table, case-insensitive.
+  std::vector<std::string> signed_metrics;
   project::RenderSettings render;
 };
 
@@ -92,7 +91,7 @@ struct Report {
 // process fails.
 Report lint(const std::vector<TableRef>& tables, const Options& options);
 
-// Output formats (issue 4):
+// Output formats:
 // text: "file:line:col: error|warning: [RULE] message" lines, then one summary line.
 std::string format_text(const Report& report);
 // json: an array of {"rule", "severity", "file", "line", "column", "message"}.

@@ -584,6 +584,44 @@ class Lowerer {
       }
       return "json_object(" + join(pairs, ", ") + ")";
     }
+    if (name == "TO_JSON_STRING" && f.args.size() == 1 &&
+        f.args[0].value->kind == ExprKind::kStructConstructor) {
+      // TO_JSON_STRING(STRUCT(a, b AS c)): an object keyed by the fields' names.
+      const auto& st = f.args[0].value->as<StructConstructor>();
+      if (st.typed) unsupported(st.loc, "typed STRUCT constructors");
+      std::vector<std::string> pairs;
+      for (const auto& field : st.fields) {
+        auto field_name = field.alias ? std::optional<std::string>(field.alias->name)
+                                      : analysis::output_name(*field.value);
+        if (!field_name) unsupported(field.value->loc, "a STRUCT field without a name");
+        pairs.push_back(quote_text(*field_name) + ", " + expr(*field.value));
+      }
+      return "json_object(" + join(pairs, ", ") + ")";
+    }
+    if (name == "ARRAY_TO_STRING" && f.args.size() == 2 &&
+        f.args[0].value->kind == ExprKind::kArraySubquery) {
+      // ARRAY_TO_STRING(ARRAY(SELECT x AS name ...), sep): the subquery's rows joined in their
+      // order (SQLite's group_concat keeps the order of an ordered subquery).
+      const Query& q = *f.args[0].value->as<ArraySubquery>().query;
+      const Select& select = analysis::final_select(q);
+      std::optional<std::string> column;
+      if (select.items.size() == 1 && select.items[0].kind == SelectItem::Kind::kExpression) {
+        column = select.items[0].alias ? std::optional<std::string>(select.items[0].alias->name)
+                                       : analysis::output_name(*select.items[0].expr);
+      }
+      if (!column) unsupported(f.loc, "ARRAY_TO_STRING(ARRAY(...)) other than of one named column");
+      return "(SELECT IFNULL(group_concat(" + quote_identifier(*column) + ", " +
+             expr(*f.args[1].value) + "), '') FROM (" + query(q) + "))";
+    }
+    if ((name == "ABS" && f.args.size() == 1) ||
+        ((name == "GREATEST" || name == "LEAST") && !f.args.empty())) {
+      // SQLite's abs, and its multi-argument max and min, which like BigQuery's GREATEST and
+      // LEAST give NULL when any argument is NULL.
+      if (name == "ABS") return "abs(" + args(f) + ")";
+      std::string sqlite = name == "GREATEST" ? "max" : "min";
+      if (f.args.size() == 1) return "(" + args(f) + ")";
+      return sqlite + "(" + args(f) + ")";
+    }
     if (name == "DATE" && f.args.size() == 1) return "bq_date(" + args(f) + ")";
     if ((name == "DATE_ADD" || name == "DATE_SUB") && f.args.size() == 2 &&
         f.args[1].value->kind == ExprKind::kInterval) {

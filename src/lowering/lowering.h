@@ -1,5 +1,5 @@
 // shredmit lowering: GoogleSQL queries from the project's AST as SQLite SQL, and an in-memory
-// SQLite database that runs them with BigQuery's semantics for the lowered subset (issue 5).
+// SQLite database that runs them with BigQuery's semantics for the lowered subset.
 // Used to prove generated mitigation queries and checks on data.
 #pragma once
 
@@ -33,7 +33,7 @@ struct Lowered {
   std::vector<std::string> parameters;  // @names the query uses, without '@', sorted, unique
 };
 
-// Lowers a query to SQLite SQL. The subset (issues 5 and 6): WITH (not RECURSIVE), SELECT
+// Lowers a query to SQLite SQL. The subset: WITH (not RECURSIVE), SELECT
 // [DISTINCT], `*`, `t.*` and `* EXCEPT (...)` over one source whose columns are known (a WITH
 // query, a subquery, or a catalog table), joins (comma, CROSS, INNER, LEFT, RIGHT, FULL; ON or
 // USING), subqueries in FROM and as scalars, EXISTS, IN (list or subquery), UNNEST(SPLIT(text,
@@ -42,11 +42,13 @@ struct Lowered {
 // DISTINCT, ORDER BY, LIMIT/OFFSET; literals (DATE, DATETIME and TIMESTAMP as canonical text,
 // see below), operators (`/` is BigQuery's FLOAT64 division), IS [NOT] DISTINCT FROM, CASE, IF,
 // IFNULL, COALESCE, NULLIF, CAST and SAFE_CAST, EXTRACT, DATE(x), DATE_ADD/DATE_SUB(d, INTERVAL
-// n DAY), CONCAT, TRIM(x), ROUND, SAFE_DIVIDE, ERROR, SPLIT(text, delimiter)[OFFSET(n)] and
-// [SAFE_OFFSET(n)], SUM, COUNT, COUNTIF, MIN, MAX, AVG, ROW_NUMBER() OVER (PARTITION BY ...
-// ORDER BY ...), struct field access on a RECORD column, `@param` as SQLite's `:param`,
-// TO_JSON_STRING(row) of a range variable with known columns, and TO_JSON_STRING(ARRAY(SELECT AS
-// STRUCT * ...)) as the generated checks use it.
+// n DAY), CONCAT, TRIM(x), ROUND, ABS, GREATEST, LEAST, SAFE_DIVIDE, ERROR, SPLIT(text,
+// delimiter)[OFFSET(n)] and [SAFE_OFFSET(n)], SUM, COUNT, COUNTIF, MIN, MAX, AVG, ROW_NUMBER()
+// OVER (PARTITION BY ... ORDER BY ...), struct field access on a RECORD column, `@param` as
+// SQLite's `:param`, TO_JSON_STRING(row) of a range variable with known columns,
+// TO_JSON_STRING(ARRAY(SELECT AS STRUCT * ...)), TO_JSON_STRING(STRUCT(a, b AS c)) (BOOL fields
+// print as 0/1), and ARRAY_TO_STRING(ARRAY(SELECT one named column ...), separator), as the
+// generated checks use them.
 // Values: INT64 is INTEGER, FLOAT64 and NUMERIC are REAL (NUMERIC loses exactness beyond 15
 // digits), STRING is TEXT, BOOL is 0/1, DATE is 'YYYY-MM-DD', DATETIME 'YYYY-MM-DD
 // HH:MM:SS.ffffff', TIMESTAMP the same in UTC, a RECORD is JSON text.

@@ -5,16 +5,30 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
+#include <set>
 
 namespace shredmit::mitigation {
 namespace {
 
 namespace fs = std::filesystem;
 using analysis::AggregateQuery;
+using analysis::MetricKind;
 using analysis::OutputColumn;
 using analysis::Role;
 using analysis::Type;
 using project::UserError;
+
+// FLOAT64 totals closer than this times the larger of their magnitudes and 1 are equal: BigQuery
+// sums in no fixed order, so the same rows can give totals that differ in the last bits. Below 1
+// the tolerance is absolute, because a signed sum that cancels to about 0 (refunds against
+// charges) carries the rounding error of its summands, not of its total.
+constexpr const char* kFloatTolerance = "1e-9";
+
+// The FLOAT64 tolerance for totals a and b: 1e-9 * GREATEST(ABS(a), ABS(b), 1).
+std::string float_tolerance(const std::string& a, const std::string& b) {
+  return fmt::format("{} * GREATEST(ABS({}), ABS({}), 1)", kFloatTolerance, a, b);
+}
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -31,8 +45,18 @@ std::string sql_name(const std::string& name) {
 }
 
 // A table as a backticked path.
-std::string sql_table(const project::TableId& id) {
-  return syntax::print(syntax::Identifier{id.qualified(), true, {}});
+std::string sql_table(const std::string& qualified) {
+  return syntax::print(syntax::Identifier{qualified, true, {}});
+}
+
+// A STRING literal.
+std::string sql_string(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
 }
 
 // One version of the table, read and analysed.
@@ -102,44 +126,50 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
   return v;
 }
 
-// The grouping key of a common dimension: STRING dimensions merge '??' into NULL.
-std::string group_key(const ClassifiedColumn& c) {
-  std::string name = sql_name(c.name);
-  return c.type == Type::kString ? fmt::format("NULLIF({}, '??')", name) : name;
+bool contains_name(const std::vector<std::string>& names, const std::string& name) {
+  std::string key = syntax::to_lower(name);
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return syntax::to_lower(n) == key; });
 }
 
-// The previous version's partition filter: `field = @field`.
-std::string partition_filter(const std::string& field) {
-  return fmt::format("{} = @{}", sql_name(field), field);
+std::string names_of(const std::vector<ClassifiedColumn>& cols) {
+  std::vector<std::string> names;
+  for (const auto& c : cols) names.push_back(c.name);
+  return names.empty() ? "(none)" : join(names, ", ");
 }
 
-std::string typed_null(Type t) { return fmt::format("CAST(NULL AS {})", analysis::type_name(t)); }
-std::string typed_zero(Type t) { return fmt::format("CAST(0 AS {})", analysis::type_name(t)); }
+// Refuses a common metric that subtraction cannot recover, in the new or the previous version.
+void require_recoverable(const Version& version, const OutputColumn& col,
+                         const analysis::MetricKindInfo& kind, const Version& next) {
+  if (kind.kind != MetricKind::kNotRecoverable) return;
+  bool is_next = &version == &next;
+  throw UserError(
+      version.query_file, col.loc.line, col.loc.column,
+      fmt::format("metric '{}' {} cannot be recovered by subtraction ({}); rename it in {}'s "
+                  "query and schema so that it is recomputed as a new metric (its shredded rows "
+                  "are NULL), or keep its sum and count as metrics and derive it in a view",
+                  col.name,
+                  is_next ? "is common to both versions but"
+                          : fmt::format("of the previous version {}", version.id.table()),
+                  kind.reason, next.id.table()));
+}
 
-// SELECT <common dimension keys>, SUM(<common metrics>) FROM <source> [WHERE ...] GROUP BY keys
-std::string aggregate_select(const Classification& c, const std::string& source,
-                             const std::string& where, bool round_floats) {
-  std::vector<std::string> items, keys;
-  for (const auto& d : c.common_dimensions) {
-    std::string key = group_key(d), name = sql_name(d.name);
-    items.push_back(key == name ? key : key + " AS " + name);
-    keys.push_back(key);
+Classification classify(const Version& previous, const Version& next, const Options& options) {
+  for (const auto& name : options.signed_metrics) {
+    const OutputColumn* col = next.analysis.find(name);
+    if (col == nullptr || col->role != Role::kMetric) {
+      std::vector<std::string> metrics;
+      for (const auto& c : next.analysis.columns) {
+        if (c.role == Role::kMetric) metrics.push_back(c.name);
+      }
+      throw UserError("<command line>", 0, 0,
+                      fmt::format("--signed-metric {}: {} has no metric named {}; its metrics are "
+                                  "{}",
+                                  name, next.id.table(), name, join(metrics, ", ")));
+    }
   }
-  for (const auto& m : c.common_metrics) {
-    std::string sum = fmt::format("SUM({})", sql_name(m.name));
-    if (round_floats && m.type == Type::kFloat64) sum = fmt::format("ROUND({}, 6)", sum);
-    items.push_back(sum + " AS " + sql_name(m.name));
-  }
-  std::string sql = fmt::format("SELECT {} FROM {}", join(items, ", "), source);
-  if (!where.empty()) sql += " WHERE " + where;
-  return sql + " GROUP BY " + join(keys, ", ");
-}
-
-Classification classify(const Version& previous, const Version& next) {
+  analysis::Lineage next_lineage(*next.query), previous_lineage(*previous.query);
   Classification c;
-  auto add = [](std::vector<ClassifiedColumn>& list, const OutputColumn& col) {
-    list.push_back(ClassifiedColumn{col.name, col.type});
-  };
   for (const auto& col : next.analysis.columns) {
     const OutputColumn* old = previous.analysis.find(col.name);
     bool is_dim = col.role == Role::kDimension;
@@ -157,20 +187,33 @@ Classification classify(const Version& previous, const Version& next) {
                                   col.name, analysis::type_name(col.type), next.id.table(),
                                   analysis::type_name(old->type), previous.id.table()));
     }
+    ClassifiedColumn classified{col.name, col.type, {}};
     if (is_dim) {
-      add(old != nullptr ? c.common_dimensions : c.added_dimensions, col);
-    } else {
-      add(old != nullptr ? c.common_metrics : c.new_metrics, col);
+      if (old != nullptr && !analysis::is_groupable(col.type)) {
+        throw UserError(next.query_file, col.loc.line, col.loc.column,
+                        fmt::format("dimension '{}' has type {}, which BigQuery cannot group by",
+                                    col.name, analysis::type_name(col.type)));
+      }
+      (old != nullptr ? c.common_dimensions : c.added_dimensions).push_back(classified);
+      continue;
     }
-    if (is_dim && old != nullptr && !analysis::is_groupable(col.type)) {
-      throw UserError(next.query_file, col.loc.line, col.loc.column,
-                      fmt::format("dimension '{}' has type {}, which BigQuery cannot group by",
-                                  col.name, analysis::type_name(col.type)));
+    bool declared = contains_name(options.signed_metrics, col.name);
+    classified.kind = analysis::metric_kind(*col.expr, next_lineage, declared);
+    if (old == nullptr) {
+      c.new_metrics.push_back(classified);
+      continue;
     }
+    require_recoverable(next, col, classified.kind, next);
+    if (old->expr != nullptr) {
+      require_recoverable(previous, *old,
+                          analysis::metric_kind(*old->expr, previous_lineage, declared), next);
+    }
+    c.common_metrics.push_back(classified);
   }
   for (const auto& col : previous.analysis.columns) {
     if (next.analysis.find(col.name) != nullptr) continue;
-    add(col.role == Role::kDimension ? c.removed_dimensions : c.removed_metrics, col);
+    (col.role == Role::kDimension ? c.removed_dimensions : c.removed_metrics)
+        .push_back(ClassifiedColumn{col.name, col.type, {}});
   }
   if (c.common_dimensions.empty()) {
     throw UserError(next.query_file, next.analysis.final_select->loc.line,
@@ -189,96 +232,443 @@ Classification classify(const Version& previous, const Version& next) {
   return c;
 }
 
-std::string build_query(const Version& previous, const Version& next, const Classification& c,
-                        const std::string& partition_field) {
-  std::string new_agg = aggregate_select(c, "new_version", "", false);
-  std::string previous_agg =
-      aggregate_select(c, sql_table(previous.id), partition_filter(partition_field), false);
-
-  // Differences per common dimension group: previous rows plus negated new rows, regrouped.
-  // A group gets a shredded row when the previous version has it and either the new query lost
-  // it entirely (even if its totals are NULL or 0) or some common metric differs, NULL from
-  // non-NULL included. The
-  // difference may be negative (a metric with negative values, such as a correction); a group
-  // only the new query has is left alone, for the checks to report.
-  std::vector<std::string> dims, prev_items, new_items, having;
-  for (const auto& d : c.common_dimensions) dims.push_back(sql_name(d.name));
-  prev_items = dims;
-  new_items = dims;
+// The warnings and notes printed with the classification.
+std::vector<std::string> warnings_for(const Classification& c, Baseline baseline) {
+  std::vector<std::string> out;
   for (const auto& m : c.common_metrics) {
-    prev_items.push_back(sql_name(m.name));
-    new_items.push_back(fmt::format("-{0} AS {0}", sql_name(m.name)));
-    // Differs: previous minus new is not 0, or only the previous version has values (the new
-    // total is NULL where the previous one is not, which a difference of 0 hides).
-    having.push_back(
-        fmt::format("SUM({0}) <> 0 OR (COUNTIF(_previous_rows = 1 AND {0} IS NOT NULL) > 0 AND "
-                    "COUNTIF(_new_rows = 1 AND {0} IS NOT NULL) = 0)",
-                    sql_name(m.name)));
-  }
-  prev_items.push_back("1 AS _previous_rows");
-  prev_items.push_back("0 AS _new_rows");
-  new_items.push_back("0 AS _previous_rows");
-  new_items.push_back("1 AS _new_rows");
-  std::vector<std::string> shredded_items, final_items, final_shredded_items;
-  for (const auto& col : next.analysis.columns) {
-    std::string name = sql_name(col.name);
-    final_items.push_back(name);
-    auto is = [&](const std::vector<ClassifiedColumn>& list) {
-      return std::any_of(list.begin(), list.end(),
-                         [&](const ClassifiedColumn& x) { return x.name == col.name; });
-    };
-    if (is(c.common_dimensions)) {
-      shredded_items.push_back(name);
-      bool restore = col.type == Type::kString && col.expr != nullptr &&
-                     analysis::maps_null_to_placeholder(*col.expr);
-      final_shredded_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name)
-                                             : name);
-    } else if (is(c.added_dimensions)) {
-      shredded_items.push_back(typed_null(col.type) + " AS " + name);
-      final_shredded_items.push_back(name);
-    } else if (is(c.common_metrics)) {
-      shredded_items.push_back(fmt::format("SUM({0}) AS {0}", name));
-      final_shredded_items.push_back(name);
-    } else {
-      shredded_items.push_back(typed_zero(col.type) + " AS " + name);
-      final_shredded_items.push_back(name);
+    if (!m.kind.distinct) continue;
+    if (!c.added_dimensions.empty()) {
+      out.push_back(fmt::format(
+          "warning: metric '{}' counts distinct values; its new totals add up over the added "
+          "dimension(s) {} only if each client has one value of them per group. Where a client "
+          "has several, the new totals exceed the previous ones and the checks report an "
+          "increase: keep it per common dimension or rename it so that it is recomputed",
+          m.name, names_of(c.added_dimensions)));
+    }
+    if (!c.removed_dimensions.empty()) {
+      out.push_back(fmt::format(
+          "warning: metric '{}' counts distinct values; the previous totals add it up over the "
+          "removed dimension(s) {}, counting a client once per value of them, so the "
+          "compensation can exceed the deleted clients' share and the checks cannot see it: "
+          "rename it so that it is recomputed",
+          m.name, names_of(c.removed_dimensions)));
     }
   }
-  std::string shredded = fmt::format(
-      "SELECT {} FROM (SELECT {} FROM previous_agg UNION ALL SELECT {} FROM new_agg) AS "
-      "differences GROUP BY {} HAVING {}",
-      join(shredded_items, ", "), join(prev_items, ", "), join(new_items, ", "), join(dims, ", "),
-      "SUM(_previous_rows) > 0 AND (SUM(_new_rows) = 0 OR " + join(having, " OR ") + ")");
-  return fmt::format(
-      "WITH new_version AS ({}), new_agg AS ({}), previous_agg AS ({}), shredded AS ({}) "
-      "SELECT {} FROM new_version UNION ALL SELECT {} FROM shredded",
-      syntax::print(*next.query), new_agg, previous_agg, shredded, join(final_items, ", "),
-      join(final_shredded_items, ", "));
+  bool all_signed =
+      std::all_of(c.common_metrics.begin(), c.common_metrics.end(),
+                  [](const ClassifiedColumn& m) { return m.kind.kind == MetricKind::kSigned; });
+  if (all_signed) {
+    out.push_back(
+        "warning: every common metric is signed, so late data cannot be told from deletion and "
+        "the checks cannot reveal it; keep a count metric (COUNT(*)) in the table");
+  }
+  std::vector<std::string> assumed;
+  for (const auto& m : c.common_metrics) {
+    if (m.kind.kind == MetricKind::kCount && !m.kind.non_negative) assumed.push_back(m.name);
+  }
+  if (!assumed.empty()) {
+    out.push_back(fmt::format(
+        "note: {} {} treated as {} that deletion can only lower; pass --signed-metric NAME for "
+        "any that can be negative (a net amount, corrections)",
+        join(assumed, ", "), assumed.size() == 1 ? "is" : "are",
+        assumed.size() == 1 ? "a count" : "counts"));
+  }
+  if (baseline == Baseline::kPreviousQuery) {
+    out.push_back(
+        "note: --baseline previous-query runs the previous version's query as well: the "
+        "mitigation query and the checks read the upstream tables twice");
+  }
+  return out;
 }
 
-std::string build_check(const Version& previous, const Version& next, const Classification& c,
-                        const std::string& partition_field, bool previous_first) {
-  std::string filter = partition_filter(partition_field);
-  std::string prev = aggregate_select(c, sql_table(previous.id), filter, true);
-  std::string backfilled = aggregate_select(c, sql_table(next.id), filter, true);
-  std::string cte = previous_first ? "previous_not_matching" : "backfilled_not_matching";
-  std::string left = previous_first ? "previous_version" : "backfilled";
-  std::string right = previous_first ? "backfilled" : "previous_version";
-  std::string what =
-      previous_first ? fmt::format(
-                           " rows of totals per common dimension in {} do not match the backfilled "
-                           "{}; first: ",
-                           previous.id.table(), next.id.table())
-                     : fmt::format(
-                           " rows of totals per common dimension in the backfilled {} do not match "
-                           "{}; first: ",
-                           next.id.table(), previous.id.table());
-  return fmt::format(
-      "WITH previous_version AS ({}), backfilled AS ({}), {} AS (SELECT * FROM {} EXCEPT "
-      "DISTINCT SELECT * FROM {}) SELECT IF((SELECT COUNT(*) FROM {}) > 0, ERROR(CONCAT(CAST(("
-      "SELECT COUNT(*) FROM {}) AS STRING), '{}', (SELECT TO_JSON_STRING(ARRAY(SELECT AS STRUCT "
-      "* FROM {} LIMIT 1))))), NULL)",
-      prev, backfilled, cte, left, right, cte, cte, what, cte);
+// Builds the SQL texts. Helper columns start with a prefix no output column of either version
+// starts with, so that they never shadow a user's column.
+class Builder {
+ public:
+  Builder(const Version& previous, const Version& next, const Classification& c,
+          const Mitigation& m)
+      : previous_(previous), next_(next), c_(c), m_(m) {
+    std::vector<std::string> names;
+    for (const auto* v : {&previous, &next}) {
+      for (const auto& col : v->analysis.columns) names.push_back(syntax::to_lower(col.name));
+    }
+    while (std::any_of(names.begin(), names.end(),
+                       [&](const std::string& n) { return n.rfind(prefix_, 0) == 0; })) {
+      prefix_ += "_";
+    }
+    base_ = m.baseline == Baseline::kNewQuery ? "new" : "rerun";
+  }
+
+  std::string query() const {
+    std::vector<std::string> final_items, shredded_final_items;
+    for (const auto& col : next_.analysis.columns) {
+      std::string name = sql_name(col.name);
+      final_items.push_back(name);
+      bool restore = col.role == Role::kDimension && is_common_dimension(col.name) &&
+                     col.type == Type::kString && col.expr != nullptr &&
+                     analysis::maps_null_to_placeholder(*col.expr);
+      shredded_final_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name)
+                                             : name);
+    }
+    auto ctes = mitigation_ctes();
+    ctes.emplace_back("shredded", shredded());
+    return fmt::format("{} SELECT {} FROM new_version UNION ALL SELECT {} FROM shredded",
+                       with(ctes), join(final_items, ", "), join(shredded_final_items, ", "));
+  }
+
+  // The mismatch CTEs of the checks: ..., compared, expected, flagged, mismatches.
+  std::vector<std::pair<std::string, std::string>> check_ctes() const {
+    std::string filter = partition_filter();
+    std::vector<std::pair<std::string, std::string>> ctes = {
+        {"previous_agg", aggregate(sql_table(previous_.id.qualified()), filter)},
+        {"backfilled_agg", aggregate(sql_table(m_.staging_table), filter)}};
+    std::vector<std::string> sides = {"previous", "backfilled"};
+    if (m_.baseline == Baseline::kPreviousQuery) {
+      ctes.emplace_back("new_version", syntax::print(*next_.query));
+      ctes.emplace_back("new_agg", aggregate("new_version", ""));
+      ctes.emplace_back("previous_rerun", syntax::print(*previous_.query));
+      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", ""));
+      sides = {"previous", "backfilled", "new", "rerun"};
+    }
+    ctes.emplace_back("compared", compared(sides));
+    ctes.emplace_back("expected", expected());
+    ctes.emplace_back("flagged", flagged());
+    ctes.emplace_back("mismatches", mismatches());
+    return ctes;
+  }
+
+  std::string mismatches_query() const {
+    return fmt::format(
+        "{} SELECT dimensions, metric, kind, previous, expected, backfilled, difference FROM "
+        "mismatches ORDER BY priority, dimensions, metric",
+        with(check_ctes()));
+  }
+
+  std::string check() const {
+    std::string what = fmt::format(
+        " per common dimension group and metric of the backfilled {} differ from {} for {} ",
+        m_.staging_table, previous_.id.table(), m_.partition_field);
+    std::string legend =
+        "increase: late data or a column redefined upstream, rename it (seed 004); new group: a "
+        "value the previous version lacks, often NULL against \"??\"; null mismatch: NULL in one "
+        "only; held back: not compensated because a count grew in its group; decrease: a "
+        "mitigation defect, please report it";
+    std::string line = m_.baseline == Baseline::kNewQuery
+                           ? "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', "
+                             "backfilled ', backfilled, ', difference ', difference, ' (', kind, "
+                             "')')"
+                           : "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', "
+                             "expected ', expected, ', backfilled ', backfilled, ', difference ', "
+                             "difference, ' (', kind, ')')";
+    return fmt::format(
+        "{} SELECT IF((SELECT COUNT(*) FROM mismatches) > 0, ERROR(CONCAT('shredder mitigation "
+        "check failed: ', CAST((SELECT COUNT(*) FROM mismatches) AS STRING), {}, CAST(@{} AS "
+        "STRING), ' (', ARRAY_TO_STRING(ARRAY(SELECT CONCAT(kind, ' ', metric, ' ', CAST(COUNT(*) "
+        "AS STRING)) AS counted FROM mismatches GROUP BY kind, metric ORDER BY MIN(priority), "
+        "metric), ', '), '); first 20: ', ARRAY_TO_STRING(ARRAY(SELECT {} AS listed FROM "
+        "mismatches ORDER BY priority, dimensions, metric LIMIT 20), '; '), '. ', {})), NULL)",
+        with(check_ctes()), sql_string(" totals" + what), m_.partition_field, line,
+        sql_string(legend));
+  }
+
+  std::string report() const {
+    std::vector<std::string> selects;
+    auto ctes = mitigation_ctes();
+    ctes.emplace_back(
+        "emitted", fmt::format("SELECT *, {} AS {} FROM compensation", emit(), helper("emitted")));
+    for (const auto& m : c_.common_metrics) {
+      std::string name = sql_name(m.name), previous = helper("previous_" + m.name);
+      std::string compensated = fmt::format("SUM(IF({}, {}, NULL))", helper("emitted"), name);
+      selects.push_back(fmt::format(
+          "SELECT {} AS metric, {} AS kind, SUM({}) AS previous_total, {} AS compensated, "
+          "SAFE_DIVIDE({}, SUM({})) AS compensated_share, COUNTIF({} AND NOT {}) AS groups_lost, "
+          "COUNTIF({} AND {}) AS groups_held_back FROM emitted",
+          sql_string(m.name), sql_string(std::string(analysis::metric_kind_name(m.kind.kind))),
+          previous, compensated, compensated, previous, helper("in_previous"),
+          helper("in_" + base_), helper("in_previous"), helper("count_grew")));
+    }
+    return fmt::format("{} {}", with(ctes), join(selects, " UNION ALL "));
+  }
+
+ private:
+  bool is_common_dimension(const std::string& name) const {
+    return std::any_of(c_.common_dimensions.begin(), c_.common_dimensions.end(),
+                       [&](const ClassifiedColumn& d) { return d.name == name; });
+  }
+
+  std::string helper(const std::string& name) const { return sql_name(prefix_ + name); }
+
+  static std::string with(const std::vector<std::pair<std::string, std::string>>& ctes) {
+    std::vector<std::string> parts;
+    for (const auto& [name, sql] : ctes) parts.push_back(fmt::format("{} AS ({})", name, sql));
+    return "WITH " + join(parts, ", ");
+  }
+
+  std::string partition_filter() const {
+    return fmt::format("{} = @{}", sql_name(m_.partition_field), m_.partition_field);
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (const auto& d : c_.common_dimensions) out.push_back(sql_name(d.name));
+    return out;
+  }
+
+  // SELECT <common dimension keys>, SUM(<common metrics>) FROM <source> [WHERE ...] GROUP BY
+  // keys. STRING dimensions are grouped on NULLIF(x, '??'): '??' and NULL are one group.
+  std::string aggregate(const std::string& source, const std::string& where) const {
+    std::vector<std::string> items, group;
+    for (const auto& d : c_.common_dimensions) {
+      std::string name = sql_name(d.name);
+      std::string key = d.type == Type::kString ? fmt::format("NULLIF({}, '??')", name) : name;
+      items.push_back(key == name ? key : key + " AS " + name);
+      group.push_back(key);
+    }
+    for (const auto& m : c_.common_metrics) {
+      items.push_back(fmt::format("SUM({0}) AS {0}", sql_name(m.name)));
+    }
+    std::string sql = fmt::format("SELECT {} FROM {}", join(items, ", "), source);
+    if (!where.empty()) sql += " WHERE " + where;
+    return sql + " GROUP BY " + join(group, ", ");
+  }
+
+  // One row per common dimension group of any side, with each side's presence
+  // (_in_<side>) and totals (_<side>_<metric>). The sides are regrouped from a UNION ALL:
+  // GROUP BY puts NULLs in one group for every groupable type, so matching is NULL-safe and no
+  // sentinel value is ever compared or emitted.
+  std::string compared(const std::vector<std::string>& sides) const {
+    static const std::map<std::string, std::string> kCte = {{"previous", "previous_agg"},
+                                                            {"new", "new_agg"},
+                                                            {"rerun", "previous_rerun_agg"},
+                                                            {"backfilled", "backfilled_agg"}};
+    std::vector<std::string> items = keys(), unions;
+    for (const auto& side : sides) {
+      items.push_back(
+          fmt::format("COUNTIF({} = '{}') > 0 AS {}", helper("side"), side, helper("in_" + side)));
+    }
+    for (const auto& m : c_.common_metrics) {
+      for (const auto& side : sides) {
+        items.push_back(fmt::format("SUM(IF({} = '{}', {}, NULL)) AS {}", helper("side"), side,
+                                    sql_name(m.name), helper(side + "_" + m.name)));
+      }
+    }
+    std::vector<std::string> columns = keys();
+    for (const auto& m : c_.common_metrics) columns.push_back(sql_name(m.name));
+    for (const auto& side : sides) {
+      unions.push_back(fmt::format("SELECT {}, '{}' AS {} FROM {}", join(columns, ", "), side,
+                                   helper("side"), kCte.at(side)));
+    }
+    return fmt::format("SELECT {} FROM ({}) AS sides GROUP BY {}", join(items, ", "),
+                       join(unions, " UNION ALL "), join(keys(), ", "));
+  }
+
+  static bool is_float(const ClassifiedColumn& m) { return m.type == Type::kFloat64; }
+
+  // The compensation of one common metric, from its previous total p and baseline total n.
+  std::string compensation(const ClassifiedColumn& m) const {
+    std::string p = helper("previous_" + m.name);
+    std::string n = fmt::format("IFNULL({}, 0)", helper(base_ + "_" + m.name));
+    std::string diff = fmt::format("{} - {}", p, n);
+    std::string tolerance = float_tolerance(p, n);
+    bool signed_metric = m.kind.kind == MetricKind::kSigned;
+    if (signed_metric && !is_float(m)) return diff;
+    std::string condition = signed_metric ? fmt::format("ABS({}) > {}", diff, tolerance)
+                            : is_float(m) ? fmt::format("{} > {}", diff, tolerance)
+                                          : fmt::format("{} > {}", p, n);
+    return fmt::format("CASE WHEN {} THEN {} WHEN {} IS NOT NULL THEN 0 END", condition, diff, p);
+  }
+
+  // True when some count metric's baseline total exceeds its previous total.
+  std::string count_grew() const {
+    std::vector<std::string> grew;
+    for (const auto& m : c_.common_metrics) {
+      if (m.kind.kind != MetricKind::kCount) continue;
+      std::string p = helper("previous_" + m.name);
+      std::string n = fmt::format("IFNULL({}, 0)", helper(base_ + "_" + m.name));
+      grew.push_back(is_float(m) ? fmt::format("{} - {} > {}", n, p, float_tolerance(p, n))
+                                 : fmt::format("{} > {}", n, p));
+    }
+    return any_true(grew);
+  }
+
+  // TRUE when some condition is TRUE, FALSE when all are FALSE or NULL: a CASE, one line per
+  // condition once printed.
+  static std::string any_true(const std::vector<std::string>& conditions) {
+    if (conditions.empty()) return "FALSE";
+    std::string out = "CASE";
+    for (const auto& c : conditions) out += fmt::format(" WHEN {} THEN TRUE", c);
+    return out + " ELSE FALSE END";
+  }
+
+  // The rows of `compensation` that become shredded rows.
+  std::string emit() const {
+    std::vector<std::string> any = {"NOT " + helper("in_" + base_)};
+    for (const auto& m : c_.common_metrics) any.push_back(sql_name(m.name) + " != 0");
+    return fmt::format("{} AND NOT {} AND ({})", helper("in_previous"), helper("count_grew"),
+                       join(any, " OR "));
+  }
+
+  std::vector<std::pair<std::string, std::string>> mitigation_ctes() const {
+    std::string previous_agg = aggregate(sql_table(previous_.id.qualified()), partition_filter());
+    std::vector<std::pair<std::string, std::string>> ctes = {
+        {"new_version", syntax::print(*next_.query)}};
+    if (m_.baseline == Baseline::kNewQuery) {
+      ctes.emplace_back("new_agg", aggregate("new_version", ""));
+      ctes.emplace_back("previous_agg", previous_agg);
+      ctes.emplace_back("compared", compared({"previous", "new"}));
+    } else {
+      ctes.emplace_back("previous_rerun", syntax::print(*previous_.query));
+      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", ""));
+      ctes.emplace_back("previous_agg", previous_agg);
+      ctes.emplace_back("compared", compared({"previous", "rerun"}));
+    }
+    std::vector<std::string> items = keys();
+    items.push_back(helper("in_previous"));
+    items.push_back(helper("in_" + base_));
+    items.push_back(count_grew() + " AS " + helper("count_grew"));
+    for (const auto& m : c_.common_metrics) {
+      items.push_back(fmt::format("{} AS {}", compensation(m), sql_name(m.name)));
+    }
+    for (const auto& m : c_.common_metrics) items.push_back(helper("previous_" + m.name));
+    ctes.emplace_back("compensation", fmt::format("SELECT {} FROM compared", join(items, ", ")));
+    return ctes;
+  }
+
+  std::string shredded() const {
+    std::vector<std::string> items;
+    auto typed_null = [](Type t) {
+      return fmt::format("CAST(NULL AS {})", analysis::type_name(t));
+    };
+    for (const auto& col : next_.analysis.columns) {
+      std::string name = sql_name(col.name);
+      bool common =
+          col.role == Role::kDimension
+              ? is_common_dimension(col.name)
+              : std::any_of(c_.common_metrics.begin(), c_.common_metrics.end(),
+                            [&](const ClassifiedColumn& m) { return m.name == col.name; });
+      items.push_back(common ? name : typed_null(col.type) + " AS " + name);
+    }
+    return fmt::format("SELECT {} FROM compensation WHERE {}", join(items, ", "), emit());
+  }
+
+  // Per group and metric: the previous total, the expected backfilled total (new-query: the
+  // previous total; previous-query: the previous total plus the intended change, new minus
+  // rerun), the backfilled total, and for FLOAT64 the magnitude the tolerance is relative to.
+  std::string expected() const {
+    std::vector<std::string> items = keys();
+    items.push_back(helper("in_previous"));
+    items.push_back(helper("in_backfilled"));
+    bool rerun = m_.baseline == Baseline::kPreviousQuery;
+    for (const auto& m : c_.common_metrics) {
+      std::string p = helper("previous_" + m.name), b = helper("backfilled_" + m.name);
+      std::string n = helper("new_" + m.name), r = helper("rerun_" + m.name);
+      // previous-query: a group the previous version lacks is expected to get the intended
+      // change alone; a NULL previous total stays NULL, so the new query's total is expected.
+      std::string in_previous = helper("in_previous");
+      std::string e = rerun ? fmt::format(
+                                  "CASE WHEN NOT {3} THEN IFNULL({1}, 0) - IFNULL({2}, "
+                                  "0) WHEN {0} IS NULL THEN {1} ELSE {0} + IFNULL({1}, "
+                                  "0) - IFNULL({2}, 0) END",
+                                  p, n, r, in_previous)
+                            : p;
+      // previous-query: a group or total the backfill lacks counts as 0 where a number is
+      // expected.
+      std::string actual =
+          rerun ? fmt::format("IF({2} AND {0} IS NULL, {1}, IFNULL({1}, 0))", p, b, in_previous)
+                : b;
+      items.push_back(p);
+      items.push_back(fmt::format("{} AS {}", e, helper("expected_" + m.name)));
+      items.push_back(fmt::format("{} AS {}", actual, helper("actual_" + m.name)));
+      if (is_float(m)) {
+        std::vector<std::string> magnitudes = {p, b};
+        if (rerun) magnitudes = {p, b, n, r};
+        for (auto& x : magnitudes) x = fmt::format("ABS(IFNULL({}, 0))", x);
+        items.push_back(fmt::format("GREATEST({}, 1) AS {}", join(magnitudes, ", "),
+                                    helper("scale_" + m.name)));
+      }
+    }
+    return fmt::format("SELECT {} FROM compared", join(items, ", "));
+  }
+
+  // actual - expected beyond the tolerance (`sign` 1) or below it (`sign` -1); NULL when either
+  // is NULL.
+  std::string beyond(const ClassifiedColumn& m, int sign) const {
+    std::string e = helper("expected_" + m.name), a = helper("actual_" + m.name);
+    if (sign < 0) std::swap(e, a);
+    if (!is_float(m)) return fmt::format("{} > {}", a, e);
+    return fmt::format("{} - {} > {} * {}", a, e, kFloatTolerance, helper("scale_" + m.name));
+  }
+
+  std::string flagged() const {
+    std::vector<std::string> items = keys();
+    items.push_back(helper("in_previous"));
+    items.push_back(helper("in_backfilled"));
+    std::vector<std::string> increases;
+    for (const auto& m : c_.common_metrics) {
+      items.push_back(helper("previous_" + m.name));
+      items.push_back(helper("expected_" + m.name));
+      items.push_back(helper("actual_" + m.name));
+      if (is_float(m)) items.push_back(helper("scale_" + m.name));
+      if (m.kind.kind == MetricKind::kCount) increases.push_back(beyond(m, 1));
+    }
+    items.push_back(any_true(increases) + " AS " + helper("count_increase"));
+    return fmt::format("SELECT {} FROM expected", join(items, ", "));
+  }
+
+  std::string mismatches() const {
+    std::vector<std::string> selects;
+    std::string dimensions = fmt::format("TO_JSON_STRING(STRUCT({}))", join(keys(), ", "));
+    auto text = [](const std::string& x) {
+      return fmt::format("IFNULL(CAST({} AS STRING), 'NULL')", x);
+    };
+    for (const auto& m : c_.common_metrics) {
+      std::string p = helper("previous_" + m.name), e = helper("expected_" + m.name),
+                  a = helper("actual_" + m.name);
+      std::string kind = fmt::format("CASE WHEN NOT {} THEN 'new group' ", helper("in_previous"));
+      if (m_.baseline == Baseline::kNewQuery) {
+        kind += fmt::format("WHEN NOT {} THEN 'decrease' ", helper("in_backfilled"));
+      }
+      kind += fmt::format(
+          "WHEN ({0} IS NULL) != ({1} IS NULL) THEN 'null mismatch' WHEN {2} THEN 'increase' "
+          "WHEN {3} THEN 'held back' ELSE 'decrease' END",
+          e, a, beyond(m, 1), helper("count_increase"));
+      std::string differs = is_float(m)
+                                ? fmt::format("({0} IS NULL) != ({1} IS NULL) OR {2} OR {3}", e, a,
+                                              beyond(m, 1), beyond(m, -1))
+                                : fmt::format("{} IS DISTINCT FROM {}", e, a);
+      selects.push_back(fmt::format(
+          "SELECT {} AS dimensions, {} AS metric, {} AS kind, {} AS previous, {} AS expected, {} "
+          "AS backfilled, {} AS difference FROM flagged WHERE {}",
+          dimensions, sql_string(m.name), kind, text(p), text(e), text(a),
+          text(fmt::format("{} - {}", a, e)), differs));
+    }
+    return fmt::format(
+        "SELECT dimensions, metric, kind, previous, expected, backfilled, difference, CASE kind "
+        "WHEN 'increase' THEN 1 WHEN 'new group' THEN 2 WHEN 'null mismatch' THEN 3 WHEN 'held "
+        "back' THEN 4 ELSE 5 END AS priority FROM ({}) AS per_metric",
+        join(selects, " UNION ALL "));
+  }
+
+  const Version& previous_;
+  const Version& next_;
+  const Classification& c_;
+  const Mitigation& m_;
+  std::string prefix_ = "_";
+  std::string base_;
+};
+
+// `--` comment lines. Control characters in a line (a quoted column name may hold a newline)
+// become spaces, so that a comment never ends early and leaks text into the SQL.
+std::string comment_block(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    std::string clean = line;
+    for (char& ch : clean) {
+      if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    }
+    out += "-- " + clean + "\n";
+  }
+  return out;
 }
 
 // Parses generated SQL back and prints it in house style; a failure is a shredmit bug.
@@ -286,21 +676,25 @@ std::string reformat(const std::string& sql, const char* what) {
   try {
     return syntax::print(*syntax::parse_query(sql));
   } catch (const syntax::SyntaxError& e) {
-    throw UserError("<generated " + std::string(what) + ">", e.loc.line, e.loc.column,
-                    std::string("internal error, the generated SQL does not parse: ") + e.what() +
-                        "; please report this with the input tables");
+    throw std::logic_error(fmt::format("the generated {} does not parse at {}:{}: {}", what,
+                                       e.loc.line, e.loc.column, e.what()));
   }
 }
 
-std::string columns_comment(const std::vector<ClassifiedColumn>& cols) {
-  std::vector<std::string> names;
-  for (const auto& c : cols) names.push_back(c.name);
-  return names.empty() ? "(none)" : join(names, ", ");
+// PROJECT.DATASET.TABLE: a project id (letters, digits, '-'), a dataset and a table name.
+bool is_table_path(const std::string& text) {
+  static const std::regex kPath(R"(^[A-Za-z0-9-]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$)");
+  return std::regex_match(text, kPath);
 }
 
 }  // namespace
 
-Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table) {
+std::string_view baseline_name(Baseline b) {
+  return b == Baseline::kNewQuery ? "new-query" : "previous-query";
+}
+
+Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
+                    const Options& options) {
   fs::path new_dir = tree.table_dir(new_table);
   if (new_table.version < 2) {
     throw UserError(new_dir.string(), 0, 0,
@@ -308,13 +702,20 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
                                 "on, against the previous version: bump the version first",
                                 new_table.table(), new_table.version));
   }
+  if (!options.staging_table.empty() && !is_table_path(options.staging_table)) {
+    throw UserError("<command line>", 0, 0,
+                    fmt::format("--staging-table takes PROJECT.DATASET.TABLE, got '{}'",
+                                options.staging_table));
+  }
   Version next = load_version(tree, new_table, false);
   Version previous = load_version(tree, new_table.with_version(new_table.version - 1), true);
 
   Mitigation m;
   m.new_table = new_table;
   m.previous_table = previous.id;
-  m.classification = classify(previous, next);
+  m.baseline = options.baseline;
+  m.staging_table = options.staging_table.empty() ? new_table.qualified() : options.staging_table;
+  m.classification = classify(previous, next, options);
   auto partition = previous.metadata.partition_field;
   if (!partition) partition = next.metadata.partition_field;
   if (!partition) {
@@ -323,60 +724,99 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
                     "the previous version; add the partition field to metadata.yaml");
   }
   m.partition_field = *partition;
+  m.warnings = warnings_for(m.classification, m.baseline);
 
   const auto& c = m.classification;
-  std::string header = fmt::format(
-      "-- Shredder mitigation query for {}, generated by shredmit from {} and {}.\n"
-      "-- Run it for one partition: {} = @{}.\n"
-      "-- Common dimensions: {}\n"
-      "-- Added dimensions (NULL in shredded rows): {}\n"
-      "-- Common metrics (previous minus new in shredded rows): {}\n"
-      "-- New metrics (0 in shredded rows): {}\n",
-      new_table.qualified(), new_table.table(), previous.id.table(), m.partition_field,
-      m.partition_field, columns_comment(c.common_dimensions), columns_comment(c.added_dimensions),
-      columns_comment(c.common_metrics), columns_comment(c.new_metrics));
-  m.query_sql = header +
-                reformat(build_query(previous, next, c, m.partition_field), "mitigation query") +
-                "\n";
+  Builder builder(previous, next, c, m);
+  std::string baseline_text =
+      m.baseline == Baseline::kNewQuery
+          ? "the new query's"
+          : fmt::format("the previous query's ({} re-run on today's data)", previous.id.table());
+  std::vector<std::string> count_names, signed_names;
+  for (const auto& x : c.common_metrics) {
+    (x.kind.kind == MetricKind::kSigned ? signed_names : count_names).push_back(x.name);
+  }
+  m.query_sql =
+      comment_block({
+          fmt::format("Shredder mitigation query for {}, generated by shredmit from {} "
+                      "and {}.",
+                      new_table.qualified(), new_table.table(), previous.id.table()),
+          fmt::format("Run it for one partition: {} = @{}.", m.partition_field, m.partition_field),
+          fmt::format("Baseline: {}; per common dimension group, previous totals are "
+                      "compared with {} totals.",
+                      baseline_name(m.baseline), baseline_text),
+          "Common dimensions: " + names_of(c.common_dimensions),
+          "Added dimensions (NULL in shredded rows): " + names_of(c.added_dimensions),
+          "Count metrics (previous minus baseline where positive, in groups where no "
+          "count grew): " +
+              (count_names.empty() ? "(none)" : join(count_names, ", ")),
+          "Signed metrics (previous minus baseline): " +
+              (signed_names.empty() ? "(none)" : join(signed_names, ", ")),
+          "New metrics (NULL in shredded rows): " + names_of(c.new_metrics),
+      }) +
+      reformat(builder.query(), "mitigation query") + "\n";
 
-  std::string checks = fmt::format(
-      "-- Shredder mitigation checks for {}, generated by shredmit.\n"
-      "-- Totals of the common metrics per common dimension group must be the same in {} and in\n"
-      "-- the backfilled {} for @{}; each statement raises an ERROR when they are not.\n",
-      new_table.qualified(), previous.id.table(), new_table.table(), m.partition_field);
-  for (bool previous_first : {true, false}) {
-    std::string sql = build_check(previous, next, c, m.partition_field, previous_first);
-    checks += "\n#fail\n" + reformat(sql, "checks") + ";\n";
-  }
-  // The whole checks file must parse as statements, comments and all.
-  try {
-    syntax::parse_statements(checks);
-  } catch (const syntax::SyntaxError& e) {
-    throw UserError("<generated checks>", e.loc.line, e.loc.column,
-                    std::string("internal error: ") + e.what() + "; please report this");
-  }
-  m.checks_sql = checks;
+  m.check_sql = reformat(builder.check(), "check");
+  // Used by simulate and the tests, not written: its CTEs are the check's, parsed above.
+  m.mismatches_sql = builder.mismatches_query();
+  m.report_sql = reformat(builder.report(), "report");
+  std::vector<std::string> expected =
+      m.baseline == Baseline::kNewQuery
+          ? std::vector<std::string>{fmt::format("for @{} must be the same in {},",
+                                                 m.partition_field, previous.id.table())}
+          : std::vector<std::string>{
+                fmt::format("for @{} must be those of {} plus the intended change:",
+                            m.partition_field, previous.id.table()),
+                fmt::format("the new query's totals minus those of {}'s query re-run on today's "
+                            "data,",
+                            previous.id.table())};
+  std::vector<std::string> check_comment = {
+      "Shredder mitigation checks for " + new_table.qualified() + ",", "generated by shredmit.",
+      "The first statement fails the backfill: per common dimension group, the totals of the",
+      "common metrics in the backfilled " + m.staging_table};
+  check_comment.insert(check_comment.end(), expected.begin(), expected.end());
+  check_comment.push_back(
+      "FLOAT64 ones within 1e-9 x max(|totals|, 1). Its ERROR counts the mismatches per kind");
+  check_comment.push_back("and metric and lists the first 20.");
+  // bigquery-etl's runner runs the statements whose text contains the #fail marker: only the
+  // check has it.
+  m.checks_sql = comment_block(check_comment) + "#fail\n" + m.check_sql + ";\n\n" +
+                 comment_block({
+                     "Report, not a check: bigquery-etl's runner skips it. Per common metric: the "
+                     "previous",
+                     "total, the amount the mitigation adds back and its share, the groups the "
+                     "baseline lost",
+                     "and the groups held back because a count grew there.",
+                 }) +
+                 m.report_sql + ";\n";
   return m;
 }
 
 std::string format_classification(const Mitigation& m) {
-  std::string out =
-      fmt::format("shredmit: {} against previous version {}, partition {}\n",
-                  m.new_table.qualified(), m.previous_table.table(), m.partition_field);
+  std::string out = fmt::format(
+      "shredmit: {} against previous version {}, partition {}, baseline {}, checks read {}\n",
+      m.new_table.qualified(), m.previous_table.table(), m.partition_field,
+      baseline_name(m.baseline), m.staging_table);
   auto section = [&out](const char* kind, const char* role,
-                        const std::vector<ClassifiedColumn>& cols) {
+                        const std::vector<ClassifiedColumn>& cols, bool metric) {
     for (const auto& c : cols) {
-      out += fmt::format("  {:<8} {:<10} {:<32} {}\n", kind, role, c.name,
-                         analysis::type_name(c.type));
+      std::string line = fmt::format("  {:<8} {:<10} {:<32} {:<10}", kind, role, c.name,
+                                     analysis::type_name(c.type));
+      if (metric) {
+        line += fmt::format(" {} ({})", analysis::metric_kind_name(c.kind.kind), c.kind.reason);
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + "\n";
     }
   };
   const auto& c = m.classification;
-  section("COMMON", "dimension", c.common_dimensions);
-  section("ADDED", "dimension", c.added_dimensions);
-  section("REMOVED", "dimension", c.removed_dimensions);
-  section("COMMON", "metric", c.common_metrics);
-  section("NEW", "metric", c.new_metrics);
-  section("REMOVED", "metric", c.removed_metrics);
+  section("COMMON", "dimension", c.common_dimensions, false);
+  section("ADDED", "dimension", c.added_dimensions, false);
+  section("REMOVED", "dimension", c.removed_dimensions, false);
+  section("COMMON", "metric", c.common_metrics, true);
+  section("NEW", "metric", c.new_metrics, true);
+  section("REMOVED", "metric", c.removed_metrics, false);
+  for (const auto& w : m.warnings) out += "shredmit: " + w + "\n";
   return out;
 }
 

@@ -492,6 +492,10 @@ Backfill load_backfill(const fs::path& file) {
   return b;
 }
 
+std::vector<std::string> default_id_level_columns() {
+  return {"client_id", "device_id", "profile_id", "profile_group_id"};
+}
+
 std::vector<std::string> load_id_level_columns(const fs::path& file) {
   Node root = yaml::load(file);
   const Node* list = root.get("id_level_columns");

@@ -163,6 +163,10 @@ struct Backfill {
 // unreadable or malformed YAML and a file that is not a mapping.
 Backfill load_backfill(const std::filesystem::path& file);
 
+// The id-level columns of bigquery-etl's bigquery_etl/metadata/id_level_columns.yaml: client_id,
+// device_id, profile_id and profile_group_id.
+std::vector<std::string> default_id_level_columns();
+
 // Reads the `id_level_columns` list of a YAML file (the format of bigquery-etl's
 // bigquery_etl/metadata/id_level_columns.yaml). Throws UserError when the file is unreadable,
 // not YAML, or has no such list of strings.

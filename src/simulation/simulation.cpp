@@ -233,7 +233,7 @@ std::string quote(const std::string& name) { return "\"" + name + "\""; }
 
 Result simulate(const Options& o) {
   Result r;
-  r.mitigation = mitigation::generate(o.tree, o.table);
+  r.mitigation = mitigation::generate(o.tree, o.table, o.mitigation);
   const auto& m = r.mitigation;
   for (const auto& d : m.classification.common_dimensions) r.dimensions.push_back(d.name);
   for (const auto& x : m.classification.common_metrics) r.metrics.push_back(x.name);
@@ -268,11 +268,25 @@ Result simulate(const Options& o) {
 
   std::string new_file = (o.tree.table_dir(o.table) / "query.sql").string();
   auto new_query = syntax::parse_query(project::read_text_file(new_file));
-  std::map<std::string, syntax::Location> tables;
-  referenced_tables(*new_query, {}, tables);
-  for (const auto& [name, loc] : tables) require_table(name, new_file, loc);
+  std::vector<std::pair<std::string, const syntax::Query*>> read_by = {{new_file, new_query.get()}};
+  std::unique_ptr<syntax::Query> previous_query;
+  if (m.baseline == mitigation::Baseline::kPreviousQuery) {
+    std::string previous_file = (o.tree.table_dir(m.previous_table) / "query.sql").string();
+    previous_query = syntax::parse_query(project::read_text_file(previous_file));
+    read_by.emplace_back(previous_file, previous_query.get());
+  }
+  for (const auto& [file, query] : read_by) {
+    std::map<std::string, syntax::Location> tables;
+    referenced_tables(*query, {}, tables);
+    for (const auto& [name, loc] : tables) require_table(name, file, loc);
+  }
   std::string previous = m.previous_table.qualified();
   require_table(previous, "<command line>", {});
+  if (catalog.count(m.staging_table)) {
+    throw UserError(m.staging_table, 0, 0,
+                    "the staging table has a data file in --data; simulate writes it from the "
+                    "mitigation query: remove its .ndjson");
+  }
 
   std::map<std::string, Value> parameters = {{m.partition_field, o.date}};
   auto lower = [&](const syntax::Query& q, const std::string& file) {
@@ -300,7 +314,7 @@ Result simulate(const Options& o) {
 
   run("CREATE TABLE new_query AS " + lower(*new_query, new_file));
   auto mitigation_query = syntax::parse_query(m.query_sql);
-  std::string new_table = m.new_table.qualified();
+  std::string new_table = m.staging_table;
   run("CREATE TABLE " + quote(new_table) + " AS " +
       lower(*mitigation_query, "shredder_mitigation_query.sql"));
   catalog[new_table] = run("SELECT * FROM " + quote(new_table) + " LIMIT 0").columns;
@@ -343,29 +357,57 @@ Result simulate(const Options& o) {
   add(totals(quote(new_table), ""), 2);
   for (auto& [key, g] : groups) r.groups.push_back(std::move(g));
 
-  // The generated checks: each statement raises ERROR() when totals differ.
-  auto checks = syntax::parse_statements(m.checks_sql);
-  for (const auto& statement : checks.statements) {
-    if (statement->kind != syntax::StatementKind::kQuery) continue;
-    std::string sql =
-        lower(*statement->as<syntax::QueryStatement>().query, "shredder_mitigation_checks.sql");
-    try {
-      db.query(sql, parameters);
-    } catch (const std::runtime_error& e) {
-      r.check_failures.push_back(e.what());
-    }
+  // The generated check raises ERROR() when totals differ; its mismatch query lists the rows it
+  // counts, and the report statement sums up the compensation.
+  const char* checks_file = "shredder_mitigation_checks.sql";
+  try {
+    db.query(lower(*syntax::parse_query(m.check_sql), checks_file), parameters);
+  } catch (const std::runtime_error& e) {
+    r.check_failures.push_back(e.what());
   }
+  r.mismatches = run(lower(*syntax::parse_query(m.mismatches_sql), checks_file));
+  r.report = run(lower(*syntax::parse_query(m.report_sql), checks_file));
   return r;
 }
+
+namespace {
+
+// Columns aligned: text columns left, numeric ones (index >= numeric_from) right.
+std::string render_table(const std::vector<std::vector<std::string>>& table, size_t numeric_from) {
+  std::vector<size_t> widths(table.empty() ? 0 : table[0].size(), 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string pad(widths[i] - row[i].size(), ' ');
+      line += (i ? "  " : "") + (i >= numeric_from ? pad + row[i] : row[i] + pad);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::optional<double> number(const Value& v) {
+  if (std::holds_alternative<int64_t>(v)) return static_cast<double>(std::get<int64_t>(v));
+  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::string format(const Result& r) {
   const auto& m = r.mitigation;
   std::string out = fmt::format(
-      "shredmit simulate: {} against {}, partition {}\n"
+      "shredmit simulate: {} against {}, partition {}, baseline {}\n"
       "new query: {} rows; mitigated: {} rows ({} shredded rows added)\n"
       "common dimensions: {}\n\n",
-      m.new_table.qualified(), m.previous_table.table(), m.partition_field, r.new_query_rows,
-      r.mitigated_rows, r.mitigated_rows - r.new_query_rows, [&] {
+      m.new_table.qualified(), m.previous_table.table(), m.partition_field,
+      mitigation::baseline_name(m.baseline), r.new_query_rows, r.mitigated_rows,
+      r.mitigated_rows - r.new_query_rows, [&] {
         std::string s;
         for (size_t i = 0; i < r.dimensions.size(); ++i) s += (i ? ", " : "") + r.dimensions[i];
         return s;
@@ -385,11 +427,6 @@ std::string format(const Result& r) {
     for (size_t i = 0; i < r.metrics.size(); ++i) {
       const auto& [previous, next, mitigated] = group.metrics[i];
       std::string difference = "NULL";
-      auto number = [](const Value& v) -> std::optional<double> {
-        if (std::holds_alternative<int64_t>(v)) return static_cast<double>(std::get<int64_t>(v));
-        if (std::holds_alternative<double>(v)) return std::get<double>(v);
-        return std::nullopt;
-      };
       if (std::holds_alternative<int64_t>(previous) && std::holds_alternative<int64_t>(mitigated)) {
         difference = std::to_string(std::get<int64_t>(mitigated) - std::get<int64_t>(previous));
       } else if (number(previous) && number(mitigated)) {
@@ -399,24 +436,44 @@ std::string format(const Result& r) {
                        lowering::to_string(next), lowering::to_string(mitigated), difference});
     }
   }
-  std::vector<size_t> widths(table[0].size(), 0);
-  for (const auto& row : table) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : table) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      bool numeric = i >= 2;
-      std::string cell = row[i];
-      std::string pad(widths[i] - cell.size(), ' ');
-      line += (i ? "  " : "") + (numeric ? pad + cell : cell + pad);
+  out += render_table(table, 2) + "\n";
+
+  if (!r.mismatches.rows.empty()) {
+    bool expected = m.baseline == mitigation::Baseline::kPreviousQuery;
+    std::vector<std::vector<std::string>> rows = {
+        expected ? std::vector<std::string>{"group", "metric", "kind", "previous", "expected",
+                                            "backfilled", "difference"}
+                 : std::vector<std::string>{"group", "metric", "kind", "previous", "backfilled",
+                                            "difference"}};
+    for (const auto& row : r.mismatches.rows) {
+      std::vector<std::string> cells;
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i == 4 && !expected) continue;  // expected equals previous
+        cells.push_back(lowering::to_string(row[i]));
+      }
+      rows.push_back(std::move(cells));
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
+    out += fmt::format("mismatches found by the check ({}):\n", r.mismatches.rows.size()) +
+           render_table(rows, 3) + "\n";
   }
-  out += "\n";
+
+  std::vector<std::vector<std::string>> report = {{"metric", "kind", "previous total",
+                                                   "compensated", "share", "groups lost",
+                                                   "groups held back"}};
+  for (const auto& row : r.report.rows) {
+    std::vector<std::string> cells;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i == 4 && number(row[i])) {
+        cells.push_back(fmt::format("{:.2f}%", 100 * *number(row[i])));
+      } else {
+        cells.push_back(lowering::to_string(row[i]));
+      }
+    }
+    report.push_back(std::move(cells));
+  }
+  out += "compensation (the checks file's report):\n" + render_table(report, 2) + "\n";
   if (r.passed()) {
-    out += "checks: PASS (totals per common dimension group match in both directions)\n";
+    out += "checks: PASS (totals per common dimension group match the contract)\n";
   } else {
     for (const auto& f : r.check_failures) out += "checks: FAIL: " + f + "\n";
   }

@@ -1,5 +1,5 @@
 // shredmit simulation: runs a table's generated shredder-mitigation query and checks on sample
-// data in SQLite and compares totals per common dimension group (issue 5, `shredmit simulate`).
+// data in SQLite and compares totals per common dimension group (`shredmit simulate`).
 #pragma once
 
 #include <array>
@@ -18,6 +18,7 @@ struct Options {
   project::TableId table;          // the new version, TABLE_vN
   std::filesystem::path data_dir;  // PROJECT.DATASET.TABLE.ndjson + .schema.yaml per table
   std::string date;                // YYYY-MM-DD, bound to @<partition field>
+  mitigation::Options mitigation;  // as for `shredmit generate`
 };
 
 // Totals of one common dimension group, for each common metric: the previous version's table,
@@ -35,13 +36,20 @@ struct Result {
   size_t new_query_rows = 0;
   size_t mitigated_rows = 0;
   std::vector<std::string> check_failures;  // ERROR() messages of the generated checks
-  bool passed() const { return check_failures.empty(); }
+  // The rows of the generated check's mismatch query (mitigation::Mitigation::mismatches_sql):
+  // dimensions, metric, kind, previous, expected, backfilled, difference.
+  lowering::Rows mismatches;
+  // The rows of the generated report statement (mitigation::Mitigation::report_sql).
+  lowering::Rows report;
+  bool passed() const { return check_failures.empty() && mismatches.rows.empty(); }
 };
 
 // Loads every PROJECT.DATASET.TABLE.ndjson of options.data_dir, with the PROJECT.DATASET.TABLE
 // .schema.yaml beside it, into an in-memory SQLite database; generates the mitigation for
-// options.table (mitigation::generate); runs the new query, the mitigation query and the checks
-// for options.date through the SQLite lowering; and computes the totals.
+// options.table (mitigation::generate with options.mitigation); runs the new query and the
+// mitigation query for options.date through the SQLite lowering, stores the mitigated rows as
+// the table the checks read (the staging table, or the new version's table); then runs the check,
+// its mismatch query and the report, and computes the totals.
 // NDJSON values follow BigQuery's JSON loading: INT64 as a JSON integer or a string of digits,
 // FLOAT64/NUMERIC as a number or a numeric string, BOOL as true/false, DATE/DATETIME/TIMESTAMP
 // as strings in canonical form, RECORD as an object; REPEATED fields are not supported.
@@ -53,7 +61,8 @@ struct Result {
 Result simulate(const Options& options);
 
 // The result as text: the dimension names, one line per group and metric with previous, new
-// query, mitigated and difference (mitigated minus previous), then the checks' verdict.
+// query, mitigated and difference (mitigated minus previous); the check's mismatch table when it
+// has rows; the report (compensated share per metric); then the checks' verdict.
 std::string format(const Result& result);
 
 }  // namespace shredmit::simulation

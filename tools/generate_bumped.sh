@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Coverage of `shredmit generate` on a real bigquery-etl tree: every versioned table labelled
+# `shredder_mitigation: true` that has a query.sql is copied as TABLE_v(N+1) (the first step of
+# seed 004's process, with nothing changed yet) and generated against TABLE_vN.
+# Usage: tools/generate_bumped.sh SQL_DIR [extra generate options...]
+# Works on a copy of SQL_DIR's parent in a temporary folder; prints "generated K of N", one
+# line per table (OK, or REFUSED with the message), and the notes and warnings generate printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src="${1:?usage: tools/generate_bumped.sh SQL_DIR [generate options...]}"
+shift
+[ -x build/shredmit ] || tools/setup.sh build
+bin="$PWD/build/shredmit"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$(cd "$src/.." && pwd)" "$work/repo"
+sql="$work/repo/$(basename "$src")"
+ok=0
+total=0
+report=""
+while IFS= read -r metadata; do
+  dir=$(dirname "$metadata")
+  name=$(basename "$dir")
+  [[ "$name" =~ ^(.+)_v([0-9]+)$ ]] || continue
+  [ -f "$dir/query.sql" ] || continue
+  bumped="$(dirname "$dir")/${BASH_REMATCH[1]}_v$((BASH_REMATCH[2] + 1))"
+  [ -e "$bumped" ] && continue
+  cp -r "$dir" "$bumped"
+  dataset=$(basename "$(dirname "$dir")")
+  project=$(basename "$(dirname "$(dirname "$dir")")")
+  table="$project.$dataset.$(basename "$bumped")"
+  total=$((total + 1))
+  if out=$("$bin" generate "$table" --sql-dir "$sql" --output-dir "$work/out/$table" "$@" 2>&1)
+  then
+    ok=$((ok + 1))
+    report+="OK $table"$'\n'
+  else
+    report+="REFUSED $table: ${out##*error: }"$'\n'
+  fi
+  notes=$(grep -E '^shredmit: (note|warning):' <<<"$out" || true)
+  [ -z "$notes" ] || report+="$(sed 's/^/  /' <<<"$notes")"$'\n'
+done < <(grep -rl --include=metadata.yaml "shredder_mitigation: true" "$sql" | sort)
+echo "generated $ok of $total"
+printf '%s' "$report"
