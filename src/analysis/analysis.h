@@ -199,6 +199,10 @@ enum class MetricKind {
   kNotRecoverable,
 };
 
+// True when `names` holds `name`, compared case-insensitively as BigQuery compares column names
+// (a --signed-metric list against a metric's name).
+bool has_name(const std::vector<std::string>& names, std::string_view name);
+
 // "count", "signed" or "not recoverable".
 std::string_view metric_kind_name(MetricKind kind);
 

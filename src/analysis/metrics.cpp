@@ -262,9 +262,9 @@ class KindAnalyzer {
                                                   "HLL_COUNT.MERGE"};
     if (kAlways.count(name)) return true;
     static const std::set<std::string> kSameAsArguments = {
-        "SUM",         "MIN",   "MAX",   "ANY_VALUE", "AVG",         "IFNULL",     "COALESCE",
-        "ROUND",       "TRUNC", "CEIL",  "CEILING",   "FLOOR",       "SQRT",       "SAFE_DIVIDE",
-        "IEEE_DIVIDE", "DIV",   "LEAST", "MOD",       "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
+        "SUM",         "MIN",         "MAX",     "ANY_VALUE",   "AVG",       "IFNULL",
+        "COALESCE",    "CEIL",        "CEILING", "FLOOR",       "SQRT",      "DIV",
+        "SAFE_DIVIDE", "IEEE_DIVIDE", "LEAST",   "FIRST_VALUE", "LAST_VALUE"};
     if (name == "IF") return f.args.size() == 3 && all_args_non_negative(f, s, depth, 1);
     if (name == "NULLIF") return !f.args.empty() && non_negative(*f.args[0].value, s, depth);
     if (name == "GREATEST") {
@@ -304,6 +304,12 @@ bool only_counts(const Expr& e) {
 }
 
 }  // namespace
+
+bool has_name(const std::vector<std::string>& names, std::string_view name) {
+  std::string key = syntax::to_lower(name);
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return syntax::to_lower(n) == key; });
+}
 
 std::string_view metric_kind_name(MetricKind kind) {
   switch (kind) {

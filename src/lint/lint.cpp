@@ -159,7 +159,8 @@ class TableLinter {
       check_aggregate(*analysis, query->file);
       check_id_level_query(*analysis, query->file);
     }
-    check_previous(query ? &*query : nullptr, analysis ? &*analysis : nullptr);
+    bool compared = check_previous(query ? &*query : nullptr, analysis ? &*analysis : nullptr);
+    if (!compared && analysis) check_metrics_alone(*query, *analysis);
   }
 
  private:
@@ -348,14 +349,13 @@ class TableLinter {
   }
 
   bool declared_signed(const std::string& name) const {
-    return std::any_of(
-        options_.signed_metrics.begin(), options_.signed_metrics.end(),
-        [&](const std::string& n) { return syntax::to_lower(n) == syntax::to_lower(name); });
+    return analysis::has_name(options_.signed_metrics, name);
   }
 
   // SM009 on a version without a previous version to compare with: a metric that subtraction
   // cannot recover is refused by `generate` once the version is bumped and it becomes common.
   void check_metrics_alone(const QueryFile& query, const analysis::AggregateQuery& a) {
+    if (a.final_select == nullptr) return;
     analysis::Lineage lineage(*query.statement);
     for (const auto& c : a.columns) {
       if (c.role != Role::kMetric || c.expr == nullptr) continue;
@@ -374,8 +374,8 @@ class TableLinter {
   // SM009 on the metrics of a version and its previous version: what `generate` refuses is an
   // error, COUNT(DISTINCT ...) over changed dimensions and signed-only totals are warnings.
   void check_metrics(const QueryFile& query, const analysis::AggregateQuery& a,
-                     const QueryFile& previous, const analysis::AggregateQuery& p) {
-    analysis::Lineage lineage(*query.statement), previous_lineage(*previous.statement);
+                     const analysis::Lineage& lineage, const QueryFile& previous,
+                     const analysis::AggregateQuery& p, const analysis::Lineage& previous_lineage) {
     std::vector<std::string> added, removed;
     for (const auto& c : a.columns) {
       if (c.role == Role::kDimension && p.find(c.name) == nullptr) added.push_back(c.name);
@@ -440,21 +440,16 @@ class TableLinter {
 
   // ---------------------------------------------------------------- SM006, SM010, SM011
 
-  void check_previous(const QueryFile* query, const analysis::AggregateQuery* analysis) {
+  // SM006, SM009 against the previous version, SM010 and SM011. Returns whether the metrics were
+  // compared with a previous version's (otherwise SM009 judges this version alone).
+  bool check_previous(const QueryFile* query, const analysis::AggregateQuery* analysis) {
     static const std::regex kVersioned(R"(^(.+)_v([0-9]+)$)");
     std::string name = table_.dir.filename().string();
     if (name.empty()) name = table_.dir.parent_path().filename().string();
     std::smatch m;
-    bool alone = query != nullptr && query->statement != nullptr && analysis != nullptr;
-    if (!std::regex_match(name, m, kVersioned)) {
-      if (alone) check_metrics_alone(*query, *analysis);
-      return;
-    }
+    if (!std::regex_match(name, m, kVersioned)) return false;
     int version = std::stoi(m[2]);
-    if (version < 2) {
-      if (alone) check_metrics_alone(*query, *analysis);
-      return;
-    }
+    if (version < 2) return false;
     std::string previous_name = fmt::format("{}_v{}", std::string(m[1]), version - 1);
     fs::path previous_dir = table_.dir.parent_path() / previous_name;
     std::error_code ec;
@@ -464,27 +459,20 @@ class TableLinter {
                       "totals against it: restore its folder, or remove the label for a first "
                       "version",
                       previous_name));
-      if (alone) check_metrics_alone(*query, *analysis);
-      return;
+      return false;
     }
-    if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return;
+    if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return false;
     auto previous = read_query(previous_dir);
-    if (!previous || !previous->statement) {
-      check_metrics_alone(*query, *analysis);
-      return;
-    }
+    if (!previous || !previous->statement) return false;
     auto previous_schema = read_schema(previous_dir);
     auto previous_analysis = analysis::inspect_aggregate(
         *previous->statement, previous_schema ? *previous_schema : empty_schema_, previous->file);
     check_aggregate(previous_analysis, previous->file);
-    if (previous_analysis.final_select == nullptr) {
-      check_metrics_alone(*query, *analysis);
-      return;
-    }
-    check_metrics(*query, *analysis, *previous, previous_analysis);
+    if (previous_analysis.final_select == nullptr) return false;
 
     analysis::Lineage new_lineage(*query->statement);
     analysis::Lineage previous_lineage(*previous->statement);
+    check_metrics(*query, *analysis, new_lineage, *previous, previous_analysis, previous_lineage);
     for (const auto& c : analysis->columns) {
       const analysis::OutputColumn* p = previous_analysis.find(c.name);
       if (p == nullptr) continue;
@@ -513,6 +501,7 @@ class TableLinter {
                         c.name, previous->file, p->loc.line));
       }
     }
+    return true;
   }
 
   static bool maps_to_placeholder(const analysis::Lineage& lineage, const std::string& column) {

@@ -118,6 +118,13 @@ std::optional<std::string> canonical_datetime(const std::string& text, bool with
                      minute_of_day % 60, sec, fraction);
 }
 
+// The name of a select item or STRUCT field: its alias, else the name BigQuery gives the
+// expression (analysis::output_name); nullopt when it has none.
+std::optional<std::string> item_name(const std::optional<Identifier>& alias, const Expr& value) {
+  if (alias) return alias->name;
+  return analysis::output_name(value);
+}
+
 std::string quote_identifier(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {
@@ -591,8 +598,7 @@ class Lowerer {
       if (st.typed) unsupported(st.loc, "typed STRUCT constructors");
       std::vector<std::string> pairs;
       for (const auto& field : st.fields) {
-        auto field_name = field.alias ? std::optional<std::string>(field.alias->name)
-                                      : analysis::output_name(*field.value);
+        auto field_name = item_name(field.alias, *field.value);
         if (!field_name) unsupported(field.value->loc, "a STRUCT field without a name");
         pairs.push_back(quote_text(*field_name) + ", " + expr(*field.value));
       }
@@ -606,8 +612,7 @@ class Lowerer {
       const Select& select = analysis::final_select(q);
       std::optional<std::string> column;
       if (select.items.size() == 1 && select.items[0].kind == SelectItem::Kind::kExpression) {
-        column = select.items[0].alias ? std::optional<std::string>(select.items[0].alias->name)
-                                       : analysis::output_name(*select.items[0].expr);
+        column = item_name(select.items[0].alias, *select.items[0].expr);
       }
       if (!column) unsupported(f.loc, "ARRAY_TO_STRING(ARRAY(...)) other than of one named column");
       return "(SELECT IFNULL(group_concat(" + quote_identifier(*column) + ", " +
@@ -699,13 +704,9 @@ class Lowerer {
       std::vector<std::string> names;
       for (const auto& item : s.items) {
         if (item.kind == SelectItem::Kind::kExpression) {
-          if (item.alias) {
-            names.push_back(item.alias->name);
-          } else if (auto n = analysis::output_name(*item.expr)) {
-            names.push_back(*n);
-          } else {
-            return std::nullopt;
-          }
+          auto n = item_name(item.alias, *item.expr);
+          if (!n) return std::nullopt;
+          names.push_back(*n);
           continue;
         }
         for (const auto& c : *base) {

@@ -126,12 +126,6 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
   return v;
 }
 
-bool contains_name(const std::vector<std::string>& names, const std::string& name) {
-  std::string key = syntax::to_lower(name);
-  return std::any_of(names.begin(), names.end(),
-                     [&](const std::string& n) { return syntax::to_lower(n) == key; });
-}
-
 std::string names_of(const std::vector<ClassifiedColumn>& cols) {
   std::vector<std::string> names;
   for (const auto& c : cols) names.push_back(c.name);
@@ -197,7 +191,7 @@ Classification classify(const Version& previous, const Version& next, const Opti
       (old != nullptr ? c.common_dimensions : c.added_dimensions).push_back(classified);
       continue;
     }
-    bool declared = contains_name(options.signed_metrics, col.name);
+    bool declared = analysis::has_name(options.signed_metrics, col.name);
     classified.kind = analysis::metric_kind(*col.expr, next_lineage, declared);
     if (old == nullptr) {
       c.new_metrics.push_back(classified);
@@ -599,20 +593,14 @@ class Builder {
     return fmt::format("{} - {} > {} * {}", a, e, kFloatTolerance, helper("scale_" + m.name));
   }
 
+  // `expected` with whether some count metric of the group is above its expected total.
   std::string flagged() const {
-    std::vector<std::string> items = keys();
-    items.push_back(helper("in_previous"));
-    items.push_back(helper("in_backfilled"));
     std::vector<std::string> increases;
     for (const auto& m : c_.common_metrics) {
-      items.push_back(helper("previous_" + m.name));
-      items.push_back(helper("expected_" + m.name));
-      items.push_back(helper("actual_" + m.name));
-      if (is_float(m)) items.push_back(helper("scale_" + m.name));
       if (m.kind.kind == MetricKind::kCount) increases.push_back(beyond(m, 1));
     }
-    items.push_back(any_true(increases) + " AS " + helper("count_increase"));
-    return fmt::format("SELECT {} FROM expected", join(items, ", "));
+    return fmt::format("SELECT *, {} AS {} FROM expected", any_true(increases),
+                       helper("count_increase"));
   }
 
   std::string mismatches() const {
