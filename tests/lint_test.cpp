@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kDataset = "fixtures/lint/sql/moz-fx-data-shared-prod/lint/";
-const std::string kToday = "2024-07-01";
+// Within 28 days of the fixtures' Initiate entries (BF018) and before the 2024-09-01 entry.
+const std::string kToday = "2024-06-20";
 
 // A finding as the tests compare it: rule, file relative to the fixture dataset, line, column.
 struct Expected {
@@ -90,8 +91,8 @@ INSTANTIATE_TEST_SUITE_P(
                   {"SM005", "schema_mismatch_v1/schema.yaml", 14, 3}}},
         RuleCase{"no_previous_v3", {{"SM006", "no_previous_v3/metadata.yaml", 7, 3}}},
         RuleCase{"unlabelled_backfill_v1",
-                 {{"SM007", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
-        RuleCase{"labelled_backfill_v1", {{"SM007", "labelled_backfill_v1/backfill.yaml", 1, 1}}},
+                 {{"BF015", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
+        RuleCase{"labelled_backfill_v1", {{"BF015", "labelled_backfill_v1/backfill.yaml", 1, 1}}},
         RuleCase{"syntax_error_v1", {{"SM008", "syntax_error_v1/query.sql", 10, 1}}},
         RuleCase{"bad_yaml_v1", {{"SM008", "bad_yaml_v1/schema.yaml", 5, 1}}},
         RuleCase{"bad_include_v1", {{"SM008", "bad_include_v1/schema.yaml", 9, 16}}},
@@ -113,14 +114,14 @@ INSTANTIATE_TEST_SUITE_P(
                   {"SM011", "placeholder_v2/query.sql", 4, 3}}},
         RuleCase{"redefined_v2", {{"SM011", "redefined_v2/query.sql", 13, 3}}},
         RuleCase{"backfill_invalid_v1",
-                 {{"SM012", "backfill_invalid_v1/backfill.yaml", 1, 1},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 10, 3},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 13, 5},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 19, 1},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 20, 3},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 22, 3},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 23, 3},
-                  {"SM012", "backfill_invalid_v1/backfill.yaml", 30, 5}}},
+                 {{"BF003", "backfill_invalid_v1/backfill.yaml", 1, 1},
+                  {"BF004", "backfill_invalid_v1/backfill.yaml", 10, 3},
+                  {"BF006", "backfill_invalid_v1/backfill.yaml", 13, 5},
+                  {"BF001", "backfill_invalid_v1/backfill.yaml", 19, 1},
+                  {"BF001", "backfill_invalid_v1/backfill.yaml", 20, 15},
+                  {"BF008", "backfill_invalid_v1/backfill.yaml", 22, 3},
+                  {"BF011", "backfill_invalid_v1/backfill.yaml", 23, 11},
+                  {"BF008", "backfill_invalid_v1/backfill.yaml", 30, 5}}},
         // Not set up for mitigation: nothing by default.
         RuleCase{"unlabelled_mismatch_v1", {}}, RuleCase{"clean_v1", {}}),
     [](const ::testing::TestParamInfo<RuleCase>& info) { return std::string(info.param.table); });
@@ -191,7 +192,7 @@ TEST(Lint, EntryDatesAfterTodayAreInTheFuture) {
   o.today = "2024-12-31";  // the 2024-09-01 entry is no longer in the future
   auto findings = lint_paths({kDataset + "backfill_invalid_v1"}, o);
   EXPECT_EQ(std::count(findings.begin(), findings.end(),
-                       Expected{"SM012", "backfill_invalid_v1/backfill.yaml", 1, 1}),
+                       Expected{"BF003", "backfill_invalid_v1/backfill.yaml", 1, 1}),
             0);
 }
 
@@ -271,19 +272,22 @@ TEST(LintFormats, SarifHasOneDescriptorPerRuleAndOneResultPerFinding) {
   const auto& run = s["runs"][0];
   EXPECT_EQ(run["tool"]["driver"]["name"], "shredmit");
   const auto& rules = run["tool"]["driver"]["rules"];
-  ASSERT_EQ(rules.size(), 12u);
+  // SM001-SM011 without SM007 (now BF015), then the backfill rules BF001-BF031.
+  ASSERT_EQ(rules.size(), 10u + 31u);
   for (size_t i = 0; i < rules.size(); ++i) {
-    EXPECT_EQ(rules[i]["id"], fmt::format("SM{:03}", i + 1));
+    std::string id =
+        i < 10 ? fmt::format("SM{:03}", i < 6 ? i + 1 : i + 2) : fmt::format("BF{:03}", i - 9);
+    EXPECT_EQ(rules[i]["id"], id);
     EXPECT_FALSE(rules[i]["shortDescription"]["text"].get<std::string>().empty());
   }
-  EXPECT_EQ(rules[8]["defaultConfiguration"]["level"], "error");
-  EXPECT_EQ(rules[9]["defaultConfiguration"]["level"], "warning");
+  EXPECT_EQ(rules[7]["defaultConfiguration"]["level"], "error");    // SM009
+  EXPECT_EQ(rules[8]["defaultConfiguration"]["level"], "warning");  // SM010
   const auto& results = run["results"];
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0]["ruleId"], "SM001");
   EXPECT_EQ(results[0]["ruleIndex"], 0);
   EXPECT_EQ(results[0]["level"], "error");
-  EXPECT_EQ(results[1]["ruleIndex"], 10);
+  EXPECT_EQ(results[1]["ruleIndex"], 9);
   EXPECT_EQ(results[1]["level"], "warning");
   const auto& location = results[0]["locations"][0]["physicalLocation"];
   EXPECT_EQ(location["artifactLocation"]["uri"], "sql/p/d/t_v1/query.sql");
@@ -303,7 +307,7 @@ int run_lint(std::vector<const char*> args, std::string* out = nullptr) {
 TEST(LintCommand, ExitStatus) {
   std::string out;
   EXPECT_EQ(
-      run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/clean_v2", "--today", "2024-07-01"},
+      run_lint({"fixtures/lint/sql/moz-fx-data-shared-prod/lint/clean_v2", "--today", "2024-06-20"},
                &out),
       0)
       << out;

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "lowering/lowering.h"
+#include "run_cli.h"
 #include "syntax/syntax.h"
 
 namespace shredmit::mitigation {
@@ -313,14 +314,7 @@ TEST(Generate, QualifiedAndExpressionGroupingMatchTheSelectList) {
             (std::vector<std::string>{"app", "os_lower", "day"}));
 }
 
-int run_cli(std::vector<const char*> args, std::string* out = nullptr, std::string* err = nullptr) {
-  args.insert(args.begin(), "shredmit");
-  std::ostringstream o, e;
-  int status = cli::run(static_cast<int>(args.size()), args.data(), o, e);
-  if (out) *out = o.str();
-  if (err) *err = e.str();
-  return status;
-}
+using test_support::run_cli;
 
 TEST(Cli, GenerateWritesBothFilesAndReportsThem) {
   TempTree t;

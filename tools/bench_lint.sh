@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Wall time and peak memory of `shredmit lint --all-tables` on a bigquery-etl sql/ tree.
 # Usage: tools/bench_lint.sh SQL_DIR [RUNS=5] [JOBS=2]
-# Each run lints every table folder with every rule that applies to it (SM005, SM007, SM008 and
-# SM012 on all tables, all twelve rules on tables set up for shredder mitigation) and discards
+# Each run lints every table folder with every rule that applies to it (SM005, SM008 and the
+# backfill rules on all tables, every rule on tables set up for shredder mitigation) and discards
 # the findings. Prints each run's wall seconds and the summary line, then the best and median
 # wall seconds and the largest peak resident set size (parent process; each worker process
 # reads its own share), read from GNU time (Debian package `time`).

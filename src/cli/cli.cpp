@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "backfill/backfill.h"
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
@@ -298,6 +300,167 @@ int render_template(const TemplateOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+struct BackfillOptions {
+  std::vector<std::string> paths;  // validate
+  std::string format = "text";
+  std::string today;
+  GenerateOptions generate;  // plan and run: the table, --sql-dir, mitigation options
+  std::string entry;
+  int parallelism = 16;
+  std::string staging_project = "moz-fx-data-shared-prod";
+  std::string billing_project;
+  std::string output_dir;
+  std::string data_dir;
+  std::string db_file;
+};
+
+constexpr const char* kBackfillValidateExitStatusHelp =
+    "Exit status:\n"
+    "  0  no errors (warnings allowed)\n"
+    "  1  at least one error finding\n"
+    "  2  usage error (a path that does not exist or is not a backfill.yaml, a bad --today)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+constexpr const char* kBackfillPlanExitStatusHelp =
+    "Exit status:\n"
+    "  0  the plan was printed (and its query files written)\n"
+    "  1  refused: the backfill.yaml does not validate, no Initiate entry, or generate refuses\n"
+    "     the mitigation (the message names the file, line:column and the fix)\n"
+    "  2  usage error\n"
+    "  3  internal error (a shredmit bug)\n";
+
+constexpr const char* kBackfillRunExitStatusHelp =
+    "Exit status:\n"
+    "  0  every partition passed its checks and complete copied staging into production\n"
+    "  1  refused (as plan), or a check failed: the run stopped at that partition, production\n"
+    "     is untouched, and the mismatches are printed\n"
+    "  2  usage error or bad sample data (as simulate)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+std::string today_option(const std::string& today) {
+  std::string value = today.empty() ? local_date() : today;
+  if (!project::is_iso_date(value)) {
+    throw project::UserError("<command line>", 0, 0,
+                             "--today takes a date as YYYY-MM-DD, got '" + today + "'");
+  }
+  return value;
+}
+
+int backfill_validate(const BackfillOptions& o, std::ostream& out) {
+  backfill::ValidateOptions options;
+  options.today = today_option(o.today);
+  options.mitigation = mitigation_options(o.generate);
+  std::vector<base::Finding> findings;
+  auto files = backfill::find_backfill_files(o.paths);
+  for (const auto& file : files) {
+    auto found = backfill::validate(file, backfill::tree_of(file), options);
+    findings.insert(findings.end(), found.begin(), found.end());
+  }
+  base::sort_findings(findings);
+  size_t errors = base::count_errors(findings);
+  if (o.format == "json") {
+    out << base::format_json(findings);
+  } else if (o.format == "github") {
+    out << base::format_github(findings);
+  } else if (o.format == "sarif") {
+    out << base::format_sarif(findings, backfill::rules());
+  } else {
+    out << base::format_text_lines(findings)
+        << fmt::format("shredmit backfill validate: {} error{}, {} warning{} in {} file{}\n",
+                       errors, errors == 1 ? "" : "s", findings.size() - errors,
+                       findings.size() - errors == 1 ? "" : "s", files.size(),
+                       files.size() == 1 ? "" : "s");
+  }
+  return errors > 0 ? kExitRefused : kExitOk;
+}
+
+backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
+  const GenerateOptions& g = o.generate;
+  auto tree = project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root);
+  backfill::PlanOptions options;
+  options.entry = o.entry;
+  if (!o.entry.empty() && !project::is_iso_date(o.entry)) {
+    throw project::UserError("<command line>", 0, 0,
+                             "--entry takes an entry date YYYY-MM-DD, got '" + o.entry + "'");
+  }
+  options.parallelism = o.parallelism;
+  options.staging_project = o.staging_project;
+  options.billing_project = o.billing_project;
+  options.today = today_option(o.today);
+  options.mitigation = mitigation_options(g);
+  options.output_dir = o.output_dir;
+  auto plan = backfill::plan(tree, project::TableId::parse(g.table), options);
+  for (const auto& w : plan.warnings) err << "shredmit: " << w << "\n";
+  for (const auto& f : backfill::write_plan_files(plan)) err << "wrote " << f.string() << "\n";
+  return plan;
+}
+
+int backfill_plan(const BackfillOptions& o, std::ostream& out, std::ostream& err) {
+  auto plan = make_plan(o, err);
+  if (o.format == "json") {
+    out << backfill::format_json(plan);
+  } else if (o.format == "sh") {
+    out << backfill::format_sh(plan);
+  } else {
+    out << backfill::format_text(plan);
+  }
+  return kExitOk;
+}
+
+int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err) {
+  auto plan = make_plan(o, err);
+  backfill::RunOptions options;
+  options.data_dir = o.data_dir;
+  options.db_file = o.db_file;
+  bool terminal = isatty(STDERR_FILENO) == 1 && &err == &std::cerr;
+  options.progress = [&](size_t done, size_t total, const backfill::Step& step) {
+    if (terminal) {
+      size_t width = 30, filled = total ? done * width / total : width;
+      err << fmt::format("\r[{}{}] {}/{} {} {}", std::string(filled, '#'),
+                         std::string(width - filled, '.'), done, total,
+                         backfill::step_kind_name(step.kind), step.date)
+          << (done == total ? "\n" : "") << std::flush;
+    } else if (step.kind == backfill::StepKind::kQuery || step.kind == backfill::StepKind::kCheck ||
+               step.kind == backfill::StepKind::kCopyPartition) {
+      err << fmt::format("{}: {} done ({}/{})\n", step.date, backfill::step_kind_name(step.kind),
+                         done, total);
+    }
+  };
+  backfill::RunResult result;
+  try {
+    result = backfill::run(plan, options);
+  } catch (const project::UserError& e) {
+    if (terminal) err << "\n";
+    err << e.format() << "\n";
+    return kExitUsage;
+  }
+  if (!result.passed) {
+    if (terminal) err << "\n";
+    out << fmt::format(
+        "backfill stopped: the check failed for partition {}; production ({}) is "
+        "untouched and staging ({}) holds the partitions written so far\n",
+        result.failed_date, plan.production_table, plan.staging_table);
+    for (const auto& f : result.check_failures) out << "check: " << f << "\n";
+    if (!result.mismatches.empty()) {
+      out << fmt::format("mismatches ({}):\n", result.mismatches.size());
+      out << "  " << fmt::format("{}", fmt::join(result.mismatch_columns, " | ")) << "\n";
+      for (const auto& row : result.mismatches) {
+        out << "  " << fmt::format("{}", fmt::join(row, " | ")) << "\n";
+      }
+    }
+  } else {
+    out << fmt::format(
+        "backfill complete: {} partition{} checked and copied into {}; backup {}; "
+        "staging removed\n",
+        plan.partitions.size(), plan.partitions.size() == 1 ? "" : "s", plan.production_table,
+        plan.backup_table);
+  }
+  if (!o.db_file.empty()) {
+    out << fmt::format("database: {} (tables: {})\n", o.db_file, fmt::join(result.tables, ", "));
+  }
+  return result.passed ? kExitOk : kExitRefused;
+}
+
 void add_signed_metric_option(CLI::App* command, std::vector<std::string>& names) {
   command
       ->add_option("--signed-metric", names,
@@ -376,7 +539,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* lint_cmd = app.add_subcommand(
       "lint",
       "Check the shredder-mitigation setup of bigquery-etl tables statically (rules "
-      "SM001-SM012): tables with the shredder_mitigation label or a backfill.yaml entry asking "
+      "SM001-SM011, and the backfill rules BF001-BF031 on every backfill.yaml): tables with the "
+      "shredder_mitigation label or a backfill.yaml entry asking "
       "for mitigation, or every table with --all-tables");
   lint_cmd->footer(kLintExitStatusHelp);
   lint_cmd
@@ -394,8 +558,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                        "YAML file with an `id_level_columns` list (default: client_id, "
                        "device_id, profile_id, profile_group_id)");
   lint_cmd->add_flag("--all-tables", lint_opts.all_tables,
-                     "also run SM005, SM007, SM008 and SM012 on tables not set up for shredder "
-                     "mitigation");
+                     "also run SM005 and SM008 on tables not set up for shredder mitigation");
   lint_cmd
       ->add_option("--jobs,-j", lint_opts.jobs, "worker processes (default: the number of cores)")
       ->check(CLI::Range(1, 256));
@@ -440,6 +603,93 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   template_render->add_option("--output,-o", tmpl.output,
                               "write to this file (atomically) instead of standard output");
 
+  BackfillOptions bf;
+  auto* backfill_cmd = app.add_subcommand(
+      "backfill",
+      "bigquery-etl managed backfills: validate backfill.yaml files, plan an entry offline, run "
+      "it on sample data");
+  backfill_cmd->require_subcommand(1);
+  auto* backfill_validate_cmd = backfill_cmd->add_subcommand(
+      "validate",
+      "Check backfill.yaml files with bigquery-etl's rules (BF001-BF031), the initiate-time "
+      "shredder-mitigation preconditions included; every problem located");
+  backfill_validate_cmd->footer(kBackfillValidateExitStatusHelp);
+  backfill_validate_cmd
+      ->add_option("paths", bf.paths, "backfill.yaml files, or folders searched recursively")
+      ->required();
+  backfill_validate_cmd
+      ->add_option("--format", bf.format, "text, json, github or sarif, as for lint")
+      ->check(CLI::IsMember({"text", "json", "github", "sarif"}))
+      ->capture_default_str();
+  auto add_today = [&](CLI::App* command) {
+    command->add_option("--today", bf.today,
+                        "today's date YYYY-MM-DD for the date rules (default: the local date)");
+  };
+  add_today(backfill_validate_cmd);
+  add_signed_metric_option(backfill_validate_cmd, bf.generate.mitigation.signed_metrics);
+
+  auto add_plan_options = [&](CLI::App* command) {
+    command->add_option("table", bf.generate.table, "PROJECT.DATASET.TABLE_vN")->required();
+    command
+        ->add_option("--sql-dir", bf.generate.sql_dir,
+                     "the sql/ folder of a bigquery-etl "
+                     "checkout")
+        ->capture_default_str();
+    command->add_option("--repo-root", bf.generate.repo_root,
+                        "root that schema includes and custom_query_path are relative to "
+                        "(default: the parent of --sql-dir)");
+    command->add_option("--entry", bf.entry,
+                        "the entry date to plan (default: the Initiate entry)");
+    command
+        ->add_option("--parallelism", bf.parallelism,
+                     "partitions run at once (depends_on_past tables: 1)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    command
+        ->add_option("--staging-project", bf.staging_project,
+                     "project of the backfills_staging_derived dataset")
+        ->capture_default_str();
+    command->add_option("--billing-project", bf.billing_project,
+                        "project the queries bill to (default: the entry's billing_project, else "
+                        "moz-fx-data-backfill-slots)");
+    command->add_option("--output-dir", bf.output_dir,
+                        "where the plan's query files are written (default: the table folder)");
+    command
+        ->add_option("--baseline", bf.generate.baseline,
+                     "mitigation baseline: new-query or previous-query (see generate)")
+        ->check(CLI::IsMember({"new-query", "previous-query"}))
+        ->capture_default_str();
+    add_signed_metric_option(command, bf.generate.mitigation.signed_metrics);
+    add_today(command);
+  };
+  auto* backfill_plan_cmd = backfill_cmd->add_subcommand(
+      "plan",
+      "The complete, ordered plan of TABLE_vN's Initiate entry: staging and backup names, "
+      "partitions with destinations and parameters, checks, complete steps and a cost line; "
+      "writes the query files the plan runs");
+  backfill_plan_cmd->footer(kBackfillPlanExitStatusHelp);
+  add_plan_options(backfill_plan_cmd);
+  backfill_plan_cmd
+      ->add_option("--format", bf.format,
+                   "text; json: one document with a step list for an orchestrator; sh: a "
+                   "resumable bash script of bq commands")
+      ->check(CLI::IsMember({"text", "json", "sh"}))
+      ->capture_default_str();
+  auto* backfill_run_cmd = backfill_cmd->add_subcommand(
+      "run",
+      "Execute the plan locally on sample data in SQLite: staging, each partition and its "
+      "checks, then backup, copy into production and staging removal");
+  backfill_run_cmd->footer(kBackfillRunExitStatusHelp);
+  add_plan_options(backfill_run_cmd);
+  backfill_run_cmd
+      ->add_option("--data", bf.data_dir,
+                   "folder with PROJECT.DATASET.TABLE.ndjson and .schema.yaml files (the "
+                   "simulate layout), rows for every date of the entry")
+      ->required();
+  backfill_run_cmd->add_option("--db", bf.db_file,
+                               "write the result database to this SQLite file (atomically); "
+                               "default: in memory only");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -458,6 +708,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (lint_cmd->parsed()) return lint(lint_opts, out);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
+    if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
+    if (backfill_plan_cmd->parsed()) return backfill_plan(bf, out, err);
+    if (backfill_run_cmd->parsed()) return backfill_run(bf, out, err);
     if (template_list->parsed()) {
       out << (tmpl.format == "json" ? templates::list_json() : templates::list_text());
       return kExitOk;

@@ -1,4 +1,5 @@
-// shredmit lint: rules SM001-SM012 over bigquery-etl table folders (see lint.h).
+// shredmit lint: rules SM001-SM011 and the backfill rules over bigquery-etl table folders (see
+// lint.h).
 #include "lint.h"
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include <tuple>
 
 #include "analysis/analysis.h"
+#include "backfill/backfill.h"
 
 namespace shredmit::lint {
 namespace {
@@ -47,10 +49,6 @@ const std::vector<Rule> kRules = {
     {"SM006", "previous-version-present",
      "A table set up for shredder mitigation at version N >= 2 has its version N-1 folder.",
      Severity::kError, false},
-    {"SM007", "backfill-matches-label",
-     "An Initiate backfill entry asks for shredder mitigation exactly when the metadata has the "
-     "shredder_mitigation label.",
-     Severity::kError, true},
     {"SM008", "files-parse",
      "query.sql, schema.yaml (with its includes), metadata.yaml and backfill.yaml parse.",
      Severity::kError, true},
@@ -67,20 +65,7 @@ const std::vector<Rule> kRules = {
      "A column whose defining expression changed between versions has a new name, so it is "
      "recalculated.",
      Severity::kWarning, false},
-    {"SM012", "valid-backfill-entries",
-     "backfill.yaml entries have ISO dates in order, excluded dates inside the range, no future "
-     "entry date, a known status, a reason and watchers.",
-     Severity::kError, true},
 };
-
-// ------------------------------------------------------------------ backfill entries
-
-// bigquery-etl's is_email_or_github_identity (bigquery_etl/query_scheduling/utils.py).
-bool is_email_or_github_identity(const std::string& s) {
-  static const std::regex kEmail(R"(^[^@]+@[^@]+\.[^@]+)");
-  static const std::regex kGithub(R"(^[@mozilla]+/[a-zA-Z0-9]+)");
-  return std::regex_search(s, kEmail) || std::regex_search(s, kGithub);
-}
 
 // ------------------------------------------------------------------ one table
 
@@ -116,6 +101,8 @@ class TableLinter {
       }
     }
     mitigation_ = labelled || requested != nullptr;
+    // The backfill rules run on every backfill.yaml, as bigquery-etl's pre-commit hook does.
+    if (backfill_) check_backfill();
     if (!mitigation_ && !options_.all_tables) return;
     ++report_.checked;
     if (labelled) {
@@ -126,7 +113,6 @@ class TableLinter {
       trigger_ = requested->shredder_mitigation.key;
     }
 
-    if (backfill_) check_backfill();
     auto query = read_query(table_.dir);
     auto schema = read_schema(table_.dir);
     if (query && query->statement && schema) check_schema_matches(*query, *schema);
@@ -511,143 +497,17 @@ class TableLinter {
     return false;
   }
 
-  // ---------------------------------------------------------------- SM007, SM012
+  // ---------------------------------------------------------------- backfill.yaml
 
+  // The backfill rules (backfill::validate) on the table's backfill.yaml. generate's
+  // preconditions are left to the SM rules, which locate each problem in its own file.
   void check_backfill() {
-    const project::Backfill& b = *backfill_;
-    std::set<std::string> seen;
-    std::string previous_date;
-    for (const auto& e : b.entries) {
-      const std::string& date = e.entry_date.text;
-      auto bad = [&](const project::YamlValue& v, const std::string& message) {
-        add("SM012", b.file, v.present ? v.key : e.entry_date.key,
-            fmt::format("backfill entry {}: {}", date, message));
-      };
-      if (!project::is_iso_date(date)) {
-        bad(e.entry_date, "the entry date is not an ISO date (YYYY-MM-DD)");
-      } else {
-        if (!options_.today.empty() && date > options_.today) {
-          bad(e.entry_date, fmt::format("the entry date is in the future (today is {}); date the "
-                                        "entry when it is written",
-                                        options_.today));
-        }
-        if (!seen.insert(date).second) {
-          bad(e.entry_date, "another entry has the same date; merge them or change the date");
-        } else if (!previous_date.empty() && project::is_iso_date(previous_date) &&
-                   date > previous_date) {
-          bad(e.entry_date, "entries must be sorted newest first; move this entry up");
-        }
-      }
-      previous_date = date;
-      if (!e.entry_is_mapping) {
-        bad(e.entry_date,
-            "the entry must be a mapping with start_date, end_date, reason, "
-            "watchers and status");
-        continue;
-      }
-      auto date_field = [&](const project::YamlValue& v, const char* name) {
-        if (!v.present || v.text.empty()) {
-          bad(v, fmt::format("{} is missing; add it as YYYY-MM-DD", name));
-          return false;
-        }
-        if (!project::is_iso_date(v.text)) {
-          bad(v, fmt::format("{} '{}' is not an ISO date (YYYY-MM-DD)", name, v.text));
-          return false;
-        }
-        return true;
-      };
-      bool start_ok = date_field(e.start_date, "start_date");
-      bool end_ok = date_field(e.end_date, "end_date");
-      if (start_ok && end_ok && e.start_date.text > e.end_date.text) {
-        bad(e.start_date, fmt::format("start_date {} is after end_date {}; swap them",
-                                      e.start_date.text, e.end_date.text));
-      }
-      if (end_ok && project::is_iso_date(date) && e.end_date.text > date) {
-        bad(e.end_date,
-            fmt::format("end_date {} is after the entry date {}", e.end_date.text, date));
-      }
-      if (e.excluded_dates.present && !e.excluded_dates.text.empty()) {
-        bad(e.excluded_dates, "excluded_dates must be a list of dates");
-      }
-      std::set<std::string> excluded;
-      std::string last_excluded;
-      for (const auto& x : e.excluded_date_items) {
-        if (!project::is_iso_date(x.text)) {
-          bad(x, fmt::format("excluded date '{}' is not an ISO date (YYYY-MM-DD)", x.text));
-          continue;
-        }
-        if (start_ok && end_ok && !(e.start_date.text < x.text && x.text < e.end_date.text)) {
-          bad(x, fmt::format("excluded date {} is not strictly between start_date {} and "
-                             "end_date {}",
-                             x.text, e.start_date.text, e.end_date.text));
-        }
-        if (!excluded.insert(x.text).second) {
-          bad(x, fmt::format("excluded date {} is listed twice", x.text));
-        } else if (!last_excluded.empty() && x.text < last_excluded) {
-          bad(x, "excluded_dates must be sorted oldest first");
-        }
-        last_excluded = x.text;
-      }
-      static const std::string kDefaultReason =
-          "Please provide a reason for the backfill and links to any related bugzilla or jira "
-          "tickets";
-      if (!e.reason.present || e.reason.text.empty()) {
-        bad(e.reason, "reason is missing; say why the backfill is needed, with its bug link");
-      } else if (e.reason.text == kDefaultReason) {
-        bad(e.reason, "reason is still the placeholder; say why the backfill is needed");
-      }
-      if (!e.watchers.present || e.watcher_items.empty()) {
-        bad(e.watchers, "watchers is missing or empty; list the emails to notify");
-      }
-      std::set<std::string> watchers;
-      for (const auto& w : e.watcher_items) {
-        if (!is_email_or_github_identity(w.text)) {
-          bad(w, fmt::format("watcher '{}' is not an email address or a GitHub identity", w.text));
-        } else if (w.text == "nobody@mozilla.com") {
-          bad(w, "watcher nobody@mozilla.com is the placeholder; list a real email");
-        }
-        if (!watchers.insert(w.text).second) {
-          bad(w, fmt::format("watcher '{}' is listed twice", w.text));
-        }
-      }
-      std::string status = syntax::to_lower(e.status.text);
-      if (!e.status.present || status.empty()) {
-        bad(e.status, "status is missing; use Initiate, Complete or Cancelled");
-      } else if (status != "initiate" && status != "complete" && status != "cancelled") {
-        bad(e.status,
-            fmt::format("unknown status '{}'; use Initiate, Complete or Cancelled", e.status.text));
-      }
-      if (e.shredder_mitigation.present && !e.mitigation) {
-        // Anything but a YAML boolean is a mistake: bigquery-etl reads "false" as true.
-        bool is_false =
-            e.shredder_mitigation.is_scalar &&
-            (e.shredder_mitigation.text == "false" || e.shredder_mitigation.text == "False" ||
-             e.shredder_mitigation.text == "FALSE" || e.shredder_mitigation.text == "no" ||
-             e.shredder_mitigation.text == "off");
-        if (!is_false) {
-          bad(e.shredder_mitigation,
-              fmt::format("shredder_mitigation must be true or false, got '{}'",
-                          e.shredder_mitigation.text));
-        }
-      }
-      // SM007: bigquery-etl checks Initiate entries against the label (validate.py).
-      if (status == "initiate" && metadata_) {
-        bool label = metadata_->shredder_mitigation;
-        if (label != e.mitigation) {
-          project::Position at =
-              e.shredder_mitigation.present ? e.shredder_mitigation.key : e.entry_date.key;
-          add("SM007", b.file, at,
-              label ? fmt::format("backfill entry {} does not ask for shredder mitigation but "
-                                  "{} has the shredder_mitigation label; add "
-                                  "`shredder_mitigation: true` to the entry",
-                                  date, metadata_->file)
-                    : fmt::format("backfill entry {} asks for shredder mitigation but {} has no "
-                                  "`shredder_mitigation: true` label; add the label (once the "
-                                  "table is set up) or set the entry's shredder_mitigation to "
-                                  "false",
-                                  date, metadata_->file));
-        }
-      }
+    backfill::ValidateOptions vo;
+    vo.today = options_.today;
+    vo.mitigation_preconditions = false;
+    vo.mitigation.signed_metrics = options_.signed_metrics;
+    for (auto& f : backfill::validate(table_.dir / "backfill.yaml", table_.tree, vo)) {
+      report_.findings.push_back(std::move(f));
     }
   }
 
@@ -665,15 +525,7 @@ class TableLinter {
 // ------------------------------------------------------------------ worker processes
 
 nlohmann::json to_json(const Report& r) {
-  nlohmann::json findings = nlohmann::json::array();
-  for (const auto& f : r.findings) {
-    findings.push_back({{"rule", f.rule},
-                        {"severity", severity_name(f.severity)},
-                        {"file", f.file},
-                        {"line", f.line},
-                        {"column", f.column},
-                        {"message", f.message}});
-  }
+  nlohmann::json findings = nlohmann::json::parse(base::format_json(r.findings));
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& x : r.skipped) skipped.push_back({x.path, x.reason});
   return {{"findings", findings}, {"checked", r.checked}, {"skipped", skipped}};
@@ -761,37 +613,7 @@ void lint_in_processes(const std::vector<TableRef>& tables, const Options& optio
   if (!failure.empty()) throw std::runtime_error(failure);
 }
 
-// ------------------------------------------------------------------ formats
-
-std::string github_escape(std::string_view s, bool property) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '%':
-        out += "%25";
-        break;
-      case '\r':
-        out += "%0D";
-        break;
-      case '\n':
-        out += "%0A";
-        break;
-      case ':':
-        out += property ? "%3A" : ":";
-        break;
-      case ',':
-        out += property ? "%2C" : ",";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string_view severity_name(Severity s) { return s == Severity::kError ? "error" : "warning"; }
 
 const std::vector<Rule>& rules() { return kRules; }
 
@@ -799,14 +621,13 @@ const Rule& rule(std::string_view id) {
   for (const auto& r : kRules) {
     if (r.id == id) return r;
   }
+  for (const auto& r : backfill::rules()) {
+    if (r.id == id) return r;
+  }
   throw std::out_of_range("unknown lint rule " + std::string(id));
 }
 
-size_t Report::errors() const {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity == Severity::kError;
-  }));
-}
+size_t Report::errors() const { return base::count_errors(findings); }
 
 size_t Report::warnings() const { return findings.size() - errors(); }
 
@@ -880,13 +701,7 @@ Report lint(const std::vector<TableRef>& tables, const Options& options) {
   } else {
     lint_in_processes(tables, options, jobs, report);
   }
-  auto key = [](const Finding& f) { return std::tie(f.file, f.line, f.column, f.rule, f.message); };
-  std::sort(report.findings.begin(), report.findings.end(),
-            [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
-  report.findings.erase(
-      std::unique(report.findings.begin(), report.findings.end(),
-                  [&](const Finding& a, const Finding& b) { return key(a) == key(b); }),
-      report.findings.end());
+  base::sort_findings(report.findings);
   std::sort(report.skipped.begin(), report.skipped.end());
   report.skipped.erase(std::unique(report.skipped.begin(), report.skipped.end()),
                        report.skipped.end());
@@ -894,11 +709,7 @@ Report lint(const std::vector<TableRef>& tables, const Options& options) {
 }
 
 std::string format_text(const Report& report) {
-  std::string out;
-  for (const auto& f : report.findings) {
-    out += fmt::format("{}:{}:{}: {}: [{}] {}\n", f.file, f.line, f.column,
-                       severity_name(f.severity), f.rule, f.message);
-  }
+  std::string out = base::format_text_lines(report.findings);
   for (const auto& s : report.skipped)
     out += fmt::format("{}: note: not checked: {}\n", s.path, s.reason);
   out += fmt::format("shredmit lint: {} error{}, {} warning{} in {} table{} ({} checked)\n",
@@ -908,48 +719,14 @@ std::string format_text(const Report& report) {
   return out;
 }
 
-std::string format_json(const Report& report) {
-  return to_json(report).at("findings").dump(2) + "\n";
-}
+std::string format_json(const Report& report) { return base::format_json(report.findings); }
 
-std::string format_github(const Report& report) {
-  std::string out;
-  for (const auto& f : report.findings) {
-    out += fmt::format("::{} file={},line={},col={},title={}::{}\n", severity_name(f.severity),
-                       github_escape(f.file, true), f.line, f.column, f.rule,
-                       github_escape(f.message, false));
-  }
-  return out;
-}
+std::string format_github(const Report& report) { return base::format_github(report.findings); }
 
 std::string format_sarif(const Report& report) {
-  nlohmann::json rules_json = nlohmann::json::array();
-  std::map<std::string, size_t> index;
-  for (const auto& r : kRules) {
-    index[std::string(r.id)] = rules_json.size();
-    rules_json.push_back({{"id", r.id},
-                          {"name", r.name},
-                          {"shortDescription", {{"text", r.summary}}},
-                          {"defaultConfiguration",
-                           {{"level", r.severity == Severity::kError ? "error" : "warning"}}}});
-  }
-  nlohmann::json results = nlohmann::json::array();
-  for (const auto& f : report.findings) {
-    results.push_back({{"ruleId", f.rule},
-                       {"ruleIndex", index.at(f.rule)},
-                       {"level", severity_name(f.severity)},
-                       {"message", {{"text", f.message}}},
-                       {"locations",
-                        {{{"physicalLocation",
-                           {{"artifactLocation", {{"uri", fs::path(f.file).generic_string()}}},
-                            {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}}}}});
-  }
-  nlohmann::json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                          {"version", "2.1.0"},
-                          {"runs",
-                           {{{"tool", {{"driver", {{"name", "shredmit"}, {"rules", rules_json}}}}},
-                             {"results", results}}}}};
-  return sarif.dump(2) + "\n";
+  std::vector<Rule> all = kRules;
+  all.insert(all.end(), backfill::rules().begin(), backfill::rules().end());
+  return base::format_sarif(report.findings, all);
 }
 
 }  // namespace shredmit::lint

@@ -1,5 +1,6 @@
 // shredmit lint: the static pre-merge checks of a bigquery-etl tree's shredder-mitigation setup.
-// Rules SM001-SM012 run on the table folders named by paths, with no BigQuery call.
+// Rules SM001-SM011 and the backfill.yaml rules BF001-BF030 (backfill::rules()) run on the table
+// folders named by paths, with no BigQuery call.
 #pragma once
 
 #include <filesystem>
@@ -7,37 +8,21 @@
 #include <string_view>
 #include <vector>
 
+#include "base/diagnostics.h"
 #include "project/project.h"
 
 namespace shredmit::lint {
 
-enum class Severity { kError, kWarning };
+using base::Finding;
+using base::Rule;
+using base::Severity;
+using base::severity_name;
 
-// "error" or "warning".
-std::string_view severity_name(Severity s);
-
-struct Rule {
-  std::string_view id;       // stable: "SM001"
-  std::string_view name;     // kebab-case: "explicit-group-by"
-  std::string_view summary;  // one sentence, for SARIF and --help
-  Severity severity;
-  // Runs on every table with --all-tables, not only on tables set up for mitigation.
-  bool all_tables;
-};
-
-// The rules in id order, SM001 to SM012.
+// The lint rules in id order, SM001 to SM011 (SM007 and SM012, the backfill.yaml rules, became
+// the BF rules of backfill::rules(), which lint also runs).
 const std::vector<Rule>& rules();
-// The rule with this id. Throws std::out_of_range for an unknown id.
+// The lint or backfill rule with this id. Throws std::out_of_range for an unknown id.
 const Rule& rule(std::string_view id);
-
-struct Finding {
-  std::string rule;  // "SM001"
-  Severity severity = Severity::kError;
-  std::string file;  // as reached from the command-line path (relative when that was)
-  int line = 1;      // 1-based; whole-file findings point at 1:1
-  int column = 1;
-  std::string message;  // one line, says how to fix it
-};
 
 struct Options {
   std::vector<std::string> id_level_columns = project::default_id_level_columns();
@@ -45,7 +30,8 @@ struct Options {
   // shredder_mitigation label or a backfill.yaml entry asking for mitigation.
   bool all_tables = false;
   int jobs = 1;  // worker processes
-  // SM012: backfill entries dated after this day (YYYY-MM-DD) are in the future.
+  // The backfill rules' today (YYYY-MM-DD): entries dated after it are in the future, Initiate
+  // entries older than 28 days will not run. Empty: the system clock's date.
   std::string today;
   // SM009: metrics declared signed (--signed-metric), by name in any table, case-insensitive.
   std::vector<std::string> signed_metrics;

@@ -360,6 +360,7 @@ YamlValue value_of(const std::pair<Node, Node>* e) {
   v.text = e->second.scalar();
   v.key = {e->first.line, e->first.column};
   v.value = {e->second.line, e->second.column};
+  v.yaml_true = e->second.is_true();
   return v;
 }
 
@@ -369,6 +370,7 @@ YamlValue item_of(const Node& n) {
   v.is_scalar = n.is_scalar();
   v.text = n.scalar();
   v.key = v.value = {n.line, n.column};
+  v.yaml_true = n.is_true();
   return v;
 }
 
@@ -435,19 +437,64 @@ Metadata load_metadata(const fs::path& file) {
   Metadata m;
   m.file = file.string();
   if (!root.is_mapping()) return m;
+  auto at = [](const Node& n) { return Position{n.line, n.column}; };
   if (const Node* n = root.get("friendly_name"); n && n->is_scalar()) m.friendly_name = n->text;
   if (const auto* labels = root.entry("labels"); labels && labels->second.is_mapping()) {
     m.labels_line = labels->first.line;
-    m.label = {labels->first.line, labels->first.column};
+    m.label = at(labels->first);
     if (const auto* e = labels->second.entry("shredder_mitigation")) {
-      m.label = {e->first.line, e->first.column};
+      m.label = at(e->first);
       m.shredder_mitigation = e->second.is_true() || syntax::to_lower(e->second.text) == "true";
+      m.shredder_mitigation_label_present = !e->second.is_false();
+    }
+    if (const Node* p = labels->second.get("public_bigquery")) m.public_bigquery = !p->is_false();
+  }
+  if (const auto* sch = root.entry("scheduling"); sch && sch->second.is_mapping()) {
+    m.scheduling_at = at(sch->first);
+    const Node& s = sch->second;
+    if (const auto* e = s.entry("date_partition_parameter")) {
+      m.date_partition_parameter_at = at(e->first);
+      if (e->second.kind == Node::Kind::kNull || (e->second.plain && e->second.text == "null")) {
+        m.date_partition_parameter.reset();
+      } else {
+        m.date_partition_parameter = e->second.scalar();
+      }
+    }
+    if (const auto* e = s.entry("date_partition_offset")) {
+      m.date_partition_offset_at = at(e->first);
+      try {
+        m.date_partition_offset = std::stoi(e->second.scalar());
+      } catch (const std::exception&) {
+        throw UserError(m.file, e->second.line, e->second.column,
+                        "scheduling.date_partition_offset must be a whole number of days");
+      }
+    }
+    if (const auto* e = s.entry("depends_on_past")) {
+      m.depends_on_past_at = at(e->first);
+      m.depends_on_past = e->second.is_true();
+    }
+    if (const Node* p = s.get("parameters"); p && p->is_sequence()) {
+      for (const auto& item : p->items) m.parameters.push_back(item.scalar());
     }
   }
   if (const Node* bq = root.get("bigquery"); bq && bq->is_mapping()) {
     if (const Node* tp = bq->get("time_partitioning"); tp && tp->is_mapping()) {
       if (const Node* f = tp->get("field"); f && !f->scalar().empty()) m.partition_field = f->text;
-      if (const Node* t = tp->get("type"); t && !t->scalar().empty()) m.partition_type = t->text;
+      if (const Node* t = tp->get("type"); t && !t->scalar().empty()) {
+        m.partition_type = t->text;
+        m.partition_type_at = at(*t);
+      }
+      if (const Node* r = tp->get("require_partition_filter")) {
+        m.require_partition_filter = r->is_true();
+      }
+      if (const Node* x = tp->get("expiration_days"); x && x->is_scalar() && x->text != "null") {
+        try {
+          m.expiration_days = static_cast<int>(std::stod(x->text));
+        } catch (const std::exception&) {
+          throw UserError(m.file, x->line, x->column,
+                          "bigquery.time_partitioning.expiration_days must be a number of days");
+        }
+      }
     }
     if (const Node* cl = bq->get("clustering"); cl && cl->is_mapping()) {
       if (const Node* list = cl->get("fields"); list && list->is_sequence()) {
@@ -457,6 +504,14 @@ Metadata load_metadata(const fs::path& file) {
   }
   return m;
 }
+
+const YamlValue& BackfillEntry::field(const std::string& key) const {
+  static const YamlValue kAbsent;
+  auto it = fields.find(key);
+  return it == fields.end() ? kAbsent : it->second;
+}
+
+bool BackfillEntry::flag(const std::string& key) const { return field(key).yaml_true; }
 
 Backfill load_backfill(const fs::path& file) {
   Node root = yaml::load(file);
@@ -487,6 +542,13 @@ Backfill load_backfill(const fs::path& file) {
     e.status = value_of(body.entry("status"));
     e.shredder_mitigation = value_of(body.entry("shredder_mitigation"));
     if (const Node* m = body.get("shredder_mitigation")) e.mitigation = m->is_true();
+    for (const auto& pair : body.pairs) {
+      e.fields[pair.first.scalar()] = value_of(&pair);
+      if (pair.second.is_sequence()) {
+        auto& items = e.list_fields[pair.first.scalar()];
+        for (const auto& item : pair.second.items) items.push_back(item_of(item));
+      }
+    }
     b.entries.push_back(std::move(e));
   }
   return b;

@@ -118,12 +118,32 @@ struct Metadata {
   std::optional<std::string> friendly_name;
   // labels.shredder_mitigation is true (YAML boolean true or the string "true").
   bool shredder_mitigation = false;
-  int labels_line = 0;  // where `labels:` is, 0 when absent
+  // bigquery-etl's reading of the same label (Metadata.from_file): present unless it is a YAML
+  // false, so a string "false" counts as present. Backfill validation compares entries with this.
+  bool shredder_mitigation_label_present = false;
+  bool public_bigquery = false;  // labels.public_bigquery is set (not false)
+  int labels_line = 0;           // where `labels:` is, 0 when absent
   // Where the `shredder_mitigation` key under labels is; labels' position when it is absent.
   Position label;
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
   std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
+  Position partition_type_at;                  // the type's value, 0 when absent
+  bool require_partition_filter = false;  // bigquery.time_partitioning.require_partition_filter
+  std::optional<int> expiration_days;     // bigquery.time_partitioning.expiration_days (not null)
   std::vector<std::string> clustering_fields;  // bigquery.clustering.fields
+
+  // scheduling: as bigquery-etl's backfill code reads it.
+  // date_partition_parameter: "submission_date" when the key is absent, nullopt when it is an
+  // explicit null (a whole-table writer).
+  std::optional<std::string> date_partition_parameter = "submission_date";
+  Position date_partition_parameter_at;  // the key, 0 when absent
+  int date_partition_offset = 0;         // days added to the parameter and the partition id
+  Position date_partition_offset_at;
+  bool depends_on_past = false;
+  Position depends_on_past_at;
+  // scheduling.parameters, each "name:TYPE:value" with {{ds}} for the date.
+  std::vector<std::string> parameters;
+  Position scheduling_at;  // `scheduling:`, 0 when absent
 };
 
 // Reads a bigquery-etl metadata.yaml. Throws UserError when the file is unreadable or not YAML.
@@ -134,11 +154,13 @@ struct YamlValue {
   bool present = false;  // the key was written (its value may still be empty)
   std::string text;      // the scalar as written; empty for null or a collection
   bool is_scalar = false;
-  Position key;    // the key's position (the value's for a list item)
-  Position value;  // the value's position
+  Position key;            // the key's position (the value's for a list item)
+  Position value;          // the value's position
+  bool yaml_true = false;  // a YAML 1.1 true as PyYAML reads it
 };
 
-// One entry of backfill.yaml, as written; SM012 of `shredmit lint` validates it.
+// One entry of backfill.yaml, as written. backfill::validate checks it against bigquery-etl's
+// rules.
 struct BackfillEntry {
   YamlValue entry_date;  // the entry's key
   YamlValue start_date;
@@ -152,6 +174,14 @@ struct BackfillEntry {
   YamlValue shredder_mitigation;
   bool mitigation = false;  // shredder_mitigation is a YAML true
   bool entry_is_mapping = true;
+  // Every other key of the entry by name (custom_query_path, billing_project, the override_*
+  // flags, ...), and the items of those whose value is a list (query_script_args).
+  std::map<std::string, YamlValue> fields;
+  std::map<std::string, std::vector<YamlValue>> list_fields;
+  // The field `key` (absent: present == false).
+  const YamlValue& field(const std::string& key) const;
+  // `key` is a YAML true (true/True/TRUE/yes/on, as PyYAML reads it).
+  bool flag(const std::string& key) const;
 };
 
 struct Backfill {

@@ -231,6 +231,49 @@ std::string quote(const std::string& name) { return "\"" + name + "\""; }
 
 }  // namespace
 
+lowering::Catalog load_sample_data(lowering::Database& db, const fs::path& data_dir,
+                                   const project::SqlTree& tree) {
+  std::error_code ec;
+  if (!fs::is_directory(data_dir, ec)) {
+    throw UserError(data_dir.string(), 0, 0,
+                    "--data is not a directory; give the folder of NAME.ndjson files");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(data_dir)) {
+    if (entry.path().extension() == ".ndjson") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  lowering::Catalog catalog;
+  for (const auto& f : files) {
+    LoadedTable t = load_table(db, f, tree);
+    for (const auto& c : t.columns) catalog[t.name].push_back(c.name);
+  }
+  return catalog;
+}
+
+std::string lower_with_parameters(const syntax::Query& query, const std::string& file,
+                                  const lowering::Catalog& catalog,
+                                  const std::map<std::string, Value>& bound,
+                                  std::string_view how_to_bind) {
+  lowering::Options lo;
+  lo.file = file;
+  lo.catalog = &catalog;
+  auto lowered = lowering::lower(query, lo);
+  for (const auto& name : lowered.parameters) {
+    if (!bound.count(name)) {
+      throw UserError(file, 0, 0,
+                      fmt::format("query parameter @{} has no value; {}", name, how_to_bind));
+    }
+  }
+  return lowered.sql;
+}
+
+std::map<std::string, syntax::Location> read_tables(const syntax::Query& query) {
+  std::map<std::string, syntax::Location> out;
+  referenced_tables(query, {}, out);
+  return out;
+}
+
 Result simulate(const Options& o) {
   Result r;
   r.mitigation = mitigation::generate(o.tree, o.table, o.mitigation);
@@ -242,21 +285,7 @@ Result simulate(const Options& o) {
   }
 
   lowering::Database db;
-  lowering::Catalog catalog;
-  std::error_code ec;
-  if (!fs::is_directory(o.data_dir, ec)) {
-    throw UserError(o.data_dir.string(), 0, 0,
-                    "--data is not a directory; give the folder of NAME.ndjson files");
-  }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(o.data_dir)) {
-    if (entry.path().extension() == ".ndjson") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    LoadedTable t = load_table(db, f, o.tree);
-    for (const auto& c : t.columns) catalog[t.name].push_back(c.name);
-  }
+  lowering::Catalog catalog = load_sample_data(db, o.data_dir, o.tree);
   auto require_table = [&](const std::string& name, const std::string& file, syntax::Location loc) {
     if (!catalog.count(name)) {
       throw UserError(file, loc.line, loc.column,
@@ -276,9 +305,7 @@ Result simulate(const Options& o) {
     read_by.emplace_back(previous_file, previous_query.get());
   }
   for (const auto& [file, query] : read_by) {
-    std::map<std::string, syntax::Location> tables;
-    referenced_tables(*query, {}, tables);
-    for (const auto& [name, loc] : tables) require_table(name, file, loc);
+    for (const auto& [name, loc] : read_tables(*query)) require_table(name, file, loc);
   }
   std::string previous = m.previous_table.qualified();
   require_table(previous, "<command line>", {});
@@ -289,20 +316,9 @@ Result simulate(const Options& o) {
   }
 
   std::map<std::string, Value> parameters = {{m.partition_field, o.date}};
+  std::string how_to_bind = fmt::format("simulate binds only @{} (--date)", m.partition_field);
   auto lower = [&](const syntax::Query& q, const std::string& file) {
-    lowering::Options lo;
-    lo.file = file;
-    lo.catalog = &catalog;
-    auto lowered = lowering::lower(q, lo);
-    for (const auto& p : lowered.parameters) {
-      if (!parameters.count(p)) {
-        throw UserError(file, 0, 0,
-                        fmt::format("query parameter @{} has no value; simulate binds only "
-                                    "@{} (--date)",
-                                    p, m.partition_field));
-      }
-    }
-    return lowered.sql;
+    return lower_with_parameters(q, file, catalog, parameters, how_to_bind);
   };
   auto run = [&](const std::string& sql) {
     try {

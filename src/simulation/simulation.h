@@ -4,7 +4,9 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lowering/lowering.h"
@@ -59,6 +61,25 @@ struct Result {
 // previous version that has no data file, a query outside the lowering's subset, and any
 // parameter other than @<partition field>.
 Result simulate(const Options& options);
+
+// Loads every NAME.ndjson of `data_dir`, with NAME.schema.yaml beside it, into `db` as table
+// NAME (the dotted table path) and returns the loaded tables' column names. The NDJSON rules and
+// errors are simulate's (above). Throws project::UserError.
+lowering::Catalog load_sample_data(lowering::Database& db, const std::filesystem::path& data_dir,
+                                   const project::SqlTree& tree);
+
+// Lowers `query` (named `file` in errors) for SQLite with `catalog` and checks that every
+// @parameter it uses has a value in `bound`. Returns the SQLite SQL. Throws project::UserError
+// "query parameter @NAME has no value; <how_to_bind>" for an unbound one, and the lowering's
+// errors.
+std::string lower_with_parameters(const syntax::Query& query, const std::string& file,
+                                  const lowering::Catalog& catalog,
+                                  const std::map<std::string, lowering::Value>& bound,
+                                  std::string_view how_to_bind);
+
+// The base tables a query reads (FROM paths that are not WITH queries in scope), with the
+// location of their first use.
+std::map<std::string, syntax::Location> read_tables(const syntax::Query& query);
 
 // The result as text: the dimension names, one line per group and metric with previous, new
 // query, mitigated and difference (mitigated minus previous); the check's mismatch table when it
