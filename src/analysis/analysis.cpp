@@ -14,7 +14,6 @@ namespace shredmit::analysis {
 using namespace shredmit::syntax;
 using project::UserError;
 
-namespace detail {
 Type type_from_name(std::string_view raw) {
   std::string n = syntax::to_upper(raw);
   if (n == "STRING") return Type::kString;
@@ -38,11 +37,6 @@ Type type_from_name(std::string_view raw) {
   if (n == "RANGE") return Type::kRange;
   return Type::kUnknown;
 }
-}  // namespace detail
-
-namespace {
-using detail::type_from_name;
-}  // namespace
 
 void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
   auto opt = [&](const ExprPtr& p) {

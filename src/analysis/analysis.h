@@ -39,6 +39,10 @@ enum class Type {
 
 // GoogleSQL spelling: "INT64", "FLOAT64", "STRING", ...; "unknown" for kUnknown.
 std::string_view type_name(Type t);
+// The type a type name names, case-insensitive: GoogleSQL names (INT64, FLOAT64, BOOL, STRUCT,
+// ...), their aliases (INT, DECIMAL, ...) and the legacy names bigquery-etl writes (INTEGER,
+// FLOAT, BOOLEAN, RECORD). kUnknown when unrecognised.
+Type type_from_name(std::string_view name);
 // The type of a schema.yaml field. Accepts the legacy names bigquery-etl writes (INTEGER, FLOAT,
 // BOOLEAN, RECORD) and the GoogleSQL ones; REPEATED mode makes kArray. kUnknown when unrecognised.
 Type type_from_schema(const project::SchemaField& field);

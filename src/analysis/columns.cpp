@@ -63,7 +63,6 @@ using detail::is_aggregate_call;
 using detail::is_null_literal;
 using detail::is_string_literal;
 using detail::strip_parentheses;
-using detail::type_from_name;
 
 // The supertype of two proven types for IF/COALESCE/CASE branches; kUnknown when there is none.
 Type supertype(Type a, Type b) {

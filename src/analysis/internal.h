@@ -9,8 +9,6 @@
 
 namespace shredmit::analysis::detail {
 
-// A schema or CAST type name (INTEGER, INT64, FLOAT, STRING, RECORD, ...) as a Type.
-Type type_from_name(std::string_view name);
 // The upper-cased dotted function name without a SAFE. prefix: "COUNT", "HLL_COUNT.MERGE".
 std::string function_key(const syntax::FunctionCall& f);
 // An aggregate function call that is not a window function.

@@ -33,11 +33,12 @@ std::pair<std::string, Value> parameter_value(const std::string& parameter) {
   std::string name = parameter.substr(0, first);
   std::string type = parameter.substr(first + 1, second - first - 1);
   std::string text = parameter.substr(second + 1);
-  analysis::Type t = type == "INT64" || type == "INTEGER"   ? analysis::Type::kInt64
-                     : type == "FLOAT64" || type == "FLOAT" ? analysis::Type::kFloat64
-                     : type == "DATE"                       ? analysis::Type::kDate
-                     : type == "BOOL" || type == "BOOLEAN"  ? analysis::Type::kBool
-                                                            : analysis::Type::kString;
+  // INT64, FLOAT64, DATE and BOOL are typed; any other value is bound as its text.
+  analysis::Type t = analysis::type_from_name(type);
+  if (t != analysis::Type::kInt64 && t != analysis::Type::kFloat64 && t != analysis::Type::kDate &&
+      t != analysis::Type::kBool) {
+    t = analysis::Type::kString;
+  }
   if (t == analysis::Type::kBool) return {name, Value(int64_t{text == "true" || text == "TRUE"})};
   if (t == analysis::Type::kString) return {name, Value(text)};
   auto v = lowering::parse_typed_text(t, text);
@@ -196,10 +197,9 @@ class Runner {
         const Partition& part = partition(step.date);
         auto bound = parameters(part.parameters);
         const char* checks = "shredder_mitigation_checks.sql";
+        std::string check = lower(*check_, checks, bound);
         try {
-          db_.query(lower(*check_, checks, bound), bound);
-        } catch (const UserError&) {
-          throw;
+          db_.query(check, bound);
         } catch (const std::runtime_error& e) {
           r.check_failures.push_back(e.what());
         }
