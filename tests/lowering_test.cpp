@@ -92,7 +92,7 @@ TEST(Lowering, StructsAsJsonAndArraysJoinedInOrder) {
                 "ARRAY_TO_STRING(ARRAY(SELECT client FROM `p.d.users` WHERE FALSE), ',')"),
             (Rows{"c=5; a=3; b=-2|"}));
   EXPECT_THROW(run("SELECT ARRAY_TO_STRING(ARRAY(SELECT n + 1 FROM `p.d.users`), ',')"),
-               project::UserError);
+               base::Error);
 }
 
 TEST(Lowering, ConditionalsTreatNullAsNotTrue) {
@@ -222,10 +222,10 @@ TEST(Lowering, ConstructsOutsideTheSubsetAreErrorsWithTheirLocation) {
     try {
       lowering::lower(*syntax::parse_query(sql), {"q.sql", nullptr});
       ADD_FAILURE() << "no error for " << sql;
-    } catch (const project::UserError& e) {
+    } catch (const base::Error& e) {
       EXPECT_EQ(e.file, "q.sql");
-      EXPECT_EQ(e.line, line) << e.format();
-      EXPECT_EQ(e.column, column) << e.format();
+      EXPECT_EQ(e.line(), line) << e.format();
+      EXPECT_EQ(e.column(), column) << e.format();
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.format();
     }
   };

@@ -116,13 +116,13 @@ TEST_P(RefusalTest, RefusesWithLocationAndFix) {
     generate(fixture_tree("fixtures/refusals"),
              project::TableId::parse(std::string("moz-fx-data-shared-prod.refusals.") + r.table));
     FAIL() << "expected a refusal for " << r.table;
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     std::string file = e.file;
     EXPECT_TRUE(
         file.size() >= strlen(r.file_suffix) &&
         file.compare(file.size() - strlen(r.file_suffix), std::string::npos, r.file_suffix) == 0)
         << e.format();
-    EXPECT_EQ(e.line, r.line) << e.format();
+    EXPECT_EQ(e.line(), r.line) << e.format();
     EXPECT_NE(std::string(e.what()).find(r.message_part), std::string::npos) << e.format();
     EXPECT_EQ(e.format().find('\n'), std::string::npos) << "one line";
   }
@@ -149,7 +149,14 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"missing_schema_v2", "missing_schema_v2/schema.yaml", 0, "add schema.yaml"},
         Refusal{"unresolved_include_v2", "unresolved_include_v2/schema.yaml", 13,
                 "has no field 'no_such_field'"},
-        Refusal{"jinja_template_v2", "jinja_template_v2/query.sql", 11, "Jinja template"},
+        Refusal{"window_projection_v2", "window_projection_v2/query.sql", 22,
+                "'duration_ms' is a window function (SUM OVER ...)"},
+        Refusal{"ratio_projection_v2", "ratio_projection_v2/query.sql", 23,
+                "'mean_duration_ms' is a ratio of the aggregate's metrics"},
+        Refusal{"full_join_v2", "full_join_v2/query.sql", 33, "a FULL JOIN of two aggregates"},
+        Refusal{"id_level_v2", "id_level_v2/query.sql", 1, "'client_id' is an id-level column"},
+        Refusal{"union_distinct_v2", "union_distinct_v2/query.sql", 16,
+                "other than UNION ALL by position"},
         Refusal{"changed_type_v2", "changed_type_v2/query.sql", 7, "FLOAT64 in changed_type_v2"},
         Refusal{"unrecoverable_metric_v2", "unrecoverable_metric_v2/query.sql", 7,
                 "metric 'mean_duration_ms' is common to both versions but cannot be recovered by "
@@ -157,6 +164,64 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"previous_unrecoverable_v2", "previous_unrecoverable_v1/query.sql", 7,
                 "of the previous version previous_unrecoverable_v1 cannot be recovered by "
                 "subtraction (AVG"}));
+
+// Query shapes generate accepts through name resolution: the generated files equal the goldens
+// (reviewed by hand), and the new query is embedded as written, rendered when it is a template.
+class ShapeTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ShapeTest, GeneratesTheGoldenFiles) {
+  std::string shape = GetParam();
+  auto m = generate(fixture_tree("fixtures/shapes"),
+                    project::TableId::parse("moz-fx-data-shared-prod.shapes." + shape + "_v2"));
+  fs::path golden = fs::path("tests/golden/shapes") / shape;
+  EXPECT_EQ(m.query_sql, read(golden / "shredder_mitigation_query.sql"));
+  EXPECT_EQ(m.checks_sql, read(golden / "shredder_mitigation_checks.sql"));
+  EXPECT_EQ(names(m.classification.common_dimensions),
+            (std::vector<std::string>{"submission_date", "channel", "country"}));
+  EXPECT_EQ(names(m.classification.common_metrics),
+            (std::vector<std::string>{"event_count", "duration_ms"}));
+  for (const char* tag : {"{{", "{%", "{#"}) EXPECT_EQ(m.query_sql.find(tag), std::string::npos);
+  // The mitigation query parses as a script: its CREATE TEMP FUNCTION preamble, then the query.
+  auto script = syntax::parse_statements(m.query_sql);
+  ASSERT_FALSE(script.statements.empty());
+  EXPECT_EQ(script.statements.back()->kind, syntax::StatementKind::kQuery);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ShapeTest,
+                         ::testing::Values("jinja_template", "temp_function", "projection",
+                                           "star_except", "union_all"));
+
+TEST(Generate, TempFunctionsComeFirstAndOnlyWithTheDefaultBaseline) {
+  auto m = generate(fixture_tree("fixtures/shapes"),
+                    project::TableId::parse("moz-fx-data-shared-prod.shapes.temp_function_v2"));
+  size_t function = m.query_sql.find("CREATE TEMP FUNCTION normalize_channel");
+  ASSERT_NE(function, std::string::npos);
+  EXPECT_LT(function, m.query_sql.find("WITH new_version"));
+  Options previous_query;
+  previous_query.baseline = Baseline::kPreviousQuery;
+  try {
+    generate(fixture_tree("fixtures/shapes"),
+             project::TableId::parse("moz-fx-data-shared-prod.shapes.temp_function_v2"),
+             previous_query);
+    FAIL() << "expected a refusal";
+  } catch (const base::Error& e) {
+    EXPECT_EQ(e.kind, base::ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("CREATE TEMP FUNCTION"), std::string::npos);
+  }
+}
+
+TEST(ExitStatus, FollowsTheErrorKindNotTheFileName) {
+  EXPECT_EQ(cli::exit_status(base::ErrorKind::kUsage), cli::kExitUsage);
+  EXPECT_EQ(cli::exit_status(base::ErrorKind::kInput), cli::kExitRefused);
+  // SQL shredmit generated that does not parse is a shredmit bug, whatever file it names.
+  auto bug = base::Error::internal("the generated check does not parse at 1:1", "checks.sql");
+  EXPECT_EQ(cli::exit_status(bug.kind), cli::kExitInternal);
+  EXPECT_EQ(bug.format(),
+            "checks.sql: internal error: the generated check does not parse at 1:1; please report "
+            "this");
+  EXPECT_EQ(base::Error::usage("--date takes YYYY-MM-DD").format(),
+            "shredmit: error: --date takes YYYY-MM-DD");
+}
 
 // A temporary bigquery-etl tree written by a test.
 class TempTree {
@@ -277,11 +342,11 @@ TEST(Generate, UnknownTypeAsksForTheSchema) {
   try {
     generate(t.tree(), project::TableId::parse("p.d.t_v2"));
     FAIL();
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot tell the type of output column 'a'"),
               std::string::npos);
-    EXPECT_EQ(e.line, 1);
-    EXPECT_EQ(e.column, 8);
+    EXPECT_EQ(e.line(), 1);
+    EXPECT_EQ(e.column(), 8);
   }
 }
 
@@ -294,7 +359,7 @@ TEST(Generate, NeitherGroupedNorAggregatedIsAnError) {
   try {
     generate(t.tree(), project::TableId::parse("p.d.t_v2"));
     FAIL();
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     EXPECT_NE(std::string(e.what()).find("'b' is neither grouped nor aggregated"),
               std::string::npos);
   }
@@ -487,8 +552,8 @@ TEST(MetricKinds, AnUnknownSignedMetricIsAUsageError) {
   try {
     generate(t.tree(), project::TableId::parse("p.d.t_v2"), o);
     FAIL();
-  } catch (const project::UserError& e) {
-    EXPECT_EQ(e.file, "<command line>");
+  } catch (const base::Error& e) {
+    EXPECT_EQ(e.kind, base::ErrorKind::kUsage);
     EXPECT_NE(std::string(e.what()).find("--signed-metric segment: t_v2 has no metric named "
                                          "segment; its metrics are clients, pings,"),
               std::string::npos)
@@ -562,8 +627,8 @@ TEST(Generate, ChecksReadTheStagingTable) {
     try {
       generate(fixture_tree(), project::TableId::parse(kFixtureTable), o);
       ADD_FAILURE() << bad;
-    } catch (const project::UserError& e) {
-      EXPECT_EQ(e.file, "<command line>") << bad;
+    } catch (const base::Error& e) {
+      EXPECT_EQ(e.kind, base::ErrorKind::kUsage) << bad;
       EXPECT_NE(std::string(e.what()).find("--staging-table takes PROJECT.DATASET.TABLE"),
                 std::string::npos);
     }

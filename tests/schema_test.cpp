@@ -161,9 +161,9 @@ TEST_F(SchemaTags, UnresolvableIncludesNameTheTagAndTheTarget) {
     try {
       load(text);
       ADD_FAILURE() << "no error for " << text;
-    } catch (const project::UserError& e) {
-      EXPECT_EQ(e.line, line) << e.format();
-      EXPECT_EQ(e.column, column) << e.format();
+    } catch (const base::Error& e) {
+      EXPECT_EQ(e.line(), line) << e.format();
+      EXPECT_EQ(e.column(), column) << e.format();
       EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.format();
       EXPECT_NE(e.file.find("t_v1/schema.yaml"), std::string::npos);
     }
@@ -223,13 +223,13 @@ TEST_F(SchemaTags, BackfillEntriesKeepPositions) {
   EXPECT_TRUE(e.mitigation);
   EXPECT_EQ(e.status.text, "Initiate");
   write("sql/p/d/t_v1/backfill.yaml", "- not a mapping\n");
-  EXPECT_THROW(project::load_backfill(root_ / "sql/p/d/t_v1/backfill.yaml"), project::UserError);
+  EXPECT_THROW(project::load_backfill(root_ / "sql/p/d/t_v1/backfill.yaml"), base::Error);
 }
 
 TEST_F(SchemaTags, HostileYamlIsAnErrorNotACrash) {
   // 100,000 nested flow sequences, and an alias bomb of 10^9 nodes.
   write("sql/p/d/t_v1/metadata.yaml", std::string(100000, '[') + std::string(100000, ']'));
-  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), project::UserError);
+  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), base::Error);
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     std::string prev(1, static_cast<char>(c - 1));
@@ -238,7 +238,7 @@ TEST_F(SchemaTags, HostileYamlIsAnErrorNotACrash) {
             ", *" + prev + ", *" + prev + "]\n";
   }
   write("sql/p/d/t_v1/metadata.yaml", bomb);
-  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), project::UserError);
+  EXPECT_THROW(project::load_metadata(root_ / "sql/p/d/t_v1/metadata.yaml"), base::Error);
 }
 
 std::unique_ptr<syntax::Query> query(const std::string& sql) { return syntax::parse_query(sql); }
@@ -368,7 +368,7 @@ WITH base AS (SELECT IFNULL(country, '??') AS country, os, x FROM t),
 starred AS (SELECT * EXCEPT (x), x * 2 AS x FROM base)
 SELECT s.country, os, x, y FROM starred AS s CROSS JOIN (SELECT 1 AS y))");
   analysis::Lineage l(*q);
-  EXPECT_EQ(l.definition("country"), "IFNULL(country, '??')");
+  EXPECT_EQ(l.definition("country"), "ifnull(country, '??')");
   EXPECT_EQ(l.definition("os"), "os");
   EXPECT_EQ(l.definition("x"), "x * 2");
   EXPECT_EQ(l.definition("y"), "1");
@@ -384,6 +384,16 @@ SELECT s.country, os, x, y FROM starred AS s CROSS JOIN (SELECT 1 AS y))");
       "WITH b AS (SELECT COALESCE(country, '??') AS country FROM t) "
       "SELECT country FROM b");
   EXPECT_NE(analysis::Lineage(*changed).definition("country"), l.definition("country"));
+  // BigQuery names are case-insensitive: only the letter case changed, so the definition did not.
+  auto recased = query(
+      "WITH Base AS (SELECT IFNULL(Country, '??') AS COUNTRY, OS FROM T) SELECT country, os "
+      "FROM base");
+  EXPECT_EQ(analysis::Lineage(*recased).definition("country"), l.definition("country"));
+  // String literals keep their case.
+  auto literal = query("SELECT IFNULL(country, '??') AS country, 'US' AS c2 FROM t");
+  auto lower = query("SELECT IFNULL(country, '??') AS country, 'us' AS c2 FROM t");
+  EXPECT_NE(analysis::Lineage(*literal).definition("c2"),
+            analysis::Lineage(*lower).definition("c2"));
 }
 
 TEST(AnalysisForLint, OutputColumnsOnlyWhenKnownFromTheText) {
@@ -399,6 +409,13 @@ TEST(AnalysisForLint, OutputColumnsOnlyWhenKnownFromTheText) {
   EXPECT_EQ((*set)[0].name, "a");
   EXPECT_FALSE(analysis::output_columns(*query("SELECT a FROM t UNION ALL BY NAME SELECT a FROM u"))
                    .has_value());
+  // `*` over a WITH query whose columns are written out is known from the text.
+  auto starred = analysis::output_columns(
+      *query("WITH base AS (SELECT a, b AS B2, c FROM t) SELECT * EXCEPT (c) FROM base"));
+  ASSERT_TRUE(starred.has_value());
+  ASSERT_EQ(starred->size(), 2u);
+  EXPECT_EQ((*starred)[1].name, "B2");
+  EXPECT_EQ(syntax::print(*(*starred)[1].expr), "b");
 }
 
 }  // namespace

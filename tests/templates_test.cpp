@@ -121,7 +121,7 @@ TEST(Templates, EveryParameterRefusesInjection) {
         try {
           templates::render(t, values);
           ADD_FAILURE() << t.name << " accepted " << p.name << "=" << value;
-        } catch (const project::UserError& e) {
+        } catch (const base::Error& e) {
           EXPECT_NE(std::string(e.what()).find("--param " + p.name), std::string::npos) << e.what();
         }
       }
@@ -138,7 +138,7 @@ TEST(Templates, ParametersAreCheckedByType) {
     try {
       templates::render(t, v);
       ADD_FAILURE() << "accepted";
-    } catch (const project::UserError& e) {
+    } catch (const base::Error& e) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
   };

@@ -152,11 +152,11 @@ TEST_F(ParseFiles, SyntaxErrorAfterRenderingPointsIntoTheTemplate) {
             "{% if is_init() %}\nSELECT 1\n{% else %}\nSELECT\n  a,,\nFROM t\n{% endif %}\n");
   try {
     project::parse_sql_file(q, {});
-    FAIL() << "expected a UserError";
-  } catch (const project::UserError& e) {
+    FAIL() << "expected a base::Error";
+  } catch (const base::Error& e) {
     EXPECT_EQ(e.file, q.string());
-    EXPECT_EQ(e.line, 5);
-    EXPECT_EQ(e.column, 5);
+    EXPECT_EQ(e.line(), 5);
+    EXPECT_EQ(e.column(), 5);
     EXPECT_NE(std::string(e.what()).find("','"), std::string::npos) << e.what();
   }
   project::RenderSettings init;

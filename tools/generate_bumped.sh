@@ -4,7 +4,9 @@
 # seed 004's process, with nothing changed yet) and generated against TABLE_vN.
 # Usage: tools/generate_bumped.sh SQL_DIR [extra generate options...]
 # Works on a copy of SQL_DIR's parent in a temporary folder; prints "generated K of N", one
-# line per table (OK, or REFUSED with the message), and the notes and warnings generate printed.
+# line per table (OK, or REFUSED with the message), and the notes and warnings generate printed,
+# then parses every written file back with `shredmit parse` (which the generator's own output
+# must pass) and prints "parsed back P of F files".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="${1:?usage: tools/generate_bumped.sh SQL_DIR [generate options...]}"
@@ -42,3 +44,10 @@ while IFS= read -r metadata; do
 done < <(grep -rl --include=metadata.yaml "shredder_mitigation: true" "$sql" | sort)
 echo "generated $ok of $total"
 printf '%s' "$report"
+files=0
+parsed=0
+while IFS= read -r f; do
+  files=$((files + 1))
+  if "$bin" parse --stats "$f" >/dev/null 2>&1; then parsed=$((parsed + 1)); else echo "UNPARSABLE $f"; fi
+done < <(find "$work/out" -name '*.sql' | sort)
+echo "parsed back $parsed of $files files"

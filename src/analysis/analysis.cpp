@@ -12,7 +12,6 @@
 
 namespace shredmit::analysis {
 using namespace shredmit::syntax;
-using project::UserError;
 
 Type type_from_name(std::string_view raw) {
   std::string n = syntax::to_upper(raw);
@@ -36,99 +35,6 @@ Type type_from_name(std::string_view raw) {
   if (n == "RECORD" || n == "STRUCT") return Type::kStruct;
   if (n == "RANGE") return Type::kRange;
   return Type::kUnknown;
-}
-
-void for_each_child(const Expr& e, const std::function<void(const Expr&)>& fn) {
-  auto opt = [&](const ExprPtr& p) {
-    if (p) fn(*p);
-  };
-  auto operand = [&](const InOperand& op) {
-    for (const auto& x : op.list) fn(*x);
-    opt(op.array);
-  };
-  switch (e.kind) {
-    case ExprKind::kLiteral:
-    case ExprKind::kName:
-    case ExprKind::kParameter:
-    case ExprKind::kArraySubquery:
-    case ExprKind::kScalarSubquery:
-    case ExprKind::kExists:
-      return;
-    case ExprKind::kUnary:
-      fn(*e.as<Unary>().operand);
-      return;
-    case ExprKind::kBinary:
-      fn(*e.as<Binary>().left);
-      fn(*e.as<Binary>().right);
-      return;
-    case ExprKind::kLike:
-      fn(*e.as<Like>().operand);
-      opt(e.as<Like>().pattern);
-      operand(e.as<Like>().patterns);
-      return;
-    case ExprKind::kBetween:
-      fn(*e.as<Between>().operand);
-      fn(*e.as<Between>().low);
-      fn(*e.as<Between>().high);
-      return;
-    case ExprKind::kIn:
-      fn(*e.as<In>().operand);
-      operand(e.as<In>().set);
-      return;
-    case ExprKind::kIsTest:
-      fn(*e.as<IsTest>().operand);
-      return;
-    case ExprKind::kCase: {
-      const auto& c = e.as<Case>();
-      opt(c.operand);
-      for (const auto& w : c.whens) {
-        fn(*w.condition);
-        fn(*w.result);
-      }
-      opt(c.else_result);
-      return;
-    }
-    case ExprKind::kCast:
-      fn(*e.as<Cast>().operand);
-      opt(e.as<Cast>().format);
-      return;
-    case ExprKind::kExtract:
-      fn(*e.as<Extract>().operand);
-      opt(e.as<Extract>().time_zone);
-      return;
-    case ExprKind::kInterval:
-      fn(*e.as<Interval>().value);
-      return;
-    case ExprKind::kFunctionCall: {
-      const auto& f = e.as<FunctionCall>();
-      for (const auto& a : f.args) fn(*a.value);
-      opt(f.having);
-      for (const auto& o : f.order_by) fn(*o.expr);
-      opt(f.limit);
-      opt(f.offset);
-      if (f.over && f.over->spec) {
-        for (const auto& p : f.over->spec->partition_by) fn(*p);
-        for (const auto& o : f.over->spec->order_by) fn(*o.expr);
-      }
-      return;
-    }
-    case ExprKind::kArrayConstructor:
-      for (const auto& x : e.as<ArrayConstructor>().elements) fn(*x);
-      return;
-    case ExprKind::kStructConstructor:
-      for (const auto& x : e.as<StructConstructor>().fields) fn(*x.value);
-      return;
-    case ExprKind::kParenthesized:
-      fn(*e.as<Parenthesized>().inner);
-      return;
-    case ExprKind::kFieldAccess:
-      fn(*e.as<FieldAccess>().operand);
-      return;
-    case ExprKind::kSubscript:
-      fn(*e.as<Subscript>().operand);
-      fn(*e.as<Subscript>().index);
-      return;
-  }
 }
 
 namespace detail {
@@ -190,58 +96,6 @@ void column_refs(const Expr& e, std::vector<const Expr*>& out) {
   for_each_child(e, [&](const Expr& c) { column_refs(c, out); });
 }
 
-void range_variables(const FromItem& f, std::set<std::string>& out) {
-  auto add = [&](const std::optional<Identifier>& alias) {
-    if (alias) out.insert(syntax::to_lower(alias->name));
-  };
-  switch (f.kind) {
-    case FromKind::kTable: {
-      const auto& t = f.as<TableFrom>();
-      if (t.alias) {
-        add(t.alias);
-      } else {
-        std::string path = t.dotted_path();
-        out.insert(syntax::to_lower(
-            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1)));
-      }
-      return;
-    }
-    case FromKind::kSubquery:
-      add(f.as<SubqueryFrom>().alias);
-      return;
-    case FromKind::kUnnest:
-      add(f.as<UnnestFrom>().alias);
-      return;
-    case FromKind::kTableFunction:
-      add(f.as<TableFunctionFrom>().alias);
-      return;
-    case FromKind::kJoin:
-      range_variables(*f.as<JoinFrom>().left, out);
-      range_variables(*f.as<JoinFrom>().right, out);
-      return;
-    case FromKind::kParenthesized:
-      range_variables(*f.as<ParenthesizedFrom>().inner, out);
-      return;
-    case FromKind::kPivot: {
-      // PIVOT replaces its input's range variable; without an alias the input's name stays.
-      const auto& p = f.as<PivotFrom>();
-      if (p.alias)
-        add(p.alias);
-      else
-        range_variables(*p.input, out);
-      return;
-    }
-    case FromKind::kUnpivot: {
-      const auto& u = f.as<UnpivotFrom>();
-      if (u.alias)
-        add(u.alias);
-      else
-        range_variables(*u.input, out);
-      return;
-    }
-  }
-}
-
 class Analyzer {
  public:
   // collect: list problems in result.problems instead of throwing the first.
@@ -249,23 +103,11 @@ class Analyzer {
       : schema_(schema), file_(file), collect_(collect) {}
 
   AggregateQuery run(const Query& query) {
-    bool set_operation = false;
-    const Select& select = final_select(query, &set_operation);
-    if (set_operation) {
-      const Query* q = &query;
-      while (q->body->kind == QueryExprKind::kNested) q = q->body->as<NestedQuery>().query.get();
-      report(ProblemKind::kShape, q->body->loc,
-             "the final query is a set operation (UNION, INTERSECT or EXCEPT); shredder "
-             "mitigation needs one final SELECT with an explicit GROUP BY: move the set "
-             "operation into a WITH clause and aggregate it in a final SELECT");
-      return std::move(result_);
-    }
-    result_.final_select = &select;
-    grouped_ = check_group_by(select);
-    if (select.from) range_variables(*select.from, range_vars_);
-    for (size_t i = 0; i < select.items.size(); ++i) {
-      if (auto c = column(select, select.items[i], i)) result_.columns.push_back(std::move(*c));
-    }
+    lineage_ = std::make_shared<Lineage>(query);
+    result_.lineage = lineage_;
+    const resolve::QueryScope& root = lineage_->resolution().root();
+    result_.final_select = root.branches.front()->select;
+    result_.columns = query_columns(root, query, 0);
     std::set<std::string> seen;
     for (const auto& c : result_.columns) {
       if (!seen.insert(syntax::to_lower(c.name)).second) {
@@ -273,17 +115,347 @@ class Analyzer {
                fmt::format("output column '{}' appears twice; rename one of them", c.name));
       }
     }
+    for (auto& c : result_.columns) type_of(c);
     return std::move(result_);
   }
 
  private:
-  UserError error(Location loc, const std::string& message) const {
-    return UserError(file_, loc.line, loc.column, message);
+  using Definitions = std::vector<std::pair<const Expr*, Lineage::Scope>>;
+
+  base::Error error(Location loc, const std::string& message) const {
+    return base::Error(file_, loc.line, loc.column, message);
   }
 
   void report(ProblemKind kind, Location loc, const std::string& message) {
     if (!collect_) throw error(loc, message);
     result_.problems.push_back(Problem{kind, loc, message});
+  }
+
+  // The output columns of a query: a SELECT, or a UNION ALL of SELECTs whose columns agree.
+  std::vector<OutputColumn> query_columns(const resolve::QueryScope& q, const Query& query,
+                                          int depth) {
+    if (!q.set_operation) return select_columns(*q.branches.front(), depth);
+    const Query* inner = &query;
+    while (inner->body->kind == QueryExprKind::kNested) {
+      inner = inner->body->as<NestedQuery>().query.get();
+    }
+    if (!q.union_all) {
+      report(ProblemKind::kShape, inner->body->loc,
+             "the final query is a set operation other than UNION ALL by position (UNION "
+             "DISTINCT, INTERSECT, EXCEPT, BY NAME or CORRESPONDING); shredder mitigation can "
+             "regroup only a UNION ALL of grouped SELECTs: move the set operation into a WITH "
+             "clause and aggregate it in a final SELECT");
+      return {};
+    }
+    std::vector<std::vector<OutputColumn>> branches;
+    for (const resolve::Scope* b : q.branches) branches.push_back(select_columns(*b, depth));
+    std::vector<OutputColumn> merged = branches.front();
+    for (size_t bi = 1; bi < branches.size(); ++bi) {
+      const auto& branch = branches[bi];
+      if (branch.size() != merged.size()) {
+        report(ProblemKind::kShape, q.branches[bi]->select->loc,
+               fmt::format("UNION ALL branch {} has {} output columns but the first has {}; "
+                           "give every branch the same columns",
+                           bi + 1, branch.size(), merged.size()));
+        return merged;
+      }
+      for (size_t i = 0; i < merged.size(); ++i) {
+        OutputColumn& m = merged[i];
+        const OutputColumn& c = branch[i];
+        if (c.constant && !m.constant && m.role == Role::kMetric) {
+          require_zero(c, m.name);
+          continue;
+        }
+        if (m.constant && c.role == Role::kMetric && !c.constant) {
+          require_zero(m, m.name);
+          OutputColumn keep = c;
+          keep.name = m.name;
+          keep.loc = m.loc;
+          m = keep;
+          continue;
+        }
+        if (m.constant && c.constant) continue;
+        if (m.role != c.role) {
+          report(ProblemKind::kShape, c.loc,
+                 fmt::format("output column '{}' is {} in UNION ALL branch {} but {} in the "
+                             "first; group by it in every branch or aggregate it in every branch",
+                             m.name, c.role == Role::kMetric ? "aggregated" : "grouped", bi + 1,
+                             m.role == Role::kMetric ? "aggregated" : "grouped"));
+          continue;
+        }
+        m.definitions.insert(m.definitions.end(), c.definitions.begin(), c.definitions.end());
+      }
+    }
+    return merged;
+  }
+
+  // A constant in a metric position of a UNION ALL branch adds nothing only when it is 0 or NULL.
+  void require_zero(const OutputColumn& c, const std::string& name) {
+    if (c.expr != nullptr && (detail::is_zero_literal(strip_parentheses(*c.expr)) ||
+                              detail::is_null_literal(strip_parentheses(*c.expr)))) {
+      return;
+    }
+    report(ProblemKind::kShape, c.loc,
+           fmt::format("metric '{}' is a constant other than 0 or NULL in a UNION ALL branch; "
+                       "every row of that branch would add it to the totals: write 0 or "
+                       "aggregate it",
+                       name));
+  }
+
+  static bool has_aggregate_item(const resolve::Scope& s) {
+    for (const auto& c : s.columns) {
+      if (c.expr != nullptr && contains_aggregate(*c.expr)) return true;
+    }
+    return false;
+  }
+
+  // A query whose rows are aggregates: grouped SELECTs, UNION ALLs of them, and projections of
+  // one such query.
+  bool aggregate_shaped(const resolve::QueryScope& q, int depth) const {
+    if (depth > Lineage::kMaxDepth || (q.set_operation && !q.union_all)) return false;
+    for (const resolve::Scope* b : q.branches) {
+      if (b->select->group_by || has_aggregate_item(*b)) continue;
+      const resolve::Source* grain = grain_source(*b);
+      if (grain == nullptr || !aggregate_shaped(*grain->query, depth + 1)) return false;
+    }
+    return !q.branches.empty();
+  }
+
+  // The one FROM item of a SELECT without GROUP BY when it is a WITH query or subquery.
+  static const resolve::Source* grain_source(const resolve::Scope& s) {
+    if (s.sources.size() != 1) return nullptr;
+    const resolve::Source* src = s.sources.front().get();
+    return src->query != nullptr ? src : nullptr;
+  }
+
+  std::vector<OutputColumn> select_columns(const resolve::Scope& s, int depth) {
+    const Select& sel = *s.select;
+    if (sel.group_by || has_aggregate_item(s)) return grouped_columns(s);
+    const resolve::Source* grain = grain_source(s);
+    if (grain == nullptr || !aggregate_shaped(*grain->query, depth + 1)) {
+      std::string what = "the final SELECT has no GROUP BY";
+      if (s.sources.size() > 1) {
+        bool full = std::any_of(s.sources.begin(), s.sources.end(),
+                                [](const auto& src) { return src->full_join; });
+        what += full ? " and joins several FROM items (a FULL JOIN of two aggregates cannot be "
+                       "regrouped: a group missing on one side has no total there)"
+                     : " and joins several FROM items (a join of aggregates is not one grain)";
+      } else if (grain != nullptr) {
+        what += fmt::format(" and {}, which it reads, is not an aggregate either",
+                            grain->name.empty() ? std::string("the subquery") : grain->name);
+      }
+      for (const auto& c : s.columns) {
+        if (project_id_level(c.name)) {
+          what += fmt::format("; '{}' is an id-level column, one row per client", c.name);
+          break;
+        }
+      }
+      report(ProblemKind::kGroupBy, sel.loc,
+             what +
+                 "; shredder mitigation needs an aggregate query: group by the dimension "
+                 "columns explicitly");
+      return {};
+    }
+    // A projection of one aggregate: columns pass its dimensions and metrics through.
+    std::vector<OutputColumn> source_columns =
+        query_columns(*grain->query, *grain->query->query, depth + 1);
+    auto source_column = [&](std::string_view name) -> const OutputColumn* {
+      for (const auto& c : source_columns) {
+        if (base::same_name(c.name, name)) return &c;
+      }
+      return nullptr;
+    };
+    std::vector<OutputColumn> out;
+    if (!s.columns_known) {
+      report(ProblemKind::kShape, sel.loc,
+             "`*` in the final SELECT reads a FROM item whose columns are not known from the "
+             "text; list the output columns explicitly");
+      return out;
+    }
+    for (const auto& rc : s.columns) {
+      OutputColumn c;
+      c.name = rc.name;
+      c.loc = rc.loc;
+      if (c.name.empty()) {
+        report(ProblemKind::kShape, rc.loc,
+               fmt::format("output column {} has no name; add `AS name`", out.size() + 1));
+        continue;
+      }
+      const Expr* expr = rc.expr;
+      std::optional<std::string> passed;  // the source column it passes through
+      if (expr == nullptr) {
+        passed = rc.name;
+      } else if (auto b = lineage_->resolution().bind(*expr, s);
+                 b && b->source == grain && !b->column.empty() &&
+                 (strip_parentheses(*expr).kind == ExprKind::kName ||
+                  strip_parentheses(*expr).kind == ExprKind::kFieldAccess) &&
+                 source_column(b->column) != nullptr &&
+                 (strip_parentheses(*expr).kind == ExprKind::kName ||
+                  strip_parentheses(*expr).as<FieldAccess>().operand->kind == ExprKind::kName)) {
+        passed = b->column;
+      }
+      if (passed) {
+        const OutputColumn* from = source_column(*passed);
+        if (from == nullptr) continue;
+        c.expr = from->expr;
+        c.role = from->role;
+        c.constant = from->constant;
+        c.definitions = from->definitions;
+        out.push_back(std::move(c));
+        continue;
+      }
+      c.expr = expr;
+      projected_expression(s, *expr, c, source_column);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  // An expression over the columns of the one aggregate a projection reads: a dimension when it
+  // reads dimensions only; a metric when it is a sum-like form of metrics (CASE or IF on
+  // dimensions choosing metrics or 0, sums and differences, constant multiples, IFNULL(m, 0),
+  // CAST). Anything else over metrics is refused, naming the construct.
+  template <typename Lookup>
+  void projected_expression(const resolve::Scope& s, const Expr& e, OutputColumn& c,
+                            const Lookup& source_column) {
+    bool metric = false;
+    std::string window;
+    for_each_expr(e, [&](const Expr& x) {
+      if (x.kind == ExprKind::kFunctionCall && x.as<FunctionCall>().over) {
+        window = detail::function_key(x.as<FunctionCall>());
+      }
+      if (x.kind != ExprKind::kName && x.kind != ExprKind::kFieldAccess) return;
+      auto b = lineage_->resolution().bind(x, s);
+      if (!b || b->column.empty()) return;
+      if (const OutputColumn* from = source_column(b->column);
+          from != nullptr && from->role == Role::kMetric) {
+        metric = true;
+        c.definitions.insert(c.definitions.end(), from->definitions.begin(),
+                             from->definitions.end());
+      }
+    });
+    if (!window.empty()) {
+      report(ProblemKind::kUngrouped, e.loc,
+             fmt::format("output column '{}' is a window function ({} OVER ...) over the "
+                         "aggregate's rows; it is not a total that subtraction can recover: "
+                         "compute it in a view",
+                         c.name, window));
+      return;
+    }
+    if (!metric) {
+      c.role = Role::kDimension;
+      std::vector<const Expr*> refs;
+      column_refs(e, refs);
+      c.constant = refs.empty();
+      return;
+    }
+    c.role = Role::kMetric;
+    if (auto why = non_additive_projection(s, e, source_column)) {
+      report(ProblemKind::kUngrouped, e.loc,
+             fmt::format("output column '{}' is {} of the aggregate's metrics, which subtraction "
+                         "cannot recover; keep the metrics themselves as columns and compute it "
+                         "in a view",
+                         c.name, *why));
+    }
+  }
+
+  template <typename Lookup>
+  std::optional<std::string> non_additive_projection(const resolve::Scope& s, const Expr& expr,
+                                                     const Lookup& source_column) {
+    auto is_metric = [&](const Expr& x) {
+      bool found = false;
+      for_each_expr(x, [&](const Expr& r) {
+        if (r.kind != ExprKind::kName && r.kind != ExprKind::kFieldAccess) return;
+        auto b = lineage_->resolution().bind(r, s);
+        const OutputColumn* from = b ? source_column(b->column) : nullptr;
+        if (from != nullptr && from->role == Role::kMetric) found = true;
+      });
+      return found;
+    };
+    const Expr& e = strip_parentheses(expr);
+    if (!is_metric(e)) return std::nullopt;
+    switch (e.kind) {
+      case ExprKind::kName:
+      case ExprKind::kFieldAccess:
+        return std::nullopt;
+      case ExprKind::kCast:
+        return non_additive_projection(s, *e.as<Cast>().operand, source_column);
+      case ExprKind::kUnary:
+        return non_additive_projection(s, *e.as<Unary>().operand, source_column);
+      case ExprKind::kCase: {
+        const auto& k = e.as<Case>();
+        if ((k.operand && is_metric(*k.operand))) return "a CASE that tests a metric";
+        for (const auto& w : k.whens) {
+          if (is_metric(*w.condition)) return "a CASE that tests a metric";
+          if (auto why = branch(s, *w.result, source_column)) return why;
+        }
+        if (k.else_result) return branch(s, *k.else_result, source_column);
+        return std::nullopt;
+      }
+      case ExprKind::kBinary: {
+        const auto& b = e.as<Binary>();
+        if (b.op == BinaryOp::kAdd || b.op == BinaryOp::kSubtract) {
+          if (is_metric(*b.left) != is_metric(*b.right)) {
+            return "a metric plus or minus a per-row value (counted once per row)";
+          }
+          if (auto why = non_additive_projection(s, *b.left, source_column)) return why;
+          return non_additive_projection(s, *b.right, source_column);
+        }
+        if ((b.op == BinaryOp::kMultiply || b.op == BinaryOp::kDivide) &&
+            detail::is_numeric_literal(strip_parentheses(*b.right))) {
+          return non_additive_projection(s, *b.left, source_column);
+        }
+        if (b.op == BinaryOp::kMultiply && detail::is_numeric_literal(strip_parentheses(*b.left))) {
+          return non_additive_projection(s, *b.right, source_column);
+        }
+        if (b.op == BinaryOp::kDivide) return std::string("a ratio");
+        if (b.op == BinaryOp::kMultiply) return std::string("a product");
+        return std::string("an operator");
+      }
+      case ExprKind::kFunctionCall: {
+        const auto& f = e.as<FunctionCall>();
+        std::string name = detail::function_key(f);
+        if ((name == "IFNULL" || name == "COALESCE") && f.args.size() == 2 &&
+            detail::is_zero_literal(strip_parentheses(*f.args[1].value))) {
+          return non_additive_projection(s, *f.args[0].value, source_column);
+        }
+        if (name == "IF" && f.args.size() == 3 && !is_metric(*f.args[0].value)) {
+          if (auto why = branch(s, *f.args[1].value, source_column)) return why;
+          return branch(s, *f.args[2].value, source_column);
+        }
+        if (name == "SAFE_DIVIDE" || name == "IEEE_DIVIDE" || name == "DIV") {
+          return std::string("a ratio");
+        }
+        return fmt::format("the function {}", name);
+      }
+      default:
+        return std::string("an expression");
+    }
+  }
+
+  // A result of CASE or IF in a metric: a metric expression, 0 or NULL.
+  template <typename Lookup>
+  std::optional<std::string> branch(const resolve::Scope& s, const Expr& e,
+                                    const Lookup& source_column) {
+    const Expr& x = strip_parentheses(e);
+    if (detail::is_zero_literal(x) || detail::is_null_literal(x)) return std::nullopt;
+    bool metric = false;
+    for_each_expr(x, [&](const Expr& r) {
+      if (r.kind != ExprKind::kName && r.kind != ExprKind::kFieldAccess) return;
+      auto b = lineage_->resolution().bind(r, s);
+      const OutputColumn* from = b ? source_column(b->column) : nullptr;
+      if (from != nullptr && from->role == Role::kMetric) metric = true;
+    });
+    if (!metric)
+      return std::string("a CASE or IF that gives a non-zero value where it gives no metric");
+    return non_additive_projection(s, x, source_column);
+  }
+
+  bool project_id_level(const std::string& name) const {
+    for (const auto& id : project::default_id_level_columns()) {
+      if (base::same_name(id, name)) return true;
+    }
+    return false;
   }
 
   // Checks the GROUP BY; true when it lists the grouped expressions explicitly.
@@ -334,24 +506,27 @@ class Analyzer {
   }
 
   // The column name of a plain column reference: `x` or `t.x` where t is a range variable.
-  std::optional<std::string> column_key(const Expr& e) const {
+  static std::optional<std::string> column_key(const resolve::Scope& s, const Expr& e) {
     if (e.kind == ExprKind::kName) return syntax::to_lower(e.as<NameRef>().name.name);
     if (e.kind == ExprKind::kFieldAccess) {
       const auto& f = e.as<FieldAccess>();
       if (f.operand->kind == ExprKind::kName &&
-          range_vars_.count(syntax::to_lower(f.operand->as<NameRef>().name.name)) > 0) {
+          s.find_source(f.operand->as<NameRef>().name.name) != nullptr) {
         return syntax::to_lower(f.field.name);
       }
     }
     return std::nullopt;
   }
 
-  bool matches_group_item(const Select& s, const Expr& e, const std::string* alias) const {
-    auto key = column_key(e);
-    for (const auto& item : s.group_by->items) {
+  static bool matches_group_item(const resolve::Scope& s, const Expr* e, const std::string& column,
+                                 const std::string* alias) {
+    std::optional<std::string> key =
+        e != nullptr ? column_key(s, *e) : std::optional<std::string>(syntax::to_lower(column));
+    for (const auto& item : s.select->group_by->items) {
+      if (item.kind != GroupingItem::Kind::kExpression) continue;
       const Expr& g = *item.exprs[0];
-      if (equivalent(g, e)) return true;
-      auto gkey = column_key(g);
+      if (e != nullptr && equivalent(g, *e)) return true;
+      auto gkey = column_key(s, g);
       if (gkey && key && *gkey == *key) return true;
       // GROUP BY may name a select-list alias (BigQuery: aliases take precedence there).
       if (alias != nullptr && g.kind == ExprKind::kName &&
@@ -362,71 +537,91 @@ class Analyzer {
     return false;
   }
 
-  std::optional<OutputColumn> column(const Select& s, const SelectItem& item, size_t index) {
-    if (item.kind != SelectItem::Kind::kExpression) {
-      report(ProblemKind::kShape, item.loc,
-             "`*` in the final SELECT hides which columns are dimensions and metrics; list "
-             "the output columns explicitly");
-      return std::nullopt;
+  std::vector<OutputColumn> grouped_columns(const resolve::Scope& s) {
+    const Select& sel = *s.select;
+    bool grouped = check_group_by(sel);
+    std::vector<OutputColumn> out;
+    if (!s.columns_known) {
+      report(ProblemKind::kShape, sel.loc,
+             "`*` in the final SELECT hides which columns are dimensions and metrics (it reads "
+             "a table or UNNEST whose columns are not known from the text); list the output "
+             "columns explicitly");
     }
-    OutputColumn c;
-    c.loc = item.loc;
-    c.expr = item.expr.get();
-    if (item.alias) {
-      c.name = item.alias->name;
-    } else if (auto name = output_name(*item.expr)) {
-      c.name = *name;
-    } else {
-      report(ProblemKind::kShape, item.loc,
-             fmt::format("output column {} has no name; add `AS name`", index + 1));
-      return std::nullopt;
-    }
-
-    bool aggregate = contains_aggregate(*item.expr);
-    if (!grouped_) {
-      c.role = aggregate ? Role::kMetric : Role::kDimension;
-    } else if (matches_group_item(s, *item.expr, &c.name)) {
-      c.role = Role::kDimension;
-    } else if (aggregate) {
-      c.role = Role::kMetric;
-    } else {
-      std::vector<const Expr*> refs;
-      column_refs(*item.expr, refs);
-      c.constant = refs.empty();
-      for (const Expr* r : refs) {
-        if (!matches_group_item(s, *r, nullptr)) {
-          report(ProblemKind::kUngrouped, r->loc,
-                 fmt::format("output column '{}' is neither grouped nor aggregated; "
-                             "add it to GROUP BY or aggregate it",
-                             c.name));
-          break;
-        }
+    for (const auto& rc : s.columns) {
+      OutputColumn c;
+      c.loc = rc.loc;
+      c.name = rc.name;
+      if (c.name.empty()) {
+        report(ProblemKind::kShape, rc.loc,
+               fmt::format("output column {} has no name; add `AS name`", out.size() + 1));
+        continue;
       }
-      c.role = Role::kDimension;
+      if (rc.expr == nullptr) {
+        // A column `*` passes through: a plain reference to the source's column.
+        auto through = lineage_->column_in(s, rc);
+        c.expr = through ? through->first : nullptr;
+        c.role = Role::kDimension;
+        if (grouped && !matches_group_item(s, nullptr, rc.name, nullptr)) {
+          report(ProblemKind::kUngrouped, rc.loc,
+                 fmt::format("output column '{}' (from `*`) is neither grouped nor aggregated; "
+                             "add it to GROUP BY or to the star's EXCEPT list",
+                             c.name));
+        }
+        out.push_back(std::move(c));
+        continue;
+      }
+      c.expr = rc.expr;
+      bool aggregate = contains_aggregate(*rc.expr);
+      if (!grouped) {
+        c.role = aggregate ? Role::kMetric : Role::kDimension;
+      } else if (matches_group_item(s, rc.expr, rc.name, &c.name)) {
+        c.role = Role::kDimension;
+      } else if (aggregate) {
+        c.role = Role::kMetric;
+      } else {
+        std::vector<const Expr*> refs;
+        column_refs(*rc.expr, refs);
+        c.constant = refs.empty();
+        for (const Expr* r : refs) {
+          if (!matches_group_item(s, r, "", nullptr)) {
+            report(ProblemKind::kUngrouped, r->loc,
+                   fmt::format("output column '{}' is neither grouped nor aggregated; "
+                               "add it to GROUP BY or aggregate it",
+                               c.name));
+            break;
+          }
+        }
+        c.role = Role::kDimension;
+      }
+      if (c.role == Role::kMetric) c.definitions.emplace_back(rc.expr, &s);
+      out.push_back(std::move(c));
     }
+    return out;
+  }
 
+  // The type of an output column: schema.yaml first, then the defining expression.
+  void type_of(OutputColumn& c) {
     if (const auto* field = schema_.find(c.name)) {
       c.type = type_from_schema(*field);
       c.type_source = "schema.yaml";
     }
-    if (c.type == Type::kUnknown) {
-      c.type = infer(*item.expr);
+    if (c.type == Type::kUnknown && c.expr != nullptr) {
+      c.type = infer(*c.expr);
       c.type_source = "inferred from the expression";
     }
     if (c.type == Type::kUnknown) {
       if (!collect_) {
-        throw error(item.loc, fmt::format("cannot tell the type of output column '{}' without "
-                                          "BigQuery; add it with its type to {}",
-                                          c.name, schema_.file));
+        throw error(c.loc, fmt::format("cannot tell the type of output column '{}' without "
+                                       "BigQuery; add it with its type to {}",
+                                       c.name, schema_.file));
       }
     } else if (c.role == Role::kMetric && !is_numeric(c.type)) {
-      report(ProblemKind::kMetricType, item.loc,
+      report(ProblemKind::kMetricType, c.loc,
              fmt::format("output column '{}' is an ungrouped {} aggregate; shredder "
                          "mitigation subtracts numeric metrics only: group by it, make it "
                          "numeric, or remove it",
                          c.name, type_name(c.type)));
     }
-    return c;
   }
 
   Type arg_type(const FunctionCall& f, size_t i) const {
@@ -560,9 +755,8 @@ class Analyzer {
   const project::Schema& schema_;
   const std::string& file_;
   bool collect_;
-  bool grouped_ = true;
   AggregateQuery result_;
-  std::set<std::string> range_vars_;
+  std::shared_ptr<Lineage> lineage_;
 };
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "project/project.h"
+#include "resolve/resolve.h"
 #include "syntax/syntax.h"
+#include "syntax/visit.h"
 
 namespace shredmit::analysis {
 
@@ -62,6 +64,10 @@ struct OutputColumn {
   Type type = Type::kUnknown;
   std::string type_source;  // "schema.yaml" or "inferred from the expression"
   bool constant = false;    // an ungrouped expression of literals and parameters only
+  // Metrics: the aggregate expressions that define the column, each with the SELECT it is
+  // written in: the select-list expression for a grouped SELECT, the grouped query's for a
+  // column a projection passes through, one per branch of a UNION ALL.
+  std::vector<std::pair<const syntax::Expr*, const resolve::Scope*>> definitions;
 };
 
 // What is wrong with an aggregate query for shredder mitigation (see analyze_aggregate).
@@ -79,8 +85,12 @@ struct Problem {
 };
 
 // The analysis of an aggregate query: its final SELECT and its output columns in order.
+class Lineage;
+
 struct AggregateQuery {
   const syntax::Select* final_select = nullptr;
+  // The query's name resolution and lineage; the scopes of the columns' definitions are its.
+  std::shared_ptr<const Lineage> lineage;
   std::vector<OutputColumn> columns;
   std::vector<Problem> problems;  // inspect_aggregate only; analyze_aggregate throws the first
   const OutputColumn* find(std::string_view name) const;  // case-insensitive
@@ -104,7 +114,7 @@ struct AggregateQuery {
 //   from the expression (COUNT is INT64, SUM keeps INT64/FLOAT64/NUMERIC, CAST gives its type,
 //   literals their own, @..._date parameters DATE). A column whose type is still unknown is an
 //   error asking for the schema entry.
-// Throws project::UserError naming `query_file` and the line:column of the problem.
+// Throws base::Error naming `query_file` and the line:column of the problem.
 AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
                                  const std::string& query_file);
 
@@ -125,17 +135,19 @@ bool contains_aggregate(const syntax::Expr& e);
 // of a field access (`t.x`, `s.a.b`); nullopt for any other expression.
 std::optional<std::string> output_name(const syntax::Expr& e);
 
-// Calls fn on each direct sub-expression of e, not entering subqueries.
-void for_each_child(const syntax::Expr& e, const std::function<void(const syntax::Expr&)>& fn);
+// The AST traversal of syntax/visit.h, which analysis callers have always reached from here.
+using syntax::for_each_child;
 
 // The SELECT that produces a query's rows: the body, through parentheses; for a set operation
 // the leftmost SELECT (which names the columns). *set_operation tells which case it was.
 const syntax::Select& final_select(const syntax::Query& query, bool* set_operation = nullptr);
 
 // The output columns of a query as far as they can be known from its text alone (names,
-// locations and expressions; role and type are not set): nullopt when the final SELECT (see
-// final_select) has `*`, `x.*`, SELECT AS STRUCT/VALUE, or an expression without a name, or the
-// set operation matches columns by name.
+// locations and expressions; role and type are not set), through name resolution: `*`, `t.*`,
+// EXCEPT and REPLACE are expanded over WITH queries and subqueries, and a column `*` passes
+// through gets the expression that defines it in its source. nullopt when a `*` reads a table
+// (whose columns only BigQuery knows), for SELECT AS STRUCT/VALUE, an expression without a name,
+// or a set operation matching columns by name.
 std::optional<std::vector<OutputColumn>> output_columns(const syntax::Query& query);
 
 // The type `e` has whatever the types of the columns it reads, or kUnknown: literals, CAST and
@@ -145,9 +157,10 @@ std::optional<std::vector<OutputColumn>> output_columns(const syntax::Query& que
 // "Conversion rules" and function reference.
 Type proven_type(const syntax::Expr& e);
 
-// Where an output column's value comes from, followed through WITH queries and FROM subqueries:
-// a plain column reference (`x`, `t.x`) whose source is a WITH query or subquery of the same
-// query is replaced by that source's expression for the column, recursively.
+// Where an output column's value comes from, followed through WITH queries and FROM subqueries,
+// on the query's name resolution (resolve::Resolution): a column reference (`x`, `t.x`) whose
+// source is a WITH query or subquery of the same query is replaced by that source's expression
+// for the column, through `*` and `t.*`.
 class Lineage {
  public:
   explicit Lineage(const syntax::Query& query);
@@ -155,17 +168,22 @@ class Lineage {
   Lineage(const Lineage&) = delete;
   Lineage& operator=(const Lineage&) = delete;
 
+  // The query's name resolution.
+  const resolve::Resolution& resolution() const { return *resolution_; }
+
   // The chain of expressions for the final SELECT's output column `name` (case-insensitive):
-  // its select-list expression first, then each expression a plain column reference resolves
-  // to. Empty when the column is not in the final SELECT.
+  // its select-list expression first (the source's, for a column `*` passes through), then each
+  // expression a plain column reference resolves to. Empty when the column is not in the final
+  // SELECT.
   std::vector<const syntax::Expr*> chain(std::string_view name) const;
 
-  // A SELECT of the query (with the WITH queries visible to it), as a handle valid for the
-  // Lineage's lifetime.
-  using Scope = size_t;
+  // A SELECT of the query.
+  using Scope = const resolve::Scope*;
 
   // The final SELECT's scope; nullopt when the final query is a set operation.
   std::optional<Scope> final_scope() const;
+  // The scope of a SELECT of the query (null for one outside it).
+  Scope scope_of(const syntax::Select& select) const;
 
   // What the plain column reference `ref` (`x` or `t.x`), written in the SELECT of `scope`,
   // resolves to: the select-list expression that defines it in a WITH query or FROM subquery,
@@ -174,15 +192,31 @@ class Lineage {
   std::optional<std::pair<const syntax::Expr*, Scope>> resolve(const syntax::Expr& ref,
                                                                Scope scope) const;
 
-  // A canonical text of the column's definition: the printed select-list expression and, for
-  // each column reference in it that resolves through the query, the definition of that
-  // reference, recursively. Two versions of a query define a column the same way when the texts
-  // are equal (`shredmit lint` SM011). Empty when the column is not in the final SELECT.
+  // The defining expression of output column `column` of `scope` and the scope it is written
+  // in, through `*`. nullopt when it comes from a table.
+  std::optional<std::pair<const syntax::Expr*, Scope>> column_in(
+      const resolve::Scope& scope, const resolve::Column& column) const;
+
+  // The final SELECT's output column `name` (first branch of a set operation): its defining
+  // expression and scope, through `*`.
+  std::optional<std::pair<const syntax::Expr*, Scope>> column(std::string_view name) const;
+
+  // A canonical text of the column's definition: the select-list expression in canonical form
+  // (syntax::canonical_text: names folded, as BigQuery compares them) and, for each column
+  // reference in it that resolves through the query, the definition of that reference,
+  // recursively. Two versions of a query define a column the same way when the texts are equal
+  // (`shredmit lint` SM011). Empty when the column is not in the final SELECT.
   std::string definition(std::string_view name) const;
 
+  // Definitions are followed this many references deep at most (a WITH RECURSIVE query can
+  // refer to itself without end).
+  static constexpr int kMaxDepth = 64;
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::optional<std::pair<const syntax::Expr*, Scope>> through(const resolve::Binding& b,
+                                                               int depth) const;
+  std::string definition(const syntax::Expr& e, Scope s, int depth) const;
+  std::unique_ptr<resolve::Resolution> resolution_;
 };
 
 // True when `e` maps NULL to '??': IFNULL(x, '??'), COALESCE(..., '??'), IF(x IS NULL, '??', x)
@@ -234,6 +268,12 @@ struct MetricKindInfo {
 // counts or never-negative values there make a SUM proven never negative. `declared_signed` (the
 // user's --signed-metric) makes a recoverable metric kSigned.
 MetricKindInfo metric_kind(const syntax::Expr& metric, const Lineage& lineage,
+                           bool declared_signed);
+
+// The kind of an output column of analyze_aggregate, judged on each of its definitions (the
+// branches of a UNION ALL, the grouped query a projection reads): not recoverable when one is,
+// non-negative and a count only when all are. `lineage` is built from the same query.
+MetricKindInfo metric_kind(const OutputColumn& metric, const Lineage& lineage,
                            bool declared_signed);
 
 }  // namespace shredmit::analysis

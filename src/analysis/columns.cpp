@@ -15,12 +15,6 @@ namespace shredmit::analysis {
 namespace detail {
 using namespace shredmit::syntax;
 
-const Expr& strip_parentheses(const Expr& e) {
-  const Expr* p = &e;
-  while (p->kind == ExprKind::kParenthesized) p = p->as<Parenthesized>().inner.get();
-  return *p;
-}
-
 bool is_string_literal(const Expr& e, std::string_view value) {
   const Expr& s = strip_parentheses(e);
   if (s.kind != ExprKind::kLiteral || s.as<Literal>().literal_kind != LiteralKind::kString) {
@@ -281,35 +275,21 @@ Type proven_type(const Expr& e) {
 }
 
 std::optional<std::vector<OutputColumn>> output_columns(const Query& query) {
-  bool set_operation = false;
-  const Select& select = final_select(query, &set_operation);
-  if (set_operation) {
-    const QueryExpr* body = query.body.get();
-    while (body->kind == QueryExprKind::kNested) body = body->as<NestedQuery>().query->body.get();
-    while (body->kind == QueryExprKind::kSetOperation) {
-      const auto& op = body->as<SetOperation>();
-      if (op.by_name || op.corresponding) return std::nullopt;
-      body = op.left.get();
-      while (body->kind == QueryExprKind::kNested) {
-        body = body->as<NestedQuery>().query->body.get();
-      }
-    }
-  }
-  if (select.select_as != Select::As::kNone) return std::nullopt;
+  Lineage lineage(query);
+  const resolve::QueryScope& root = lineage.resolution().root();
+  if (!root.columns_known || root.by_name || root.branches.empty()) return std::nullopt;
   std::vector<OutputColumn> columns;
-  for (const auto& item : select.items) {
-    if (item.kind != SelectItem::Kind::kExpression) return std::nullopt;
+  for (const auto& rc : root.branches.front()->columns) {
     OutputColumn c;
-    c.loc = item.loc;
-    c.expr = item.expr.get();
-    if (item.alias) {
-      c.name = item.alias->name;
-    } else if (auto name = output_name(*item.expr)) {
-      c.name = *name;
-    } else {
-      return std::nullopt;
+    c.name = rc.name;
+    c.loc = rc.loc;
+    c.expr = rc.expr;
+    if (c.expr == nullptr) {
+      auto source = lineage.column(rc.name);
+      if (!source) return std::nullopt;
+      c.expr = source->first;
     }
-    c.role = contains_aggregate(*item.expr) ? Role::kMetric : Role::kDimension;
+    c.role = contains_aggregate(*c.expr) ? Role::kMetric : Role::kDimension;
     columns.push_back(std::move(c));
   }
   return columns;
@@ -346,222 +326,94 @@ bool maps_null_to_placeholder(const Expr& expr) {
 
 // ------------------------------------------------------------------ lineage
 
-struct Lineage::Impl {
-  // A SELECT and the queries its FROM clause reads, by range variable (lower case). A source
-  // without a query is a table or an UNNEST: its columns are unknown.
-  struct Scope {
-    const Select* select = nullptr;
-    std::vector<std::pair<std::string, const Query*>> sources;
-    const Impl* owner = nullptr;
-    std::vector<const Cte*> ctes;  // visible WITH queries, innermost last
-  };
-
-  const Query& query;
-  // Scopes handed out as Lineage::Scope handles (indexes), interned on first use.
-  mutable std::deque<Scope> scopes;
-  explicit Impl(const Query& q) : query(q) {}
-
-  Lineage::Scope intern(Scope s) const {
-    for (size_t i = 0; i < scopes.size(); ++i) {
-      if (scopes[i].select == s.select) return i;
-    }
-    scopes.push_back(std::move(s));
-    return scopes.size() - 1;
-  }
-
-  static const Cte* find_cte(const std::vector<const Cte*>& ctes, const std::string& name) {
-    for (auto it = ctes.rbegin(); it != ctes.rend(); ++it) {
-      if (to_lower((*it)->name.name) == name) return *it;
-    }
-    return nullptr;
-  }
-
-  static void add_sources(const FromItem& f, const std::vector<const Cte*>& ctes,
-                          std::vector<std::pair<std::string, const Query*>>& out) {
-    switch (f.kind) {
-      case FromKind::kTable: {
-        const auto& t = f.as<TableFrom>();
-        std::string path = to_lower(t.dotted_path());
-        std::string last =
-            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
-        const Cte* cte = t.path.size() == 1 ? find_cte(ctes, path) : nullptr;
-        out.emplace_back(t.alias ? to_lower(t.alias->name) : last,
-                         cte ? cte->query.get() : nullptr);
-        return;
-      }
-      case FromKind::kSubquery: {
-        const auto& s = f.as<SubqueryFrom>();
-        out.emplace_back(s.alias ? to_lower(s.alias->name) : "", s.query.get());
-        return;
-      }
-      case FromKind::kJoin:
-        add_sources(*f.as<JoinFrom>().left, ctes, out);
-        add_sources(*f.as<JoinFrom>().right, ctes, out);
-        return;
-      case FromKind::kParenthesized:
-        add_sources(*f.as<ParenthesizedFrom>().inner, ctes, out);
-        return;
-      default:
-        out.emplace_back("", nullptr);
-        return;
-    }
-  }
-
-  // The scope of the final SELECT of `q`, with `outer` WITH queries visible.
-  static std::optional<Scope> scope_of(const Query& q, std::vector<const Cte*> ctes) {
-    for (const auto& c : q.with) ctes.push_back(&c);
-    bool set_operation = false;
-    const Select& select = final_select(q, &set_operation);
-    if (set_operation) return std::nullopt;
-    Scope s;
-    s.select = &select;
-    s.ctes = ctes;
-    if (select.from) add_sources(*select.from, ctes, s.sources);
-    return s;
-  }
-
-  // The select-list expression for output column `name` of scope s (through `*`), with the
-  // scope it belongs to.
-  static std::optional<std::pair<const Expr*, Scope>> column(const Scope& s,
-                                                             const std::string& name, int depth) {
-    if (depth > 32) return std::nullopt;
-    bool star = false;
-    for (const auto& item : s.select->items) {
-      if (item.kind == SelectItem::Kind::kExpression) {
-        std::string n = item.alias ? to_lower(item.alias->name)
-                                   : to_lower(output_name(*item.expr).value_or(""));
-        if (n == name) return std::make_pair(item.expr.get(), s);
-      } else if (item.kind == SelectItem::Kind::kStar) {
-        for (const auto& r : item.replace_items) {
-          if (r.alias && to_lower(r.alias->name) == name) return std::make_pair(r.value.get(), s);
-        }
-        bool excepted = std::any_of(item.except_columns.begin(), item.except_columns.end(),
-                                    [&](const Identifier& x) { return to_lower(x.name) == name; });
-        if (!excepted) star = true;
-      }
-    }
-    if (!star) return std::nullopt;
-    // SELECT * passes the column through from its sources.
-    return resolve_unqualified(s, name, depth + 1);
-  }
-
-  static std::optional<std::pair<const Expr*, Scope>> from_source(const Query& q,
-                                                                  const Scope& outer,
-                                                                  const std::string& name,
-                                                                  int depth) {
-    auto inner = scope_of(q, outer.ctes);
-    if (!inner) return std::nullopt;
-    return column(*inner, name, depth + 1);
-  }
-
-  static std::optional<std::pair<const Expr*, Scope>> resolve_unqualified(const Scope& s,
-                                                                          const std::string& name,
-                                                                          int depth) {
-    std::optional<std::pair<const Expr*, Scope>> found;
-    for (const auto& [alias, q] : s.sources) {
-      if (q == nullptr) continue;
-      if (auto r = from_source(*q, s, name, depth)) {
-        if (found) return std::nullopt;  // ambiguous
-        found = r;
-      }
-    }
-    return found;
-  }
-
-  // What a plain column reference resolves to in scope s.
-  static std::optional<std::pair<const Expr*, Scope>> resolve(const Scope& s, const Expr& ref,
-                                                              int depth) {
-    const Expr& e = strip_parentheses(ref);
-    if (e.kind == ExprKind::kName) {
-      return resolve_unqualified(s, to_lower(e.as<NameRef>().name.name), depth);
-    }
-    if (e.kind == ExprKind::kFieldAccess) {
-      const auto& fa = e.as<FieldAccess>();
-      if (fa.operand->kind != ExprKind::kName) return std::nullopt;
-      std::string qualifier = to_lower(fa.operand->as<NameRef>().name.name);
-      for (const auto& [alias, q] : s.sources) {
-        if (alias == qualifier) {
-          if (q == nullptr) return std::nullopt;
-          return from_source(*q, s, to_lower(fa.field.name), depth);
-        }
-      }
-    }
-    return std::nullopt;
-  }
-
-  static void refs(const Expr& e, std::vector<const Expr*>& out) {
-    if (e.kind == ExprKind::kName) {
-      out.push_back(&e);
-      return;
-    }
-    if (e.kind == ExprKind::kFieldAccess && e.as<FieldAccess>().operand->kind == ExprKind::kName) {
-      out.push_back(&e);
-      return;
-    }
-    for_each_child(e, [&](const Expr& c) { refs(c, out); });
-  }
-
-  static std::string definition(const Expr& e, const Scope& s, int depth) {
-    if (depth > 16) return print(e);
-    // A plain reference passes its source's definition through unchanged.
-    const Expr& plain = strip_parentheses(e);
-    if (plain.kind == ExprKind::kName || plain.kind == ExprKind::kFieldAccess) {
-      if (auto target = resolve(s, plain, 0)) {
-        return definition(*target->first, target->second, depth + 1);
-      }
-    }
-    std::string text = print(e);
-    std::vector<const Expr*> found;
-    refs(e, found);
-    std::map<std::string, std::string> expansions;
-    for (const Expr* r : found) {
-      std::string key = print(*r);
-      if (expansions.count(key)) continue;
-      if (auto target = resolve(s, *r, 0)) {
-        std::string def = definition(*target->first, target->second, depth + 1);
-        if (def != key) expansions[key] = def;
-      }
-    }
-    for (const auto& [k, v] : expansions) text += " {" + k + " := " + v + "}";
-    return text;
-  }
-};
-
-Lineage::Lineage(const Query& query) : impl_(std::make_unique<Impl>(query)) {}
+Lineage::Lineage(const Query& query) : resolution_(std::make_unique<resolve::Resolution>(query)) {}
 Lineage::~Lineage() = default;
 
 std::optional<Lineage::Scope> Lineage::final_scope() const {
-  auto scope = Impl::scope_of(impl_->query, {});
-  if (!scope) return std::nullopt;
-  return impl_->intern(std::move(*scope));
+  const auto& root = resolution_->root();
+  if (root.set_operation || root.branches.empty()) return std::nullopt;
+  return root.branches.front();
+}
+
+Lineage::Scope Lineage::scope_of(const Select& select) const {
+  return resolution_->scope_of(select);
+}
+
+std::optional<std::pair<const Expr*, Lineage::Scope>> Lineage::through(const resolve::Binding& b,
+                                                                       int depth) const {
+  auto def = resolution_->definition(b);
+  if (!def || depth > kMaxDepth) return std::nullopt;
+  const resolve::Column& c = *def->first;
+  if (c.expr != nullptr) return std::make_pair(c.expr, def->second);
+  if (c.source == nullptr) return std::nullopt;
+  // A column `*` passes through: what the same name reads in the star's source.
+  return through(resolve::Binding{def->second, c.source, c.name, false}, depth + 1);
 }
 
 std::optional<std::pair<const Expr*, Lineage::Scope>> Lineage::resolve(const Expr& ref,
                                                                        Scope scope) const {
-  if (scope >= impl_->scopes.size()) return std::nullopt;
-  auto target = Impl::resolve(impl_->scopes[scope], ref, 0);
-  if (!target) return std::nullopt;
-  return std::make_pair(target->first, impl_->intern(std::move(target->second)));
+  if (scope == nullptr) return std::nullopt;
+  auto b = resolution_->bind(ref, *scope);
+  if (!b) return std::nullopt;
+  return through(*b, 0);
+}
+
+std::optional<std::pair<const Expr*, Lineage::Scope>> Lineage::column_in(
+    const resolve::Scope& scope, const resolve::Column& c) const {
+  if (c.expr != nullptr) return std::make_pair(c.expr, &scope);
+  if (c.source == nullptr) return std::nullopt;
+  return through(resolve::Binding{&scope, c.source, c.name, false}, 0);
+}
+
+std::optional<std::pair<const Expr*, Lineage::Scope>> Lineage::column(std::string_view name) const {
+  const auto& root = resolution_->root();
+  if (root.branches.empty()) return std::nullopt;
+  const resolve::Scope* first = root.branches.front();
+  const resolve::Column* c = resolve::Resolution::find_column(*first, name);
+  if (c == nullptr) return std::nullopt;
+  return column_in(*first, *c);
 }
 
 std::vector<const Expr*> Lineage::chain(std::string_view name) const {
   std::vector<const Expr*> out;
-  auto scope = Impl::scope_of(impl_->query, {});
-  if (!scope) return out;
-  auto current = Impl::column(*scope, to_lower(name), 0);
-  while (current && out.size() < 32) {
+  auto current = column(name);
+  while (current && out.size() < static_cast<size_t>(kMaxDepth)) {
     out.push_back(current->first);
-    current = Impl::resolve(current->second, *current->first, 0);
+    current = resolve(*current->first, current->second);
   }
   return out;
 }
 
+std::string Lineage::definition(const Expr& e, Scope s, int depth) const {
+  if (depth > kMaxDepth) return syntax::canonical_text(e);
+  // A plain reference passes its source's definition through unchanged.
+  const Expr& plain = strip_parentheses(e);
+  if (plain.kind == ExprKind::kName || plain.kind == ExprKind::kFieldAccess) {
+    if (auto target = resolve(plain, s))
+      return definition(*target->first, target->second, depth + 1);
+  }
+  std::string text = syntax::canonical_text(e);
+  std::map<std::string, std::string> expansions;
+  syntax::for_each_expr(e, [&](const Expr& r) {
+    if (r.kind != ExprKind::kName && !(r.kind == ExprKind::kFieldAccess &&
+                                       r.as<FieldAccess>().operand->kind == ExprKind::kName)) {
+      return;
+    }
+    std::string key = syntax::canonical_text(r);
+    if (expansions.count(key)) return;
+    if (auto target = resolve(r, s)) {
+      std::string def = definition(*target->first, target->second, depth + 1);
+      if (def != key) expansions[key] = def;
+    }
+  });
+  for (const auto& [k, v] : expansions) text += " {" + k + " := " + v + "}";
+  return text;
+}
+
 std::string Lineage::definition(std::string_view name) const {
-  auto scope = Impl::scope_of(impl_->query, {});
-  if (!scope) return "";
-  auto column = Impl::column(*scope, to_lower(name), 0);
-  if (!column) return "";
-  return Impl::definition(*column->first, column->second, 0);
+  auto c = column(name);
+  if (!c) return "";
+  return definition(*c->first, c->second, 0);
 }
 
 }  // namespace shredmit::analysis

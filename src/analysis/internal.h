@@ -13,8 +13,7 @@ namespace shredmit::analysis::detail {
 std::string function_key(const syntax::FunctionCall& f);
 // An aggregate function call that is not a window function.
 bool is_aggregate_call(const syntax::Expr& e);
-// e without enclosing parentheses.
-const syntax::Expr& strip_parentheses(const syntax::Expr& e);
+using syntax::strip_parentheses;
 // A STRING literal whose value is `value`.
 bool is_string_literal(const syntax::Expr& e, std::string_view value);
 // An INT64, FLOAT64, NUMERIC or BIGNUMERIC literal, possibly negated.

@@ -323,12 +323,13 @@ std::string_view metric_kind_name(MetricKind kind) {
   return "count";
 }
 
-MetricKindInfo metric_kind(const Expr& metric, const Lineage& lineage, bool declared_signed) {
+namespace {
+
+MetricKindInfo kind_in(const Expr& metric, const Lineage& lineage, Lineage::Scope scope,
+                       bool declared_signed) {
   MetricKindInfo info;
   info.distinct = has_distinct_count(metric);
   KindAnalyzer analyzer(lineage);
-  // Without a scope (a set operation) nothing resolves; the expression is judged alone.
-  Lineage::Scope scope = lineage.final_scope().value_or(static_cast<Lineage::Scope>(-1));
   if (auto why = analyzer.unrecoverable(metric, scope)) {
     info.kind = MetricKind::kNotRecoverable;
     info.reason = *why;
@@ -346,6 +347,35 @@ MetricKindInfo metric_kind(const Expr& metric, const Lineage& lineage, bool decl
     info.reason = "not proven never negative; assumed to be a count";
   }
   return info;
+}
+
+}  // namespace
+
+MetricKindInfo metric_kind(const Expr& metric, const Lineage& lineage, bool declared_signed) {
+  // Without a scope (a set operation) nothing resolves; the expression is judged alone.
+  return kind_in(metric, lineage, lineage.final_scope().value_or(nullptr), declared_signed);
+}
+
+MetricKindInfo metric_kind(const OutputColumn& metric, const Lineage& lineage,
+                           bool declared_signed) {
+  if (metric.definitions.empty()) {
+    return metric.expr ? metric_kind(*metric.expr, lineage, declared_signed) : MetricKindInfo{};
+  }
+  std::optional<MetricKindInfo> combined;
+  for (const auto& [expr, scope] : metric.definitions) {
+    MetricKindInfo k = kind_in(*expr, lineage, scope, declared_signed);
+    if (k.kind == MetricKind::kNotRecoverable) return k;
+    if (!combined) {
+      combined = k;
+      continue;
+    }
+    combined->distinct = combined->distinct || k.distinct;
+    if (combined->non_negative && !k.non_negative) {
+      combined->non_negative = false;
+      combined->reason = k.reason;
+    }
+  }
+  return *combined;
 }
 
 }  // namespace shredmit::analysis

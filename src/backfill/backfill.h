@@ -46,12 +46,12 @@ std::vector<base::Finding> validate(const std::filesystem::path& backfill_file,
                                     const project::SqlTree& tree, const ValidateOptions& options);
 
 // The backfill.yaml files named by `paths`: files, or folders searched recursively. Sorted.
-// Throws project::UserError (file "<command line>") for a path that does not exist or a file not
+// Throws base::Error (kind kUsage) for a path that does not exist or a file not
 // named backfill.yaml.
 std::vector<std::filesystem::path> find_backfill_files(const std::vector<std::string>& paths);
 
 // The sql/ tree a backfill.yaml belongs to: the nearest enclosing folder named `sql`, as reached
-// from the given path. Throws project::UserError when there is none.
+// from the given path. Throws base::Error when there is none.
 project::SqlTree tree_of(const std::filesystem::path& backfill_file);
 
 // ------------------------------------------------------------------ names
@@ -151,13 +151,13 @@ struct Plan {
 };
 
 // Plans the entry of TABLE's backfill.yaml (the Initiate entry or options.entry) offline:
-// validates the file first (errors: a project::UserError quoting the first finding and the count),
+// validates the file first (errors: a base::Error quoting the first finding and the count),
 // generates the mitigation query with options.mitigation and the staging table when the entry
 // has shredder_mitigation: true (generate's refusals are thrown as they are), and computes the
 // partitions (day: every date; month: first days of months; minus excluded dates; plus the
 // offset unless ignore_date_partition_offset), parameters and steps in the order bigquery-etl
 // runs them. Writes nothing; write_plan_files writes the query files.
-// Throws project::UserError for a missing backfill.yaml, no Initiate entry (or several), no
+// Throws base::Error for a missing backfill.yaml, no Initiate entry (or several), no
 // entry of that date, and a validation error.
 Plan plan(const project::SqlTree& tree, const project::TableId& table, const PlanOptions& options);
 
@@ -204,7 +204,7 @@ struct RunResult {
 // of production (the table's NDJSON in data_dir, or empty), each staging partition replaces
 // production's, and staging is dropped. The database is written to options.db_file atomically at
 // the end, whether the run passed or stopped at a check (it then holds staging as it was).
-// Throws project::UserError for bad sample data and queries outside the lowering's subset.
+// Throws base::Error for bad sample data and queries outside the lowering's subset.
 RunResult run(const Plan& plan, const RunOptions& options);
 
 }  // namespace shredmit::backfill

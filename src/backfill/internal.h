@@ -10,7 +10,7 @@ namespace shredmit::backfill {
 
 using Days = std::chrono::sys_days;
 
-// A YYYY-MM-DD date (project::is_iso_date), or nullopt.
+// A YYYY-MM-DD date (base::is_iso_date), or nullopt.
 std::optional<Days> parse_date(std::string_view text);
 // YYYY-MM-DD.
 std::string format_date(Days d);

@@ -12,10 +12,9 @@
 namespace shredmit::backfill {
 
 namespace fs = std::filesystem;
-using project::UserError;
 
 std::optional<Days> parse_date(std::string_view text) {
-  if (!project::is_iso_date(text)) return std::nullopt;
+  if (!base::is_iso_date(text)) return std::nullopt;
   auto number = [&](size_t from, size_t n) {
     int v = 0;
     for (size_t i = from; i < from + n; ++i) v = v * 10 + (text[i] - '0');
@@ -109,12 +108,12 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   fs::path backfill_file = dir / "backfill.yaml";
   std::error_code ec;
   if (!fs::is_regular_file(backfill_file, ec)) {
-    throw UserError(backfill_file.string(), 0, 0,
-                    "file not found; a managed backfill is described by the table's "
-                    "backfill.yaml (`bqetl backfill create` writes it)");
+    throw base::Error(backfill_file.string(), 0, 0,
+                      "file not found; a managed backfill is described by the table's "
+                      "backfill.yaml (`bqetl backfill create` writes it)");
   }
   if (o.parallelism < 1) {
-    throw UserError("<command line>", 0, 0, "--parallelism must be at least 1");
+    throw base::Error::usage("--parallelism must be at least 1");
   }
   ValidateOptions vo;
   vo.today = o.today;
@@ -126,10 +125,10 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     const auto& f = *std::find_if(findings.begin(), findings.end(), [](const base::Finding& x) {
       return x.severity == base::Severity::kError;
     });
-    throw UserError(f.file, f.line, f.column,
-                    fmt::format("[{}] {} ({} error{} in the file; `shredmit backfill validate` "
-                                "lists them)",
-                                f.rule, f.message, errors, errors == 1 ? "" : "s"));
+    throw base::Error(f.file, f.line, f.column,
+                      fmt::format("[{}] {} ({} error{} in the file; `shredmit backfill validate` "
+                                  "lists them)",
+                                  f.rule, f.message, errors, errors == 1 ? "" : "s"));
   }
   project::Backfill backfill = project::load_backfill(backfill_file);
   const project::BackfillEntry* entry = nullptr;
@@ -139,11 +138,11 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     if (match && !entry) entry = &e;
   }
   if (!entry) {
-    throw UserError(backfill_file.string(), 0, 0,
-                    o.entry.empty() ? "no entry has status Initiate; add one (`bqetl backfill "
-                                      "create`) or name an entry with --entry YYYY-MM-DD"
-                                    : "no entry is dated " + o.entry +
-                                          "; --entry takes an entry date of the file");
+    throw base::Error(backfill_file.string(), 0, 0,
+                      o.entry.empty() ? "no entry has status Initiate; add one (`bqetl backfill "
+                                        "create`) or name an entry with --entry YYYY-MM-DD"
+                                      : "no entry is dated " + o.entry +
+                                            "; --entry takes an entry date of the file");
   }
   project::Metadata md = project::load_metadata(dir / "metadata.yaml");
 
@@ -179,14 +178,14 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   fs::path out_dir = o.output_dir.empty() ? dir : o.output_dir;
   bool month = p.partition_type == "month";
   if (month && p.offset != 0) {
-    throw UserError(md.file, md.date_partition_offset_at.line, md.date_partition_offset_at.column,
-                    "offsets are unsupported for monthly partitions; add "
-                    "ignore_date_partition_offset: true to the entry");
+    throw base::Error(md.file, md.date_partition_offset_at.line, md.date_partition_offset_at.column,
+                      "offsets are unsupported for monthly partitions; add "
+                      "ignore_date_partition_offset: true to the entry");
   }
   if (!fs::is_regular_file(p.schema_file, ec)) {
-    throw UserError(p.schema_file.string(), 0, 0,
-                    "file not found; the staging table is created with the table's schema.yaml "
-                    "(`bqetl query schema update` writes it)");
+    throw base::Error(p.schema_file.string(), 0, 0,
+                      "file not found; the staging table is created with the table's schema.yaml "
+                      "(`bqetl query schema update` writes it)");
   }
 
   // The query each partition runs.
@@ -203,9 +202,9 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   } else {
     fs::path source = custom.empty() ? dir / "query.sql" : tree.repo_root / custom;
     if (source.extension() == ".py" || (custom.empty() && fs::exists(dir / "query.py", ec))) {
-      throw UserError(source.string(), 0, 0,
-                      "backfills of Python queries are not planned by shredmit; run `bqetl "
-                      "backfill initiate` for this table");
+      throw base::Error(source.string(), 0, 0,
+                        "backfills of Python queries are not planned by shredmit; run `bqetl "
+                        "backfill initiate` for this table");
     }
     auto parsed = project::parse_sql_file(source, {});
     p.query_sql = parsed.sql;
@@ -259,13 +258,13 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     for (const auto& s : md.parameters) {
       auto first = s.find(':'), second = s.find(':', first + 1);
       if (first == std::string::npos || second == std::string::npos) {
-        throw UserError(md.file, md.scheduling_at.line, md.scheduling_at.column,
-                        "scheduling parameter '" + s + "' is not name:TYPE:value");
+        throw base::Error(md.file, md.scheduling_at.line, md.scheduling_at.column,
+                          "scheduling parameter '" + s + "' is not name:TYPE:value");
       }
       std::string type = s.substr(first + 1, second - first - 1);
       std::string value = s.substr(second + 1);
       if (type == "DATE" && value != "{{ds}}") {
-        throw UserError(
+        throw base::Error(
             md.file, md.scheduling_at.line, md.scheduling_at.column,
             "unable to parse parameter " + s + ": a DATE parameter of a backfill must be {{ds}}");
       }
@@ -281,9 +280,9 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     p.partitions.push_back(std::move(part));
   }
   if (p.partitions.empty()) {
-    throw UserError(backfill_file.string(), entry->entry_date.key.line,
-                    entry->entry_date.key.column,
-                    "the entry leaves no date to backfill; check its dates and excluded_dates");
+    throw base::Error(backfill_file.string(), entry->entry_date.key.line,
+                      entry->entry_date.key.column,
+                      "the entry leaves no date to backfill; check its dates and excluded_dates");
   }
   if (p.depends_on_past && partitioned) {
     Days before = month ? add_months(first_of_month(start), -1) : start - std::chrono::days(1);
@@ -381,7 +380,7 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
   auto write = [&](const fs::path& file, const std::string& text) {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
-    project::write_file_atomically(file, text);
+    base::write_file_atomically(file, text);
     written.push_back(file);
   };
   if (p.generated) {

@@ -13,7 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using lowering::Value;
-using project::UserError;
 
 std::string quote(const std::string& name) {
   std::string out = "\"";
@@ -43,8 +42,8 @@ std::pair<std::string, Value> parameter_value(const std::string& parameter) {
   if (t == analysis::Type::kString) return {name, Value(text)};
   auto v = lowering::parse_typed_text(t, text);
   if (!v) {
-    throw UserError("<plan>", 0, 0,
-                    fmt::format("parameter {} has a value that is not a {}", parameter, type));
+    throw base::Error("<plan>", 0, 0,
+                      fmt::format("parameter {} has a value that is not a {}", parameter, type));
   }
   return {name, *v};
 }
@@ -56,15 +55,15 @@ class Runner {
   RunResult run() {
     catalog_ = simulation::load_sample_data(db_, o_.data_dir, p_.tree);
     if (catalog_.count(p_.staging_table)) {
-      throw UserError(p_.staging_table, 0, 0,
-                      "the staging table has a data file in --data; the backfill creates it: "
-                      "remove its .ndjson");
+      throw base::Error(p_.staging_table, 0, 0,
+                        "the staging table has a data file in --data; the backfill creates it: "
+                        "remove its .ndjson");
     }
     auto schema = project::load_schema(p_.schema_file, p_.tree);
     for (const auto& f : schema.fields) {
       if (f.mode == "REPEATED") {
-        throw UserError(schema.file, f.line, f.column,
-                        "REPEATED field '" + f.name + "' is not supported by backfill run");
+        throw base::Error(schema.file, f.line, f.column,
+                          "REPEATED field '" + f.name + "' is not supported by backfill run");
       }
       columns_.push_back({f.name, analysis::type_from_schema(f), false});
       names_.push_back(f.name);
@@ -130,7 +129,7 @@ class Runner {
     try {
       return db_.query(sql, bound);
     } catch (const std::runtime_error& e) {
-      throw UserError("<backfill run>", 0, 0, std::string("SQLite: ") + e.what());
+      throw base::Error("<backfill run>", 0, 0, std::string("SQLite: ") + e.what());
     }
   }
 
@@ -178,10 +177,10 @@ class Runner {
           if (std::find_if(names_.begin(), names_.end(), [&](const std::string& n) {
                 return syntax::to_lower(n) == syntax::to_lower(c);
               }) == names_.end()) {
-            throw UserError(p_.schema_file.string(), 0, 0,
-                            fmt::format("the query writes column {} that the staging schema does "
-                                        "not have; update schema.yaml",
-                                        c));
+            throw base::Error(p_.schema_file.string(), 0, 0,
+                              fmt::format("the query writes column {} that the staging schema does "
+                                          "not have; update schema.yaml",
+                                          c));
           }
         }
         std::string produced_list;
@@ -217,8 +216,8 @@ class Runner {
       case StepKind::kBackup:
         ensure_production();
         if (catalog_.count(p_.backup_table)) {
-          throw UserError(p_.backup_table, 0, 0,
-                          "the backup table already exists; remove its .ndjson from --data");
+          throw base::Error(p_.backup_table, 0, 0,
+                            "the backup table already exists; remove its .ndjson from --data");
         }
         db_.create_table(p_.backup_table, columns_);
         catalog_[p_.backup_table] = names_;
@@ -250,12 +249,12 @@ class Runner {
       db_.execute("VACUUM INTO " + literal(tmp.string()));
     } catch (const std::runtime_error& e) {
       fs::remove(tmp, ec);
-      throw UserError(file.string(), 0, 0, std::string("cannot write the database: ") + e.what());
+      throw base::Error(file.string(), 0, 0, std::string("cannot write the database: ") + e.what());
     }
     fs::rename(tmp, file, ec);
     if (ec) {
       fs::remove(tmp, ec);
-      throw UserError(file.string(), 0, 0, "cannot replace the file: " + ec.message());
+      throw base::Error(file.string(), 0, 0, "cannot replace the file: " + ec.message());
     }
   }
 

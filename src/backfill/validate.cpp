@@ -13,9 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using base::Finding;
+using base::Location;
 using base::Severity;
-using project::Position;
-using project::UserError;
 using project::YamlValue;
 
 const std::vector<base::Rule> kRules = {
@@ -130,8 +129,8 @@ class Validator {
   std::vector<Finding> run() {
     try {
       backfill_ = project::load_backfill(file_);
-    } catch (const UserError& e) {
-      add("BF001", {e.line, e.column}, e.what(), e.file);
+    } catch (const base::Error& e) {
+      add("BF001", e.span.begin, e.what(), e.file);
       return std::move(out_);
     }
     fs::path dir = file_.parent_path();
@@ -139,8 +138,8 @@ class Validator {
     if (fs::is_regular_file(dir / "metadata.yaml", ec)) {
       try {
         metadata_ = project::load_metadata(dir / "metadata.yaml");
-      } catch (const UserError& e) {
-        add("BF001", {e.line, e.column}, e.what(), e.file);
+      } catch (const base::Error& e) {
+        add("BF001", e.span.begin, e.what(), e.file);
       }
     }
     today_ = options_.today.empty() ? today() : *parse_date(options_.today);
@@ -149,7 +148,7 @@ class Validator {
   }
 
  private:
-  void add(std::string_view id, Position at, std::string message, std::string file = {},
+  void add(std::string_view id, base::Location at, std::string message, std::string file = {},
            std::optional<Severity> severity = std::nullopt) {
     const base::Rule* r = nullptr;
     for (const auto& x : kRules) {
@@ -161,7 +160,7 @@ class Validator {
   }
 
   // The position to report a field at: its key, else the entry's key.
-  static Position at(const YamlValue& v, const project::BackfillEntry& e) {
+  static base::Location at(const YamlValue& v, const project::BackfillEntry& e) {
     return v.present ? v.key : e.entry_date.key;
   }
 
@@ -468,7 +467,7 @@ class Validator {
         try {
           project::parse_sql_file(path, {});
         } catch (const project::OfflineError&) {
-        } catch (const UserError& err) {
+        } catch (const base::Error& err) {
           add("BF026", custom.value,
               fmt::format("custom_query_path does not parse: {}", err.format()));
         }
@@ -501,7 +500,7 @@ class Validator {
                       date));
     }
     if (!e.mitigation) return;
-    Position where = at(e.shredder_mitigation, e);
+    base::Location where = at(e.shredder_mitigation, e);
     std::string parameter = md.date_partition_parameter.value_or("");
     bool bound = !parameter.empty();
     if (type != "day" || !md.partition_field) {
@@ -533,13 +532,13 @@ class Validator {
       mitigation::Options mo = options_.mitigation;
       mo.staging_table = staging_table_name(id, date);
       mitigation::generate(tree_, id, mo);
-    } catch (const UserError& err) {
-      std::string cause =
-          err.file == "<command line>"
-              ? std::string()
-              : fmt::format(" ({}{})", err.file,
-                            err.line > 0 ? fmt::format(":{}:{}", err.line, std::max(1, err.column))
-                                         : std::string());
+    } catch (const base::Error& err) {
+      std::string cause = err.kind == base::ErrorKind::kUsage
+                              ? std::string()
+                              : fmt::format(" ({}{})", err.file,
+                                            err.line() > 0 ? fmt::format(":{}:{}", err.line(),
+                                                                         std::max(1, err.column()))
+                                                           : std::string());
       add("BF027", where,
           fmt::format("shredder mitigation cannot run for backfill entry {}: {}{}", date,
                       err.what(), cause));
@@ -575,9 +574,9 @@ class Validator {
       bool supported = false;
       if (reinitialize) {
         try {
-          std::string query = project::read_text_file(file_.parent_path() / "query.sql");
+          std::string query = base::read_text_file(file_.parent_path() / "query.sql");
           supported = query.find("is_init()") != std::string::npos;
-        } catch (const UserError&) {
+        } catch (const base::Error&) {
         }
       }
       if (!supported && !newest->flag("override_depends_on_past_null_partition")) {
@@ -608,8 +607,7 @@ const std::vector<base::Rule>& rules() { return kRules; }
 std::vector<Finding> validate(const fs::path& backfill_file, const project::SqlTree& tree,
                               const ValidateOptions& options) {
   if (!options.today.empty() && !parse_date(options.today)) {
-    throw UserError("<command line>", 0, 0,
-                    "--today takes a date YYYY-MM-DD, got '" + options.today + "'");
+    throw base::Error::usage("--today takes a date YYYY-MM-DD, got '" + options.today + "'");
   }
   auto findings = Validator(backfill_file, tree, options).run();
   base::sort_findings(findings);
@@ -621,8 +619,8 @@ std::vector<fs::path> find_backfill_files(const std::vector<std::string>& paths)
   for (const auto& p : paths) {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      throw UserError("<command line>", 0, 0,
-                      "no such file or directory: " + p + "; give backfill.yaml files or folders");
+      throw base::Error::usage("no such file or directory: " + p +
+                               "; give backfill.yaml files or folders");
     }
     if (fs::is_directory(p, ec)) {
       for (auto it = fs::recursive_directory_iterator(
@@ -636,8 +634,7 @@ std::vector<fs::path> find_backfill_files(const std::vector<std::string>& paths)
     } else if (fs::path(p).filename() == "backfill.yaml") {
       found.insert(fs::path(p));
     } else {
-      throw UserError("<command line>", 0, 0,
-                      p + " is not a backfill.yaml; give backfill.yaml files or folders");
+      throw base::Error::usage(p + " is not a backfill.yaml; give backfill.yaml files or folders");
     }
   }
   return {found.begin(), found.end()};
@@ -655,9 +652,9 @@ project::SqlTree tree_of(const fs::path& backfill_file) {
     a = a.parent_path();
     r = r.parent_path();
   }
-  throw UserError(backfill_file.string(), 0, 0,
-                  "not inside a bigquery-etl sql/ folder; backfill.yaml belongs in "
-                  "sql/<project>/<dataset>/<table>/");
+  throw base::Error(backfill_file.string(), 0, 0,
+                    "not inside a bigquery-etl sql/ folder; backfill.yaml belongs in "
+                    "sql/<project>/<dataset>/<table>/");
 }
 
 std::string staging_table_name(const project::TableId& table, const std::string& entry_date,

@@ -26,6 +26,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// simulate and backfill run report a data or query problem as 2, with usage errors: their exit
+// status 1 means "a check failed".
+int exit_status_of_run(base::ErrorKind kind) {
+  return kind == base::ErrorKind::kInternal ? kExitInternal : kExitUsage;
+}
+
 constexpr const char* kExitStatusHelp =
     "Exit status:\n"
     "  0  success\n"
@@ -54,9 +60,9 @@ int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
   auto id = project::TableId::parse(o.table);
   auto tree = project::SqlTree::from_sql_dir(o.sql_dir, o.repo_root);
   if (!fs::is_directory(tree.sql_dir)) {
-    throw project::UserError(o.sql_dir, 0, 0,
-                             "--sql-dir is not a directory; point it at the sql/ folder of a "
-                             "bigquery-etl checkout");
+    throw base::Error(o.sql_dir, 0, 0,
+                      "--sql-dir is not a directory; point it at the sql/ folder of a "
+                      "bigquery-etl checkout");
   }
   auto m = mitigation::generate(tree, id, mitigation_options(o));
   err << mitigation::format_classification(m);
@@ -87,32 +93,31 @@ std::vector<fs::path> collect_sql_files(const std::vector<std::string>& paths) {
         if (it->path().extension() == ".sql" && it->is_regular_file(ec))
           found.push_back(it->path());
       }
-      if (ec) throw project::UserError(p, 0, 0, "cannot read directory: " + ec.message());
+      if (ec) throw base::Error(p, 0, 0, "cannot read directory: " + ec.message());
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(p, ec)) {
       files.emplace_back(p);
     } else {
-      throw project::UserError("<command line>", 0, 0,
-                               "no such file or directory: " + p + "; give .sql files or folders");
+      throw base::Error::usage("no such file or directory: " + p + "; give .sql files or folders");
     }
   }
   return files;
 }
 
 // The `--param name=value` options as a map. A later value for the same name replaces an
-// earlier one unless `reject_repeats`. Throws UserError (file "<command line>").
+// earlier one unless `reject_repeats`. Throws base::Error (kind kUsage).
 std::map<std::string, std::string> parse_params(const std::vector<std::string>& params,
                                                 bool reject_repeats) {
   std::map<std::string, std::string> values;
   for (const auto& p : params) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw project::UserError("<command line>", 0, 0, "--param takes name=value, got '" + p + "'");
+      throw base::Error::usage("--param takes name=value, got '" + p + "'");
     }
     std::string name = p.substr(0, eq);
     if (reject_repeats && values.count(name)) {
-      throw project::UserError("<command line>", 0, 0, "--param " + name + " is given twice");
+      throw base::Error::usage("--param " + name + " is given twice");
     }
     values[name] = p.substr(eq + 1);
   }
@@ -148,7 +153,7 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
                                      syntax::to_json(f.script))
                        : syntax::print(f.script) + "\n";
         }
-      } catch (const project::UserError& e) {
+      } catch (const base::Error& e) {
         std::error_code ec;
         r.bytes = static_cast<size_t>(fs::file_size(files[i], ec));
         r.text = e.format() + "\n";
@@ -218,15 +223,14 @@ int lint(const LintOptions& o, std::ostream& out) {
   options.jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.today = o.today.empty() ? local_date() : o.today;
-  if (!project::is_iso_date(options.today)) {
-    throw project::UserError("<command line>", 0, 0,
-                             "--today takes a date as YYYY-MM-DD, got '" + o.today + "'");
+  if (!base::is_iso_date(options.today)) {
+    throw base::Error::usage("--today takes a date as YYYY-MM-DD, got '" + o.today + "'");
   }
   if (!o.id_level_columns.empty()) {
     try {
       options.id_level_columns = project::load_id_level_columns(o.id_level_columns);
-    } catch (const project::UserError& e) {
-      throw project::UserError("<command line>", 0, 0, "--id-level-columns: " + e.format());
+    } catch (const base::Error& e) {
+      throw base::Error::usage("--id-level-columns: " + e.format());
     }
   }
   auto tables = lint::select_tables(o.paths);
@@ -265,9 +269,9 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
                                 project::TableId::parse(g.table), o.data_dir, o.date,
                                 mitigation_options(g)};
     result = simulation::simulate(options);
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     err << e.format() << "\n";
-    return kExitUsage;
+    return exit_status_of_run(e.kind);
   }
   for (const auto& w : result.mitigation.warnings) err << "shredmit: " << w << "\n";
   out << simulation::format(result);
@@ -294,7 +298,7 @@ int render_template(const TemplateOptions& o, std::ostream& out) {
   if (o.output.empty()) {
     out << text;
   } else {
-    project::write_file_atomically(o.output, text);
+    base::write_file_atomically(o.output, text);
     out << "wrote " << o.output << "\n";
   }
   return kExitOk;
@@ -339,9 +343,8 @@ constexpr const char* kBackfillRunExitStatusHelp =
 
 std::string today_option(const std::string& today) {
   std::string value = today.empty() ? local_date() : today;
-  if (!project::is_iso_date(value)) {
-    throw project::UserError("<command line>", 0, 0,
-                             "--today takes a date as YYYY-MM-DD, got '" + today + "'");
+  if (!base::is_iso_date(value)) {
+    throw base::Error::usage("--today takes a date as YYYY-MM-DD, got '" + today + "'");
   }
   return value;
 }
@@ -379,9 +382,8 @@ backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
   auto tree = project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root);
   backfill::PlanOptions options;
   options.entry = o.entry;
-  if (!o.entry.empty() && !project::is_iso_date(o.entry)) {
-    throw project::UserError("<command line>", 0, 0,
-                             "--entry takes an entry date YYYY-MM-DD, got '" + o.entry + "'");
+  if (!o.entry.empty() && !base::is_iso_date(o.entry)) {
+    throw base::Error::usage("--entry takes an entry date YYYY-MM-DD, got '" + o.entry + "'");
   }
   options.parallelism = o.parallelism;
   options.staging_project = o.staging_project;
@@ -429,10 +431,10 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
   backfill::RunResult result;
   try {
     result = backfill::run(plan, options);
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     if (terminal) err << "\n";
     err << e.format() << "\n";
-    return kExitUsage;
+    return exit_status_of_run(e.kind);
   }
   if (!result.passed) {
     if (terminal) err << "\n";
@@ -720,14 +722,26 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       return kExitOk;
     }
     if (template_render->parsed()) return render_template(tmpl, out);
-  } catch (const project::UserError& e) {
+  } catch (const base::Error& e) {
     err << e.format() << "\n";
-    return e.file == "<command line>" ? kExitUsage : kExitRefused;
+    return exit_status(e.kind);
   } catch (const std::exception& e) {
     err << "shredmit: internal error: " << e.what() << "; please report this\n";
     return kExitInternal;
   }
   return kExitUsage;
+}
+
+int exit_status(base::ErrorKind kind) {
+  switch (kind) {
+    case base::ErrorKind::kUsage:
+      return kExitUsage;
+    case base::ErrorKind::kInput:
+      return kExitRefused;
+    case base::ErrorKind::kInternal:
+      return kExitInternal;
+  }
+  return kExitInternal;
 }
 
 }  // namespace shredmit::cli

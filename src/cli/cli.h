@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "base/error.h"
+
 namespace shredmit::cli {
 
 // Exit statuses, documented in `shredmit --help` and the README.
@@ -10,6 +12,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;   // the input was read and refused (message on stderr)
 inline constexpr int kExitUsage = 2;     // bad command-line usage
 inline constexpr int kExitInternal = 3;  // a shredmit bug
+
+// The exit status of a failure of kind `kind`: kExitUsage, kExitRefused or kExitInternal.
+int exit_status(base::ErrorKind kind);
 
 // Runs the command line `argv` (argv[0] is the program name), printing results to `out` and
 // messages to `err`. Returns one of the exit statuses above.

@@ -27,7 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using analysis::Role;
 using analysis::Type;
-using project::UserError;
 
 const std::vector<Rule> kRules = {
     {"SM001", "explicit-group-by",
@@ -80,14 +79,14 @@ class TableLinter {
     if (exists(metadata_path)) {
       try {
         metadata_ = project::load_metadata(metadata_path);
-      } catch (const UserError& e) {
+      } catch (const base::Error& e) {
         add_error("SM008", e);
       }
     }
     if (exists(backfill_path)) {
       try {
         backfill_ = project::load_backfill(backfill_path);
-      } catch (const UserError& e) {
+      } catch (const base::Error& e) {
         add_error("SM008", e);
       }
     }
@@ -152,8 +151,8 @@ class TableLinter {
  private:
   struct QueryFile {
     std::string file;
-    std::shared_ptr<project::SqlFile> sql;
-    const syntax::Query* statement = nullptr;  // the last statement, when it is a query
+    project::TableQuery source;
+    const syntax::Query* statement = nullptr;  // the table's query
   };
 
   static bool exists(const fs::path& p) {
@@ -161,7 +160,7 @@ class TableLinter {
     return fs::is_regular_file(p, ec);
   }
 
-  void add(std::string_view rule_id, const std::string& file, project::Position at,
+  void add(std::string_view rule_id, const std::string& file, base::Location at,
            std::string message, std::optional<Severity> severity = std::nullopt) {
     const Rule& r = rule(rule_id);
     report_.findings.push_back(Finding{std::string(r.id), severity.value_or(r.severity), file,
@@ -169,13 +168,8 @@ class TableLinter {
                                        std::move(message)});
   }
 
-  void add(std::string_view rule_id, const std::string& file, syntax::Location at,
-           std::string message, std::optional<Severity> severity = std::nullopt) {
-    add(rule_id, file, project::Position{at.line, at.column}, std::move(message), severity);
-  }
-
-  void add_error(std::string_view rule_id, const UserError& e) {
-    add(rule_id, e.file, project::Position{e.line, e.column}, e.what());
+  void add_error(std::string_view rule_id, const base::Error& e) {
+    add(rule_id, e.file, e.span.begin, e.what());
   }
 
   // Reads, renders and parses dir/query.sql; SM008 when that fails.
@@ -185,19 +179,16 @@ class TableLinter {
     QueryFile q;
     q.file = path.string();
     try {
-      q.sql = std::make_shared<project::SqlFile>(project::parse_sql_file(path, options_.render));
+      q.source = project::read_table_query(dir, options_.render);
     } catch (const project::OfflineError&) {
       report_.skipped.push_back(
           {q.file, "it needs metric-hub definitions, which shredmit does not download"});
       return std::nullopt;
-    } catch (const UserError& e) {
+    } catch (const base::Error& e) {
       add_error("SM008", e);
       return std::nullopt;
     }
-    const auto& statements = q.sql->script.statements;
-    if (!statements.empty() && statements.back()->kind == syntax::StatementKind::kQuery) {
-      q.statement = statements.back()->as<syntax::QueryStatement>().query.get();
-    }
+    q.statement = q.source.query;
     return q;
   }
 
@@ -207,7 +198,7 @@ class TableLinter {
     if (!exists(path)) return std::nullopt;
     try {
       return project::load_schema(path, table_.tree);
-    } catch (const UserError& e) {
+    } catch (const base::Error& e) {
       add_error("SM008", e);
       return std::nullopt;
     }
@@ -247,7 +238,7 @@ class TableLinter {
     }
     for (const auto& f : schema.fields) {
       if (!output.count(syntax::to_lower(f.name))) {
-        add("SM005", schema.file, project::Position{f.line, f.column},
+        add("SM005", schema.file, base::Location{f.line, f.column},
             fmt::format("schema field '{}' is not an output column of {}; remove it or add the "
                         "column to the query",
                         f.name, fs::path(q.file).filename().string()));
@@ -263,7 +254,7 @@ class TableLinter {
     for (const auto& f : fields) {
       std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
       if (!f.description) {
-        add("SM003", schema.file, project::Position{f.line, f.column},
+        add("SM003", schema.file, base::Location{f.line, f.column},
             fmt::format("schema field '{}' has no description{}; describe it (and the date it "
                         "became available, if it is new)",
                         path, f.included ? " (it comes through an include)" : ""));
@@ -286,7 +277,7 @@ class TableLinter {
     for (const auto& f : fields) {
       std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
       if (is_id_level(f.name)) {
-        add("SM004", schema.file, project::Position{f.line, f.column},
+        add("SM004", schema.file, base::Location{f.line, f.column},
             fmt::format("schema field '{}' is an id-level column; an aggregate set up for "
                         "shredder mitigation must not keep client-level identifiers: remove it",
                         path));
@@ -342,11 +333,11 @@ class TableLinter {
   // cannot recover is refused by `generate` once the version is bumped and it becomes common.
   void check_metrics_alone(const QueryFile& query, const analysis::AggregateQuery& a) {
     if (a.final_select == nullptr) return;
-    analysis::Lineage lineage(*query.statement);
+    const analysis::Lineage& lineage = *a.lineage;
     for (const auto& c : a.columns) {
       if (c.role != Role::kMetric || c.expr == nullptr) continue;
       if (c.type != Type::kUnknown && !analysis::is_numeric(c.type)) continue;  // kMetricType
-      auto kind = analysis::metric_kind(*c.expr, lineage, declared_signed(c.name));
+      auto kind = analysis::metric_kind(c, lineage, declared_signed(c.name));
       if (kind.kind != analysis::MetricKind::kNotRecoverable) continue;
       add("SM009", query.file, c.loc,
           fmt::format("metric '{}' cannot be recovered by subtraction ({}); `shredmit generate` "
@@ -377,7 +368,7 @@ class TableLinter {
       const analysis::OutputColumn* old = p.find(c.name);
       if (old == nullptr || old->role != Role::kMetric) continue;  // new metrics are NULL
       bool declared = declared_signed(c.name);
-      auto kind = analysis::metric_kind(*c.expr, lineage, declared);
+      auto kind = analysis::metric_kind(c, lineage, declared);
       if (kind.kind == analysis::MetricKind::kNotRecoverable) {
         add("SM009", query.file, c.loc,
             fmt::format("metric '{}' is common to both versions but cannot be recovered by "
@@ -387,7 +378,7 @@ class TableLinter {
         continue;
       }
       if (old->expr != nullptr) {
-        auto previous_kind = analysis::metric_kind(*old->expr, previous_lineage, declared);
+        auto previous_kind = analysis::metric_kind(*old, previous_lineage, declared);
         if (previous_kind.kind == analysis::MetricKind::kNotRecoverable) {
           add("SM009", query.file, c.loc,
               fmt::format("metric '{}' cannot be recovered by subtraction in {} (line {}: {}); "
@@ -456,8 +447,8 @@ class TableLinter {
     check_aggregate(previous_analysis, previous->file);
     if (previous_analysis.final_select == nullptr) return false;
 
-    analysis::Lineage new_lineage(*query->statement);
-    analysis::Lineage previous_lineage(*previous->statement);
+    const analysis::Lineage& new_lineage = *analysis->lineage;
+    const analysis::Lineage& previous_lineage = *previous_analysis.lineage;
     check_metrics(*query, *analysis, new_lineage, *previous, previous_analysis, previous_lineage);
     for (const auto& c : analysis->columns) {
       const analysis::OutputColumn* p = previous_analysis.find(c.name);
@@ -518,7 +509,7 @@ class TableLinter {
   std::optional<project::Backfill> backfill_;
   bool mitigation_ = false;
   std::string trigger_file_;
-  project::Position trigger_;
+  base::Location trigger_;
   const project::Schema empty_schema_;
 };
 
@@ -640,9 +631,8 @@ std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      throw UserError("<command line>", 0, 0,
-                      "no such file or directory: " + p +
-                          "; give a sql/ tree, a table folder or a file in one");
+      throw base::Error::usage("no such file or directory: " + p +
+                               "; give a sql/ tree, a table folder or a file in one");
     }
     // Find the enclosing sql/ folder: depth 0 is sql/ itself, 3 a table folder.
     fs::path given = fs::path(p).lexically_normal();
@@ -660,9 +650,9 @@ std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
       cursor = cursor.parent_path();
     }
     if (sql_dir.empty()) {
-      throw UserError("<command line>", 0, 0,
-                      p + " is not inside a bigquery-etl sql/ folder; give sql/, "
-                          "sql/<project>/<dataset>/<table> or a file in a table folder");
+      throw base::Error::usage(p +
+                               " is not inside a bigquery-etl sql/ folder; give sql/, "
+                               "sql/<project>/<dataset>/<table> or a file in a table folder");
     }
     // The sql/ folder as the user reaches it, so that findings keep relative paths.
     fs::path user_sql = given;

@@ -47,7 +47,7 @@ struct TableRef {
 // The table folders named by `paths`: a sql/ tree, a project or dataset folder (every table
 // below), a table folder, or a file inside one (its table). A path must lie inside a folder
 // named `sql` (the bigquery-etl layout). Sorted, without duplicates.
-// Throws UserError (file "<command line>") for a path that does not exist or is outside a sql/
+// Throws base::Error (kind kUsage) for a path that does not exist or is outside a sql/
 // folder.
 std::vector<TableRef> select_tables(const std::vector<std::string>& paths);
 

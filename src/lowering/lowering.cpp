@@ -15,7 +15,6 @@ namespace shredmit::lowering {
 namespace {
 
 using namespace shredmit::syntax;
-using project::UserError;
 
 // ------------------------------------------------------------------ dates and times
 
@@ -53,7 +52,7 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
 }
 
 std::optional<std::string> canonical_date(const std::string& s) {
-  if (!project::is_iso_date(s)) return std::nullopt;
+  if (!base::is_iso_date(s)) return std::nullopt;
   return s;
 }
 
@@ -189,10 +188,10 @@ class Lowerer {
   };
 
   [[noreturn]] void unsupported(Location loc, const std::string& what) const {
-    throw UserError(options_.file, loc.line, loc.column,
-                    what +
-                        " is not supported by the SQLite lowering; `shredmit simulate` and the "
-                        "property tests run only the subset listed in src/lowering/lowering.h");
+    throw base::Error(options_.file, loc.line, loc.column,
+                      what +
+                          " is not supported by the SQLite lowering; `shredmit simulate` and the "
+                          "property tests run only the subset listed in src/lowering/lowering.h");
   }
 
   // ---------------------------------------------------------------- queries
@@ -476,10 +475,10 @@ class Lowerer {
                           : canonical_datetime(*value, l.literal_kind == LiteralKind::kTimestamp);
         }
         if (!canonical) {
-          throw UserError(options_.file, l.loc.line, l.loc.column,
-                          "invalid date or time literal " + l.spelling +
-                              "; write it as "
-                              "YYYY-MM-DD[ HH:MM:SS[.ffffff]]");
+          throw base::Error(options_.file, l.loc.line, l.loc.column,
+                            "invalid date or time literal " + l.spelling +
+                                "; write it as "
+                                "YYYY-MM-DD[ HH:MM:SS[.ffffff]]");
         }
         return quote_text(*canonical);
       }
@@ -501,7 +500,7 @@ class Lowerer {
 
   void require_args(const FunctionCall& f, size_t low, size_t high) {
     if (f.args.size() < low || f.args.size() > high) {
-      throw UserError(
+      throw base::Error(
           options_.file, f.loc.line, f.loc.column,
           fmt::format("{} takes {} argument{}; fix the call", f.dotted_name(),
                       low == high ? std::to_string(low) : fmt::format("{} to {}", low, high),

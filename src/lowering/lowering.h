@@ -52,7 +52,7 @@ struct Lowered {
 // Values: INT64 is INTEGER, FLOAT64 and NUMERIC are REAL (NUMERIC loses exactness beyond 15
 // digits), STRING is TEXT, BOOL is 0/1, DATE is 'YYYY-MM-DD', DATETIME 'YYYY-MM-DD
 // HH:MM:SS.ffffff', TIMESTAMP the same in UTC, a RECORD is JSON text.
-// Throws project::UserError naming options.file, the construct and its line:column for anything
+// Throws base::Error naming options.file, the construct and its line:column for anything
 // outside the subset; nothing is guessed.
 Lowered lower(const syntax::Query& query, const Options& options = {});
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -17,7 +18,6 @@ using analysis::MetricKind;
 using analysis::OutputColumn;
 using analysis::Role;
 using analysis::Type;
-using project::UserError;
 
 // FLOAT64 totals closer than this times the larger of their magnitudes and 1 are equal: BigQuery
 // sums in no fixed order, so the same rows can give totals that differ in the last bits. Below 1
@@ -64,7 +64,8 @@ struct Version {
   project::TableId id;
   fs::path dir;
   std::string query_file;
-  std::unique_ptr<syntax::Query> query;
+  project::TableQuery source;  // query.sql: the query and its CREATE TEMP FUNCTION preamble
+  const syntax::Query* query = nullptr;
   project::Schema schema;
   project::Metadata metadata;
   AggregateQuery analysis;
@@ -72,7 +73,7 @@ struct Version {
 
 fs::path require_file(const fs::path& dir, const char* name, const std::string& fix) {
   fs::path file = dir / name;
-  if (!fs::exists(file)) throw UserError(file.string(), 0, 0, "file not found; " + fix);
+  if (!fs::exists(file)) throw base::Error(file.string(), 0, 0, "file not found; " + fix);
   return file;
 }
 
@@ -84,39 +85,26 @@ Version load_version(const project::SqlTree& tree, const project::TableId& id, b
   v.id = id;
   v.dir = tree.table_dir(id);
   if (!fs::is_directory(v.dir)) {
-    throw UserError(v.dir.string(), 0, 0,
-                    previous ? fmt::format("the previous version {} is missing; shredder "
-                                           "mitigation compares against it: restore its folder "
-                                           "or pass the right version",
-                                           id.table())
-                             : fmt::format("table folder not found; check the table name and "
-                                           "--sql-dir"));
+    throw base::Error(v.dir.string(), 0, 0,
+                      previous ? fmt::format("the previous version {} is missing; shredder "
+                                             "mitigation compares against it: restore its folder "
+                                             "or pass the right version",
+                                             id.table())
+                               : fmt::format("table folder not found; check the table name and "
+                                             "--sql-dir"));
   }
   fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
   v.metadata = project::load_metadata(metadata_path);
   if (!previous && !v.metadata.shredder_mitigation) {
-    throw UserError(v.metadata.file, v.metadata.label.line, v.metadata.label.column,
-                    "the table is not set up for shredder mitigation: add the label "
-                    "`shredder_mitigation: true` under `labels:` once its query and schema "
-                    "follow the requirements (seed 004, consideration 1)");
+    throw base::Error(v.metadata.file, v.metadata.label.line, v.metadata.label.column,
+                      "the table is not set up for shredder mitigation: add the label "
+                      "`shredder_mitigation: true` under `labels:` once its query and schema "
+                      "follow the requirements (seed 004, consideration 1)");
   }
-  fs::path query_path =
-      require_file(v.dir, "query.sql", "shredder mitigation needs the query of both versions");
-  v.query_file = query_path.string();
-  std::string text = project::read_text_file(query_path);
-  if (auto pos = std::min(text.find("{%"), text.find("{{")); pos != std::string::npos) {
-    int line =
-        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
-    throw UserError(v.query_file, line, 1,
-                    "the query is a Jinja template, which shredmit does not render yet; run "
-                    "`bqetl query render` and generate from the rendered query");
-  }
-  try {
-    v.query = syntax::parse_query(text);
-  } catch (const syntax::SyntaxError& e) {
-    throw UserError(v.query_file, e.loc.line, e.loc.column,
-                    std::string(e.what()) + "; fix the SQL");
-  }
+  require_file(v.dir, "query.sql", "shredder mitigation needs the query of both versions");
+  v.source = project::read_table_query(v.dir);
+  v.query_file = v.source.file;
+  v.query = v.source.query;
   fs::path schema_path =
       require_file(v.dir, "schema.yaml",
                    "shredder mitigation needs every column's type and description: add schema.yaml "
@@ -137,7 +125,7 @@ void require_recoverable(const Version& version, const OutputColumn& col,
                          const analysis::MetricKindInfo& kind, const Version& next) {
   if (kind.kind != MetricKind::kNotRecoverable) return;
   bool is_next = &version == &next;
-  throw UserError(
+  throw base::Error(
       version.query_file, col.loc.line, col.loc.column,
       fmt::format("metric '{}' {} cannot be recovered by subtraction ({}); rename it in {}'s "
                   "query and schema so that it is recomputed as a new metric (its shredded rows "
@@ -156,52 +144,51 @@ Classification classify(const Version& previous, const Version& next, const Opti
       for (const auto& c : next.analysis.columns) {
         if (c.role == Role::kMetric) metrics.push_back(c.name);
       }
-      throw UserError("<command line>", 0, 0,
-                      fmt::format("--signed-metric {}: {} has no metric named {}; its metrics are "
-                                  "{}",
-                                  name, next.id.table(), name, join(metrics, ", ")));
+      throw base::Error::usage(
+          fmt::format("--signed-metric {}: {} has no metric named {}; its metrics are "
+                      "{}",
+                      name, next.id.table(), name, join(metrics, ", ")));
     }
   }
-  analysis::Lineage next_lineage(*next.query), previous_lineage(*previous.query);
+  const analysis::Lineage& next_lineage = *next.analysis.lineage;
+  const analysis::Lineage& previous_lineage = *previous.analysis.lineage;
   Classification c;
   for (const auto& col : next.analysis.columns) {
     const OutputColumn* old = previous.analysis.find(col.name);
     bool is_dim = col.role == Role::kDimension;
     if (old != nullptr && old->role != col.role) {
-      throw UserError(next.query_file, col.loc.line, col.loc.column,
-                      fmt::format("column '{}' is a {} in {} but a {} in {}; rename it so that "
-                                  "it is recalculated as a new column",
-                                  col.name, is_dim ? "dimension" : "metric", next.id.table(),
-                                  is_dim ? "metric" : "dimension", previous.id.table()));
+      throw base::Error(next.query_file, col.loc.line, col.loc.column,
+                        fmt::format("column '{}' is a {} in {} but a {} in {}; rename it so that "
+                                    "it is recalculated as a new column",
+                                    col.name, is_dim ? "dimension" : "metric", next.id.table(),
+                                    is_dim ? "metric" : "dimension", previous.id.table()));
     }
     if (old != nullptr && old->type != col.type) {
-      throw UserError(next.query_file, col.loc.line, col.loc.column,
-                      fmt::format("column '{}' is {} in {} but {} in {}; keep its type or rename "
-                                  "it so that it is recalculated",
-                                  col.name, analysis::type_name(col.type), next.id.table(),
-                                  analysis::type_name(old->type), previous.id.table()));
+      throw base::Error(next.query_file, col.loc.line, col.loc.column,
+                        fmt::format("column '{}' is {} in {} but {} in {}; keep its type or rename "
+                                    "it so that it is recalculated",
+                                    col.name, analysis::type_name(col.type), next.id.table(),
+                                    analysis::type_name(old->type), previous.id.table()));
     }
     ClassifiedColumn classified{col.name, col.type, {}};
     if (is_dim) {
       if (old != nullptr && !analysis::is_groupable(col.type)) {
-        throw UserError(next.query_file, col.loc.line, col.loc.column,
-                        fmt::format("dimension '{}' has type {}, which BigQuery cannot group by",
-                                    col.name, analysis::type_name(col.type)));
+        throw base::Error(next.query_file, col.loc.line, col.loc.column,
+                          fmt::format("dimension '{}' has type {}, which BigQuery cannot group by",
+                                      col.name, analysis::type_name(col.type)));
       }
       (old != nullptr ? c.common_dimensions : c.added_dimensions).push_back(classified);
       continue;
     }
     bool declared = analysis::has_name(options.signed_metrics, col.name);
-    classified.kind = analysis::metric_kind(*col.expr, next_lineage, declared);
+    classified.kind = analysis::metric_kind(col, next_lineage, declared);
     if (old == nullptr) {
       c.new_metrics.push_back(classified);
       continue;
     }
     require_recoverable(next, col, classified.kind, next);
-    if (old->expr != nullptr) {
-      require_recoverable(previous, *old,
-                          analysis::metric_kind(*old->expr, previous_lineage, declared), next);
-    }
+    require_recoverable(previous, *old, analysis::metric_kind(*old, previous_lineage, declared),
+                        next);
     c.common_metrics.push_back(classified);
   }
   for (const auto& col : previous.analysis.columns) {
@@ -210,18 +197,18 @@ Classification classify(const Version& previous, const Version& next, const Opti
         .push_back(ClassifiedColumn{col.name, col.type, {}});
   }
   if (c.common_dimensions.empty()) {
-    throw UserError(next.query_file, next.analysis.final_select->loc.line,
-                    next.analysis.final_select->loc.column,
-                    fmt::format("no dimension is common to {} and {}; shredder mitigation keeps "
-                                "totals per common dimension: keep at least one dimension's name",
-                                next.id.table(), previous.id.table()));
+    throw base::Error(next.query_file, next.analysis.final_select->loc.line,
+                      next.analysis.final_select->loc.column,
+                      fmt::format("no dimension is common to {} and {}; shredder mitigation keeps "
+                                  "totals per common dimension: keep at least one dimension's name",
+                                  next.id.table(), previous.id.table()));
   }
   if (c.common_metrics.empty()) {
-    throw UserError(next.query_file, next.analysis.final_select->loc.line,
-                    next.analysis.final_select->loc.column,
-                    fmt::format("no metric is common to {} and {}; there is no total to keep: "
-                                "keep at least one metric's name",
-                                next.id.table(), previous.id.table()));
+    throw base::Error(next.query_file, next.analysis.final_select->loc.line,
+                      next.analysis.final_select->loc.column,
+                      fmt::format("no metric is common to {} and {}; there is no total to keep: "
+                                  "keep at least one metric's name",
+                                  next.id.table(), previous.id.table()));
   }
   return c;
 }
@@ -664,9 +651,52 @@ std::string reformat(const std::string& sql, const char* what) {
   try {
     return syntax::print(*syntax::parse_query(sql));
   } catch (const syntax::SyntaxError& e) {
-    throw std::logic_error(fmt::format("the generated {} does not parse at {}:{}: {}", what,
-                                       e.loc.line, e.loc.column, e.what()));
+    throw base::Error::internal(fmt::format("the generated {} does not parse at {}:{}: {}", what,
+                                            e.loc.line, e.loc.column, e.what()));
   }
+}
+
+// The CREATE TEMP FUNCTION statements the generated SQL needs before its WITH: the new
+// version's, and with --baseline previous-query also the previous version's that the new one
+// does not define. One name defined differently by the two versions cannot be, since both
+// queries run in one script: renaming it in the new version is the fix.
+std::string function_preamble(const Version& previous, const Version& next, Baseline baseline) {
+  std::string out;
+  std::map<std::string, std::string> defined;  // name key -> printed statement
+  auto add = [&](const Version& v) {
+    for (const syntax::CreateFunction* f : v.source.functions) {
+      std::vector<std::string> parts;
+      for (const auto& p : f->name) parts.push_back(p.name);
+      std::string key = base::name_key(base::join(parts, "."));
+      std::string text = syntax::print(*f);
+      auto [it, inserted] = defined.emplace(key, text);
+      if (!inserted) {
+        if (it->second == text) continue;
+        throw base::Error(next.query_file, f->loc.line, f->loc.column,
+                          fmt::format("temporary function {} is defined differently in {} and "
+                                      "{}; with --baseline previous-query both queries run in "
+                                      "one script: rename it in {}",
+                                      base::join(parts, "."), previous.id.table(), next.id.table(),
+                                      next.id.table()));
+      }
+      out += text + ";\n\n";
+    }
+  };
+  add(next);
+  if (baseline == Baseline::kPreviousQuery) {
+    add(previous);
+    if (!out.empty()) {
+      // The check embeds both queries, and bigquery-etl's runner runs each #fail statement as a
+      // job of its own, where a temporary function of another statement is not defined.
+      const Version& v = next.source.functions.empty() ? previous : next;
+      const auto* f = v.source.functions.front();
+      throw base::Error(v.query_file, f->loc.line, f->loc.column,
+                        "--baseline previous-query needs queries without CREATE TEMP FUNCTION: "
+                        "the check embeds them and bigquery-etl runs each check statement alone; "
+                        "use the default baseline, or call a persistent UDF instead");
+    }
+  }
+  return out;
 }
 
 // PROJECT.DATASET.TABLE: a project id (letters, digits, '-'), a dataset and a table name.
@@ -685,15 +715,14 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
                     const Options& options) {
   fs::path new_dir = tree.table_dir(new_table);
   if (new_table.version < 2) {
-    throw UserError(new_dir.string(), 0, 0,
-                    fmt::format("{} is version {}; shredder mitigation applies from version 2 "
-                                "on, against the previous version: bump the version first",
-                                new_table.table(), new_table.version));
+    throw base::Error(new_dir.string(), 0, 0,
+                      fmt::format("{} is version {}; shredder mitigation applies from version 2 "
+                                  "on, against the previous version: bump the version first",
+                                  new_table.table(), new_table.version));
   }
   if (!options.staging_table.empty() && !is_table_path(options.staging_table)) {
-    throw UserError("<command line>", 0, 0,
-                    fmt::format("--staging-table takes PROJECT.DATASET.TABLE, got '{}'",
-                                options.staging_table));
+    throw base::Error::usage(fmt::format("--staging-table takes PROJECT.DATASET.TABLE, got '{}'",
+                                         options.staging_table));
   }
   Version next = load_version(tree, new_table, false);
   Version previous = load_version(tree, new_table.with_version(new_table.version - 1), true);
@@ -707,15 +736,16 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
   auto partition = previous.metadata.partition_field;
   if (!partition) partition = next.metadata.partition_field;
   if (!partition) {
-    throw UserError(previous.metadata.file, 0, 0,
-                    "no bigquery.time_partitioning.field: the mitigation reads one partition of "
-                    "the previous version; add the partition field to metadata.yaml");
+    throw base::Error(previous.metadata.file, 0, 0,
+                      "no bigquery.time_partitioning.field: the mitigation reads one partition of "
+                      "the previous version; add the partition field to metadata.yaml");
   }
   m.partition_field = *partition;
   m.warnings = warnings_for(m.classification, m.baseline);
 
   const auto& c = m.classification;
   Builder builder(previous, next, c, m);
+  std::string preamble = function_preamble(previous, next, m.baseline);
   std::string baseline_text =
       m.baseline == Baseline::kNewQuery
           ? "the new query's"
@@ -742,7 +772,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
               (signed_names.empty() ? "(none)" : join(signed_names, ", ")),
           "New metrics (NULL in shredded rows): " + names_of(c.new_metrics),
       }) +
-      reformat(builder.query(), "mitigation query") + "\n";
+      preamble + reformat(builder.query(), "mitigation query") + "\n";
 
   m.check_sql = reformat(builder.check(), "check");
   // Used by simulate and the tests, not written: its CTEs are the check's, parsed above.
@@ -812,12 +842,12 @@ std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    throw UserError(dir.string(), 0, 0, "cannot create the output directory: " + ec.message());
+    throw base::Error(dir.string(), 0, 0, "cannot create the output directory: " + ec.message());
   }
   std::vector<fs::path> paths = {dir / "shredder_mitigation_query.sql",
                                  dir / "shredder_mitigation_checks.sql"};
-  project::write_file_atomically(paths[0], m.query_sql);
-  project::write_file_atomically(paths[1], m.checks_sql);
+  base::write_file_atomically(paths[0], m.query_sql);
+  base::write_file_atomically(paths[1], m.checks_sql);
   return paths;
 }
 

@@ -112,14 +112,14 @@ struct Mitigation {
 // Each generated statement is parsed with the project's parser and printed from its AST (a
 // failure is a shredmit bug: std::logic_error); comment lines have control characters replaced.
 //
-// Throws project::UserError (file, line:column where there is one, and the fix) when: the
+// Throws base::Error (file, line:column where there is one, and the fix) when: the
 // version is below 2; either version's folder or query.sql or schema.yaml is missing; the new
 // metadata lacks `shredder_mitigation: true`; a query is a Jinja template; a file does not parse;
 // a final SELECT lacks an explicit GROUP BY (see analysis::analyze_aggregate); no dimension or
 // no metric is common to both versions; a common column changes role or type between versions;
 // a common dimension's type cannot be grouped; a common metric is not recoverable by subtraction
 // in either version (analysis::metric_kind); the previous metadata names no partition field.
-// With file "<command line>" (a usage error): a --signed-metric that names no metric of the new
+// As a usage error (kind kUsage): a --signed-metric that names no metric of the new
 // version, or a staging table that is not PROJECT.DATASET.TABLE.
 Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
                     const Options& options = {});
@@ -129,7 +129,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
 std::string format_classification(const Mitigation& m);
 
 // Writes shredder_mitigation_query.sql and shredder_mitigation_checks.sql into `dir` (created
-// when missing), each atomically. Returns the two paths. Throws project::UserError.
+// when missing), each atomically. Returns the two paths. Throws base::Error.
 std::vector<std::filesystem::path> write_files(const Mitigation& m,
                                                const std::filesystem::path& dir);
 

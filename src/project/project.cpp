@@ -25,14 +25,6 @@ namespace {
 
 using yaml::Node;
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::stringstream ss(s);
-  std::string part;
-  while (std::getline(ss, part, sep)) parts.push_back(part);
-  return parts;
-}
-
 std::string rstrip(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   return s;
@@ -67,7 +59,7 @@ class IncludeCache {
  public:
   struct Entry {
     std::vector<SchemaField> fields;
-    std::optional<UserError> error;
+    std::optional<base::Error> error;
   };
 
   static IncludeCache& instance() {
@@ -88,7 +80,7 @@ class IncludeCache {
     auto entry = std::make_shared<Entry>();
     try {
       entry->fields = load();
-    } catch (const UserError& e) {
+    } catch (const base::Error& e) {
       entry->error = e;
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -112,8 +104,8 @@ class SchemaReader {
     if (n.tag == "!include-fields") return include_fields(n);
     if (n.kind == Node::Kind::kNull) return {};
     if (!n.is_sequence()) {
-      throw UserError(file_, n.line, n.column,
-                      "`fields` must be a list of fields, each with name, type and description");
+      throw base::Error(file_, n.line, n.column,
+                        "`fields` must be a list of fields, each with name, type and description");
     }
     bool flatten = n.tag == "!flatten-lists";
     if (!flatten && !n.tag.empty()) throw unknown_tag(n);
@@ -129,11 +121,11 @@ class SchemaReader {
   }
 
  private:
-  UserError error(const Node& at, const std::string& message) const {
-    return UserError(file_, at.line, at.column, message);
+  base::Error error(const Node& at, const std::string& message) const {
+    return base::Error(file_, at.line, at.column, message);
   }
 
-  UserError unknown_tag(const Node& n) const {
+  base::Error unknown_tag(const Node& n) const {
     return error(n, "unknown YAML tag " + n.tag +
                         "; bigquery-etl schemas use !include-field-description, !include-field, "
                         "!include-fields and !flatten-lists");
@@ -280,7 +272,7 @@ class SchemaReader {
       while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
       target = tree_.repo_root / relative;
     } else if (const Node* t = n.get("table"); t && !t->scalar().empty()) {
-      auto parts = split(t->scalar(), '.');
+      auto parts = base::split(t->scalar(), ".");
       if (parts.size() != 3) {
         throw error(n, fmt::format("cannot resolve {}: `table` must be project.dataset.table, "
                                    "got '{}'",
@@ -296,16 +288,16 @@ class SchemaReader {
     int depth = depth_ + 1;
     const SqlTree& tree = tree_;
     auto entry = IncludeCache::instance().get(target, [&]() {
-      if (!fs::exists(target)) throw UserError(shown, 0, 0, "file not found");
-      Node root = yaml::parse(shown, read_text_file(target));
+      if (!fs::exists(target)) throw base::Error(shown, 0, 0, "file not found");
+      Node root = yaml::parse(shown, base::read_text_file(target));
       const Node* fields = root.get("fields");
-      if (!fields) throw UserError(shown, 1, 1, "no `fields:` list");
+      if (!fields) throw base::Error(shown, 1, 1, "no `fields:` list");
       return SchemaReader(tree, shown, depth).field_list(*fields);
     });
     if (entry->error) {
-      const UserError& e = *entry->error;
+      const base::Error& e = *entry->error;
       std::string where = e.file;
-      if (e.line > 0) where += fmt::format(":{}:{}", e.line, std::max(e.column, 1));
+      if (e.line() > 0) where += fmt::format(":{}:{}", e.line(), std::max(e.column(), 1));
       throw error(n, fmt::format("cannot resolve {}: {}: {}", tag, where, e.what()));
     }
     scratch_paths_.push_back(shown);
@@ -317,7 +309,7 @@ class SchemaReader {
                                 const std::string& dotted, const std::string& path) {
     const std::vector<SchemaField>* fields = &top;
     const SchemaField* found = nullptr;
-    for (const auto& part : split(dotted, '.')) {
+    for (const auto& part : base::split(dotted, ".")) {
       auto it = std::find_if(fields->begin(), fields->end(),
                              [&](const SchemaField& f) { return f.name == part; });
       if (it == fields->end()) {
@@ -376,21 +368,15 @@ YamlValue item_of(const Node& n) {
 
 }  // namespace
 
-std::string UserError::format() const {
-  std::string where = file;
-  if (line > 0) where += fmt::format(":{}:{}", line, column > 0 ? column : 1);
-  return fmt::format("{}: error: {}", where, what());
-}
-
 TableId TableId::parse(std::string_view text) {
   static const std::regex kPattern(R"(^([^.\s]+)\.([^.\s]+)\.([A-Za-z0-9_]+)_v([0-9]+)$)");
   std::string s(text);
   std::smatch m;
   if (!std::regex_match(s, m, kPattern)) {
-    throw UserError("<command line>", 0, 0,
-                    "'" + s +
-                        "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN, e.g. "
-                        "moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
+    throw base::Error::usage(
+        "'" + s +
+        "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN, e.g. "
+        "moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
   }
   return TableId{m[1], m[2], m[3], std::stoi(m[4])};
 }
@@ -426,7 +412,7 @@ Schema load_schema(const fs::path& file, const SqlTree& tree) {
   schema.file = file.string();
   const Node* fields = root.get("fields");
   if (!fields) {
-    throw UserError(schema.file, 1, 1, "schema has no `fields:` list; list the table's columns");
+    throw base::Error(schema.file, 1, 1, "schema has no `fields:` list; list the table's columns");
   }
   schema.fields = SchemaReader(tree, schema.file, 0).field_list(*fields);
   return schema;
@@ -437,7 +423,7 @@ Metadata load_metadata(const fs::path& file) {
   Metadata m;
   m.file = file.string();
   if (!root.is_mapping()) return m;
-  auto at = [](const Node& n) { return Position{n.line, n.column}; };
+  auto at = [](const Node& n) { return base::Location{n.line, n.column}; };
   if (const Node* n = root.get("friendly_name"); n && n->is_scalar()) m.friendly_name = n->text;
   if (const auto* labels = root.entry("labels"); labels && labels->second.is_mapping()) {
     m.labels_line = labels->first.line;
@@ -465,8 +451,8 @@ Metadata load_metadata(const fs::path& file) {
       try {
         m.date_partition_offset = std::stoi(e->second.scalar());
       } catch (const std::exception&) {
-        throw UserError(m.file, e->second.line, e->second.column,
-                        "scheduling.date_partition_offset must be a whole number of days");
+        throw base::Error(m.file, e->second.line, e->second.column,
+                          "scheduling.date_partition_offset must be a whole number of days");
       }
     }
     if (const auto* e = s.entry("depends_on_past")) {
@@ -491,8 +477,8 @@ Metadata load_metadata(const fs::path& file) {
         try {
           m.expiration_days = static_cast<int>(std::stod(x->text));
         } catch (const std::exception&) {
-          throw UserError(m.file, x->line, x->column,
-                          "bigquery.time_partitioning.expiration_days must be a number of days");
+          throw base::Error(m.file, x->line, x->column,
+                            "bigquery.time_partitioning.expiration_days must be a number of days");
         }
       }
     }
@@ -519,9 +505,9 @@ Backfill load_backfill(const fs::path& file) {
   b.file = file.string();
   if (root.kind == Node::Kind::kNull) return b;
   if (!root.is_mapping()) {
-    throw UserError(b.file, root.line, root.column,
-                    "backfill.yaml must map entry dates to entries (`2024-05-01:` followed by "
-                    "start_date, end_date, reason, watchers and status)");
+    throw base::Error(b.file, root.line, root.column,
+                      "backfill.yaml must map entry dates to entries (`2024-05-01:` followed by "
+                      "start_date, end_date, reason, watchers and status)");
   }
   for (const auto& pair : root.pairs) {
     BackfillEntry e;
@@ -562,14 +548,14 @@ std::vector<std::string> load_id_level_columns(const fs::path& file) {
   Node root = yaml::load(file);
   const Node* list = root.get("id_level_columns");
   if (!list || !list->is_sequence()) {
-    throw UserError(file.string(), root.line > 0 ? root.line : 1, 1,
-                    "no `id_level_columns:` list; write `id_level_columns: [client_id, ...]`");
+    throw base::Error(file.string(), root.line > 0 ? root.line : 1, 1,
+                      "no `id_level_columns:` list; write `id_level_columns: [client_id, ...]`");
   }
   std::vector<std::string> names;
   for (const auto& item : list->items) {
     if (!item.is_scalar() || item.text.empty()) {
-      throw UserError(file.string(), item.line, item.column,
-                      "each id-level column must be a column name");
+      throw base::Error(file.string(), item.line, item.column,
+                        "each id-level column must be a column name");
     }
     names.push_back(item.text);
   }
@@ -600,7 +586,7 @@ std::shared_ptr<const std::vector<templating::Source>> check_macros(const fs::pa
     }
     std::sort(files.begin(), files.end());
     std::vector<templating::Source> sources;
-    for (const auto& f : files) sources.push_back({f.string(), read_text_file(f)});
+    for (const auto& f : files) sources.push_back({f.string(), base::read_text_file(f)});
     return sources;
   });
 }
@@ -628,7 +614,7 @@ std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo
 SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
   SqlFile out;
   out.path = file;
-  std::string text = read_text_file(file);
+  std::string text = base::read_text_file(file);
   out.bytes = text.size();
   // sql/<project>/<dataset>/<table>/<file>
   fs::path absolute = fs::absolute(file).lexically_normal();
@@ -651,7 +637,7 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
     try {
       syntax::check_text(text);
     } catch (const syntax::SyntaxError& e) {
-      throw UserError(file.string(), e.loc.line, e.loc.column, e.what());
+      throw base::Error(file.string(), e.loc.line, e.loc.column, e.what());
     }
     out.templated = true;
     templating::RenderOptions options;
@@ -667,7 +653,7 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
       rendered = templating::render({file.string(), text}, options);
     } catch (const templating::TemplateError& e) {
       if (e.needs_network) throw OfflineError(e.file, e.pos.line, e.pos.column, e.what());
-      throw UserError(e.file, e.pos.line, e.pos.column, e.what());
+      throw base::Error(e.file, e.pos.line, e.pos.column, e.what());
     }
   }
   const std::string& sql = rendered ? rendered->text : text;
@@ -676,55 +662,40 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
   } catch (const syntax::SyntaxError& e) {
     templating::Position pos{e.loc.line, e.loc.column};
     if (rendered) pos = rendered->original(pos);
-    throw UserError(file.string(), pos.line, pos.column, e.what());
+    throw base::Error(file.string(), pos.line, pos.column, e.what());
   }
   out.sql = rendered ? std::move(rendered->text) : std::move(text);
   return out;
 }
 
-bool is_iso_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+TableQuery read_table_query(const fs::path& table_dir, const RenderSettings& settings) {
+  TableQuery t;
+  fs::path path = table_dir / "query.sql";
+  t.file = path.string();
+  if (!fs::exists(path)) throw base::Error(t.file, 0, 0, "file not found");
+  t.sql = std::make_shared<SqlFile>(parse_sql_file(path, settings));
+  const auto& statements = t.sql->script.statements;
+  if (statements.empty()) {
+    throw base::Error(t.file, 0, 0, "the file has no query; write the table's SELECT");
   }
-  auto number = [&](size_t pos, size_t n) { return std::stoi(std::string(s.substr(pos, n))); };
-  int y = number(0, 4), m = number(5, 2), d = number(8, 2);
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
-
-std::string read_text_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw UserError(
-        file.string(), 0, 0,
-        fs::exists(file) ? "cannot read the file; check its permissions" : "file not found");
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file_atomically(const fs::path& file, std::string_view content) {
-  fs::path tmp = file;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw UserError(file.string(), 0, 0, "cannot write the file; check the output directory");
+  for (size_t i = 0; i + 1 < statements.size(); ++i) {
+    const syntax::Statement& s = *statements[i];
+    if (s.kind != syntax::StatementKind::kCreateFunction ||
+        !s.as<syntax::CreateFunction>().temporary) {
+      throw base::Error(t.file, s.loc.line, s.loc.column,
+                        "only CREATE TEMP FUNCTION statements may come before the query in "
+                        "query.sql; move other statements to a script.sql");
     }
+    t.functions.push_back(&s.as<syntax::CreateFunction>());
   }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw UserError(file.string(), 0, 0, "cannot replace the file: " + ec.message());
+  const syntax::Statement& last = *statements.back();
+  if (last.kind != syntax::StatementKind::kQuery) {
+    throw base::Error(t.file, last.loc.line, last.loc.column,
+                      "the last statement of query.sql must be the table's query (SELECT or "
+                      "WITH); move scripts to a script.sql");
   }
+  t.query = last.as<syntax::QueryStatement>().query.get();
+  return t;
 }
 
 }  // namespace shredmit::project

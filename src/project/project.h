@@ -4,34 +4,25 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
+#include "base/files.h"
+#include "base/text.h"
 #include "syntax/syntax.h"
 
 namespace shredmit::project {
 
-// An error the user must fix, located in a file. line and column are 1-based; 0 when the error
-// concerns the whole file (a missing file, a missing key). what() is the message, which says
-// how to fix the problem. format() gives the one-line form "file:line:col: error: message".
-class UserError : public std::runtime_error {
- public:
-  UserError(std::string file, int line, int column, const std::string& message)
-      : std::runtime_error(message), file(std::move(file)), line(line), column(column) {}
-  std::string format() const;
-  std::string file;
-  int line;
-  int column;
-};
-
 // A file that is valid but cannot be read without the network: a template calling bigquery-etl's
 // metric-hub (metrics.calculate). `shredmit lint` skips such files rather than failing them.
-class OfflineError : public UserError {
+class OfflineError : public base::Error {
  public:
-  using UserError::UserError;
+  using base::Error::Error;
 };
 
 // A versioned table name:
@@ -44,7 +35,7 @@ struct TableId {
   std::string base_name;
   int version = 0;
 
-  // Parses PROJECT.DATASET.TABLE_vN. Throws UserError (file "<command line>") when the text has
+  // Parses PROJECT.DATASET.TABLE_vN. Throws base::Error (kind kUsage) when the text has
   // not three dot-separated parts or the table name does not end in _v<N>.
   static TableId parse(std::string_view text);
   std::string table() const;      // "active_users_aggregates_v4"
@@ -66,12 +57,6 @@ struct SqlTree {
 
   // sql_dir/project/dataset/table_vN
   std::filesystem::path table_dir(const TableId& id) const;
-};
-
-// A position in a file: 1-based line and column, 0 when unknown.
-struct Position {
-  int line = 0;
-  int column = 0;
 };
 
 // One field of schema.yaml, nested fields included.
@@ -108,7 +93,7 @@ struct Schema {
 // `file` is relative to tree.repo_root (a leading "/" is ignored); `table` is project.dataset.
 // table, read from tree.sql_dir. Included files are read once per process (keyed by path and
 // modification time) and shared between threads.
-// Throws UserError for unreadable or malformed YAML, a field without a name, and an include that
+// Throws base::Error for unreadable or malformed YAML, a field without a name, and an include that
 // cannot be resolved; the last names the schema file, the tag's line:column and the missing
 // target (file or field).
 Schema load_schema(const std::filesystem::path& file, const SqlTree& tree);
@@ -124,10 +109,10 @@ struct Metadata {
   bool public_bigquery = false;  // labels.public_bigquery is set (not false)
   int labels_line = 0;           // where `labels:` is, 0 when absent
   // Where the `shredder_mitigation` key under labels is; labels' position when it is absent.
-  Position label;
+  base::Location label;
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
   std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
-  Position partition_type_at;                  // the type's value, 0 when absent
+  base::Location partition_type_at;            // the type's value, 0 when absent
   bool require_partition_filter = false;  // bigquery.time_partitioning.require_partition_filter
   std::optional<int> expiration_days;     // bigquery.time_partitioning.expiration_days (not null)
   std::vector<std::string> clustering_fields;  // bigquery.clustering.fields
@@ -136,17 +121,17 @@ struct Metadata {
   // date_partition_parameter: "submission_date" when the key is absent, nullopt when it is an
   // explicit null (a whole-table writer).
   std::optional<std::string> date_partition_parameter = "submission_date";
-  Position date_partition_parameter_at;  // the key, 0 when absent
-  int date_partition_offset = 0;         // days added to the parameter and the partition id
-  Position date_partition_offset_at;
+  base::Location date_partition_parameter_at;  // the key, 0 when absent
+  int date_partition_offset = 0;               // days added to the parameter and the partition id
+  base::Location date_partition_offset_at;
   bool depends_on_past = false;
-  Position depends_on_past_at;
+  base::Location depends_on_past_at;
   // scheduling.parameters, each "name:TYPE:value" with {{ds}} for the date.
   std::vector<std::string> parameters;
-  Position scheduling_at;  // `scheduling:`, 0 when absent
+  base::Location scheduling_at;  // `scheduling:`, 0 when absent
 };
 
-// Reads a bigquery-etl metadata.yaml. Throws UserError when the file is unreadable or not YAML.
+// Reads a bigquery-etl metadata.yaml. Throws base::Error when the file is unreadable or not YAML.
 Metadata load_metadata(const std::filesystem::path& file);
 
 // A scalar of a YAML file with the position of its value (and of its key, for a mapping value).
@@ -154,8 +139,8 @@ struct YamlValue {
   bool present = false;  // the key was written (its value may still be empty)
   std::string text;      // the scalar as written; empty for null or a collection
   bool is_scalar = false;
-  Position key;            // the key's position (the value's for a list item)
-  Position value;          // the value's position
+  base::Location key;      // the key's position (the value's for a list item)
+  base::Location value;    // the value's position
   bool yaml_true = false;  // a YAML 1.1 true as PyYAML reads it
 };
 
@@ -189,7 +174,7 @@ struct Backfill {
   std::vector<BackfillEntry> entries;  // in file order
 };
 
-// Reads a bigquery-etl backfill.yaml: a mapping from entry date to entry. Throws UserError for
+// Reads a bigquery-etl backfill.yaml: a mapping from entry date to entry. Throws base::Error for
 // unreadable or malformed YAML and a file that is not a mapping.
 Backfill load_backfill(const std::filesystem::path& file);
 
@@ -198,7 +183,7 @@ Backfill load_backfill(const std::filesystem::path& file);
 std::vector<std::string> default_id_level_columns();
 
 // Reads the `id_level_columns` list of a YAML file (the format of bigquery-etl's
-// bigquery_etl/metadata/id_level_columns.yaml). Throws UserError when the file is unreadable,
+// bigquery_etl/metadata/id_level_columns.yaml). Throws base::Error when the file is unreadable,
 // not YAML, or has no such list of strings.
 std::vector<std::string> load_id_level_columns(const std::filesystem::path& file);
 
@@ -225,20 +210,29 @@ struct SqlFile {
 // settings.params add or override variables. Files matching a `render: skip:` pattern of
 // <repo>/bqetl_project.yaml are parsed as written, as bigquery-etl does. The macro files and the
 // skip list are read once per repository and shared between threads.
-// Throws UserError "file:line:col: message" for an unreadable file, a template error and a
+// Throws base::Error "file:line:col: message" for an unreadable file, a template error and a
 // syntax error; a syntax error in rendered text is reported at the template's line and column.
-// Throws OfflineError (a UserError) for a template that needs the network to render.
+// Throws OfflineError (a base::Error) for a template that needs the network to render.
 SqlFile parse_sql_file(const std::filesystem::path& file, const RenderSettings& settings);
 
-// True for a real calendar date written YYYY-MM-DD (years 0001-9999, leap years included), the
-// form of bigquery-etl's backfill dates, --date/--today options and template parameters.
-bool is_iso_date(std::string_view text);
+// The query of a table folder, read the one way `generate`, `lint` and `simulate` read it.
+struct TableQuery {
+  std::string file;                      // <table_dir>/query.sql
+  std::shared_ptr<const SqlFile> sql;    // rendered and parsed (owns the statements below)
+  const syntax::Query* query = nullptr;  // the file's last statement: the table's query
+  // The CREATE TEMP FUNCTION statements before the query, in file order. bigquery-etl runs
+  // query.sql as one script, so the functions are defined for the query; whoever embeds the
+  // query in other SQL must put them first.
+  std::vector<const syntax::CreateFunction*> functions;
+};
 
-// The whole content of a text file. Throws UserError naming the file when it cannot be read.
-std::string read_text_file(const std::filesystem::path& file);
-
-// Writes `content` to `file` atomically: a temporary file in the same directory, then rename,
-// so readers never see a partial file. Throws UserError on failure (the temporary is removed).
-void write_file_atomically(const std::filesystem::path& file, std::string_view content);
+// Reads <table_dir>/query.sql with parse_sql_file (Jinja rendered as for every .sql file, `{# #}`
+// comments included) and splits it into its CREATE TEMP FUNCTION preamble and its query.
+// Throws base::Error (kInput): "file not found" when there is no query.sql, the errors of
+// parse_sql_file, and, located at the statement, a statement other than CREATE TEMP FUNCTION
+// before the query, or a last statement that is not a query (bigquery-etl writes scripts as
+// script.sql, not query.sql).
+TableQuery read_table_query(const std::filesystem::path& table_dir,
+                            const RenderSettings& settings = {});
 
 }  // namespace shredmit::project

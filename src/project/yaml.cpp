@@ -57,8 +57,8 @@ class Builder {
       case YAML_MAPPING_START_EVENT: {
         bool mapping = e.type == YAML_MAPPING_START_EVENT;
         if (stack_.size() >= kMaxDepth) {
-          throw UserError(file_.string(), line, column,
-                          "YAML nested more than 256 levels deep; flatten the structure");
+          throw base::Error(file_.string(), line, column,
+                            "YAML nested more than 256 levels deep; flatten the structure");
         }
         Frame f;
         f.node =
@@ -80,8 +80,8 @@ class Builder {
       case YAML_ALIAS_EVENT: {
         auto it = anchors_.find(reinterpret_cast<const char*>(e.data.alias.anchor));
         if (it == anchors_.end()) {
-          throw UserError(file_.string(), line, column,
-                          "YAML alias to an unknown anchor; define the anchor first");
+          throw base::Error(file_.string(), line, column,
+                            "YAML alias to an unknown anchor; define the anchor first");
         }
         count(count_nodes(it->second), line, column);
         return finish(Node(it->second));
@@ -117,8 +117,8 @@ class Builder {
   void count(size_t n, int line, int column) {
     nodes_ += n;
     if (nodes_ > kMaxNodes) {
-      throw UserError(file_.string(), line, column,
-                      "YAML aliases expand to more than a million nodes; remove the aliases");
+      throw base::Error(file_.string(), line, column,
+                        "YAML aliases expand to more than a million nodes; remove the aliases");
     }
   }
 
@@ -188,7 +188,7 @@ bool Node::is_false() const {
 Node parse(const std::filesystem::path& file, std::string_view text) {
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
-    throw UserError(file.string(), 0, 0, "out of memory while reading YAML");
+    throw base::Error(file.string(), 0, 0, "out of memory while reading YAML");
   }
   std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> parser_guard(&parser,
                                                                         yaml_parser_delete);
@@ -201,9 +201,9 @@ Node parse(const std::filesystem::path& file, std::string_view text) {
       const yaml_mark_t& mark = parser.problem_mark;
       std::string problem = parser.problem ? parser.problem : "syntax error";
       if (parser.context) problem = std::string(parser.context) + ": " + problem;
-      throw UserError(file.string(), static_cast<int>(mark.line) + 1,
-                      static_cast<int>(mark.column) + 1,
-                      "invalid YAML (" + problem + "); fix the YAML syntax");
+      throw base::Error(file.string(), static_cast<int>(mark.line) + 1,
+                        static_cast<int>(mark.column) + 1,
+                        "invalid YAML (" + problem + "); fix the YAML syntax");
     }
     std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> event_guard(&event, yaml_event_delete);
     if (builder.add(event)) break;
@@ -211,6 +211,6 @@ Node parse(const std::filesystem::path& file, std::string_view text) {
   return builder.take();
 }
 
-Node load(const std::filesystem::path& file) { return parse(file, read_text_file(file)); }
+Node load(const std::filesystem::path& file) { return parse(file, base::read_text_file(file)); }
 
 }  // namespace shredmit::project::yaml

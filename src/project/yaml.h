@@ -45,7 +45,7 @@ struct Node {
 };
 
 // Parses `text` (the content of `file`) and returns the first document's root (a null node for
-// an empty file). Aliases are expanded. Throws UserError naming `file` and the line:column of a
+// an empty file). Aliases are expanded. Throws base::Error naming `file` and the line:column of a
 // syntax error, of the node where expanding aliases passes one million nodes, or of a node
 // nested more than 256 levels deep.
 Node parse(const std::filesystem::path& file, std::string_view text);

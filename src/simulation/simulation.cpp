@@ -15,7 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using analysis::Type;
 using lowering::Value;
-using project::UserError;
 
 struct LoadedTable {
   std::string name;
@@ -81,17 +80,17 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
   name = name.substr(0, name.size() - std::string(".ndjson").size());
   fs::path schema_path = ndjson.parent_path() / (name + ".schema.yaml");
   if (!fs::exists(schema_path)) {
-    throw UserError(schema_path.string(), 0, 0,
-                    "file not found; every NAME.ndjson needs NAME.schema.yaml beside it (the "
-                    "bigquery-etl schema.yaml format)");
+    throw base::Error(schema_path.string(), 0, 0,
+                      "file not found; every NAME.ndjson needs NAME.schema.yaml beside it (the "
+                      "bigquery-etl schema.yaml format)");
   }
   project::Schema schema = project::load_schema(schema_path, tree);
   LoadedTable t;
   t.name = name;
   for (const auto& f : schema.fields) {
     if (f.mode == "REPEATED") {
-      throw UserError(schema.file, f.line, f.column,
-                      "REPEATED field '" + f.name + "' is not supported by simulate; remove it");
+      throw base::Error(schema.file, f.line, f.column,
+                        "REPEATED field '" + f.name + "' is not supported by simulate; remove it");
     }
     t.columns.push_back({f.name, analysis::type_from_schema(f), f.mode == "REQUIRED"});
   }
@@ -106,28 +105,28 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
     try {
       row = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      throw UserError(file, number, static_cast<int>(e.byte),
-                      "not a JSON object: " + std::string(e.what()) + "; write one row per line");
+      throw base::Error(file, number, static_cast<int>(e.byte),
+                        "not a JSON object: " + std::string(e.what()) + "; write one row per line");
     }
-    if (!row.is_object()) throw UserError(file, number, 1, "each line must be a JSON object");
+    if (!row.is_object()) throw base::Error(file, number, 1, "each line must be a JSON object");
     std::vector<Value> values(t.columns.size());
     for (const auto& [key, value] : row.items()) {
       auto it = std::find_if(t.columns.begin(), t.columns.end(),
                              [&](const lowering::Column& c) { return c.name == key; });
       if (it == t.columns.end()) {
-        throw UserError(file, number, 1,
-                        fmt::format("column '{}' is not in {}; add it to the schema or remove it",
-                                    key, schema_path.string()));
+        throw base::Error(file, number, 1,
+                          fmt::format("column '{}' is not in {}; add it to the schema or remove it",
+                                      key, schema_path.string()));
       }
       std::string why;
       auto v = cell(value, *it, why);
-      if (!v) throw UserError(file, number, 1, fmt::format("column '{}' {}", key, why));
+      if (!v) throw base::Error(file, number, 1, fmt::format("column '{}' {}", key, why));
       values[static_cast<size_t>(it - t.columns.begin())] = *v;
     }
     for (size_t i = 0; i < t.columns.size(); ++i) {
       if (t.columns[i].required && std::holds_alternative<std::monostate>(values[i])) {
-        throw UserError(file, number, 1,
-                        fmt::format("column '{}' is REQUIRED but missing", t.columns[i].name));
+        throw base::Error(file, number, 1,
+                          fmt::format("column '{}' is REQUIRED but missing", t.columns[i].name));
       }
     }
     db.insert(name, values);
@@ -235,8 +234,8 @@ lowering::Catalog load_sample_data(lowering::Database& db, const fs::path& data_
                                    const project::SqlTree& tree) {
   std::error_code ec;
   if (!fs::is_directory(data_dir, ec)) {
-    throw UserError(data_dir.string(), 0, 0,
-                    "--data is not a directory; give the folder of NAME.ndjson files");
+    throw base::Error(data_dir.string(), 0, 0,
+                      "--data is not a directory; give the folder of NAME.ndjson files");
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(data_dir)) {
@@ -261,8 +260,8 @@ std::string lower_with_parameters(const syntax::Query& query, const std::string&
   auto lowered = lowering::lower(query, lo);
   for (const auto& name : lowered.parameters) {
     if (!bound.count(name)) {
-      throw UserError(file, 0, 0,
-                      fmt::format("query parameter @{} has no value; {}", name, how_to_bind));
+      throw base::Error(file, 0, 0,
+                        fmt::format("query parameter @{} has no value; {}", name, how_to_bind));
     }
   }
   return lowered.sql;
@@ -281,38 +280,38 @@ Result simulate(const Options& o) {
   for (const auto& d : m.classification.common_dimensions) r.dimensions.push_back(d.name);
   for (const auto& x : m.classification.common_metrics) r.metrics.push_back(x.name);
   if (!lowering::parse_typed_text(Type::kDate, o.date)) {
-    throw UserError("<command line>", 0, 0, "--date takes YYYY-MM-DD, got '" + o.date + "'");
+    throw base::Error::usage("--date takes YYYY-MM-DD, got '" + o.date + "'");
   }
 
   lowering::Database db;
   lowering::Catalog catalog = load_sample_data(db, o.data_dir, o.tree);
   auto require_table = [&](const std::string& name, const std::string& file, syntax::Location loc) {
     if (!catalog.count(name)) {
-      throw UserError(file, loc.line, loc.column,
-                      fmt::format("table {} has no data file; add {} and {}", name,
-                                  (o.data_dir / (name + ".ndjson")).string(),
-                                  (o.data_dir / (name + ".schema.yaml")).string()));
+      throw base::Error(file, loc.line, loc.column,
+                        fmt::format("table {} has no data file; add {} and {}", name,
+                                    (o.data_dir / (name + ".ndjson")).string(),
+                                    (o.data_dir / (name + ".schema.yaml")).string()));
     }
   };
 
   std::string new_file = (o.tree.table_dir(o.table) / "query.sql").string();
-  auto new_query = syntax::parse_query(project::read_text_file(new_file));
+  auto new_query = syntax::parse_query(base::read_text_file(new_file));
   std::vector<std::pair<std::string, const syntax::Query*>> read_by = {{new_file, new_query.get()}};
   std::unique_ptr<syntax::Query> previous_query;
   if (m.baseline == mitigation::Baseline::kPreviousQuery) {
     std::string previous_file = (o.tree.table_dir(m.previous_table) / "query.sql").string();
-    previous_query = syntax::parse_query(project::read_text_file(previous_file));
+    previous_query = syntax::parse_query(base::read_text_file(previous_file));
     read_by.emplace_back(previous_file, previous_query.get());
   }
   for (const auto& [file, query] : read_by) {
     for (const auto& [name, loc] : read_tables(*query)) require_table(name, file, loc);
   }
   std::string previous = m.previous_table.qualified();
-  require_table(previous, "<command line>", {});
+  require_table(previous, o.data_dir.string(), {});
   if (catalog.count(m.staging_table)) {
-    throw UserError(m.staging_table, 0, 0,
-                    "the staging table has a data file in --data; simulate writes it from the "
-                    "mitigation query: remove its .ndjson");
+    throw base::Error(m.staging_table, 0, 0,
+                      "the staging table has a data file in --data; simulate writes it from the "
+                      "mitigation query: remove its .ndjson");
   }
 
   std::map<std::string, Value> parameters = {{m.partition_field, o.date}};
@@ -324,7 +323,7 @@ Result simulate(const Options& o) {
     try {
       return db.query(sql, parameters);
     } catch (const std::runtime_error& e) {
-      throw UserError("<simulation>", 0, 0, std::string("SQLite: ") + e.what());
+      throw base::Error("<simulation>", 0, 0, std::string("SQLite: ") + e.what());
     }
   };
 

@@ -55,7 +55,7 @@ struct Result {
 // NDJSON values follow BigQuery's JSON loading: INT64 as a JSON integer or a string of digits,
 // FLOAT64/NUMERIC as a number or a numeric string, BOOL as true/false, DATE/DATETIME/TIMESTAMP
 // as strings in canonical form, RECORD as an object; REPEATED fields are not supported.
-// Throws project::UserError (exit status 2 in the CLI) for bad input: a missing schema file, a
+// Throws base::Error (exit status 2 in the CLI) for bad input: a missing schema file, a
 // line that is not a JSON object, an unknown column, a value that does not fit its type, a NULL
 // in a REQUIRED column (each naming the file and line), a table the new query reads or the
 // previous version that has no data file, a query outside the lowering's subset, and any
@@ -64,12 +64,12 @@ Result simulate(const Options& options);
 
 // Loads every NAME.ndjson of `data_dir`, with NAME.schema.yaml beside it, into `db` as table
 // NAME (the dotted table path) and returns the loaded tables' column names. The NDJSON rules and
-// errors are simulate's (above). Throws project::UserError.
+// errors are simulate's (above). Throws base::Error.
 lowering::Catalog load_sample_data(lowering::Database& db, const std::filesystem::path& data_dir,
                                    const project::SqlTree& tree);
 
 // Lowers `query` (named `file` in errors) for SQLite with `catalog` and checks that every
-// @parameter it uses has a value in `bound`. Returns the SQLite SQL. Throws project::UserError
+// @parameter it uses has a value in `bound`. Returns the SQLite SQL. Throws base::Error
 // "query parameter @NAME has no value; <how_to_bind>" for an unbound one, and the lowering's
 // errors.
 std::string lower_with_parameters(const syntax::Query& query, const std::string& file,

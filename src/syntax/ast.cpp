@@ -16,18 +16,6 @@ std::string join_names(const std::vector<Identifier>& parts) {
 }
 }  // namespace
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string to_upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string FunctionCall::dotted_name() const { return join_names(name); }
 
 std::string TableFrom::dotted_path() const { return join_names(path); }

@@ -1388,12 +1388,13 @@ std::string print(const Script& script) {
   return out;
 }
 
-bool equivalent(const Expr& a, const Expr& b) {
-  Printer pa(true), pb(true);
-  pa.expr(a, 0, false);
-  pb.expr(b, 0, false);
-  return pa.out_ == pb.out_;
+std::string canonical_text(const Expr& e) {
+  Printer p(true);
+  p.expr(e, 0, false);
+  return std::move(p.out_);
 }
+
+bool equivalent(const Expr& a, const Expr& b) { return canonical_text(a) == canonical_text(b); }
 
 std::string print(const Expr& expr, int indent) {
   Printer p;

@@ -13,15 +13,15 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
+#include "base/text.h"
+
 namespace shredmit::syntax {
 
-// A position in source text: 1-based line, 1-based column counted in Unicode code points.
-// {0, 0} means "not from source" (nodes built by the generator).
-struct Location {
-  int line = 0;
-  int column = 0;
-  bool operator==(const Location&) const = default;
-};
+// A position in source text (base::Location): 1-based line, 1-based column counted in Unicode
+// code points, and the byte offset. {0, 0} means "not from source" (nodes built by the
+// generator).
+using Location = base::Location;
 
 // A name as written: `name` holds it unquoted (backtick escapes resolved), `quoted` records
 // whether it was written in backticks. A backticked path such as
@@ -978,10 +978,13 @@ std::string to_json(const Script& script);
 // Structural equality of two expressions, ignoring locations and treating unquoted names
 // case-insensitively (BigQuery column names are case-insensitive).
 bool equivalent(const Expr& a, const Expr& b);
+// The text equivalent() compares: one line, names lower-cased and unquoted where possible,
+// literals as written.
+std::string canonical_text(const Expr& e);
 
 // ASCII case folding, for names and keywords (BigQuery names and keywords are case-insensitive).
-std::string to_lower(std::string_view s);
-std::string to_upper(std::string_view s);
+using base::to_lower;
+using base::to_upper;
 
 // True when `word` is a BigQuery reserved keyword (case-insensitive).
 bool is_reserved_keyword(std::string_view word);

@@ -20,9 +20,7 @@ extern const std::vector<std::pair<std::string, std::string>> kTemplateFiles;
 
 namespace {
 
-using project::UserError;
-
-UserError usage(const std::string& message) { return UserError("<command line>", 0, 0, message); }
+base::Error usage(const std::string& message) { return base::Error::usage(message); }
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
@@ -152,7 +150,7 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
   const std::string& n = p.name;
   switch (p.type) {
     case ParameterType::kDate:
-      if (!project::is_iso_date(value)) throw refuse("a calendar date written YYYY-MM-DD");
+      if (!base::is_iso_date(value)) throw refuse("a calendar date written YYYY-MM-DD");
       vars[n] = "DATE '" + value + "'";
       vars[n + "_iso"] = value;
       vars[n + "_compact"] = compact(value);
@@ -161,7 +159,7 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
       auto at = value.find("..");
       std::string start = at == std::string::npos ? "" : value.substr(0, at);
       std::string end = at == std::string::npos ? "" : value.substr(at + 2);
-      if (!project::is_iso_date(start) || !project::is_iso_date(end)) {
+      if (!base::is_iso_date(start) || !base::is_iso_date(end)) {
         throw refuse("a date range written START..END, such as 2022-08-31..2022-09-01");
       }
       if (end < start) {
@@ -307,13 +305,14 @@ std::string render(const Template& t, const std::map<std::string, std::string>& 
   try {
     text = templating::render({t.file, t.body}, options).text;
   } catch (const templating::TemplateError& e) {
-    throw std::logic_error(fmt::format("{}:{}:{}: {}", e.file, e.pos.line, e.pos.column, e.what()));
+    throw base::Error::internal(
+        fmt::format("{}:{}:{}: {}", e.file, e.pos.line, e.pos.column, e.what()));
   }
   if (t.output == "sql") {
     try {
       syntax::parse_statements(text);
     } catch (const syntax::SyntaxError& e) {
-      throw std::logic_error(
+      throw base::Error::internal(
           fmt::format("template {} rendered SQL that does not parse at {}:{}: {}", t.name,
                       e.loc.line, e.loc.column, e.what()));
     }

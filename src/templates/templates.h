@@ -68,13 +68,13 @@ struct Template {
 // The templates, in name order.
 const std::vector<Template>& all();
 
-// The template called `name`. Throws project::UserError (file "<command line>") naming the
+// The template called `name`. Throws base::Error (kind kUsage) naming the
 // known templates when there is none.
 const Template& find(const std::string& name);
 
 // Renders `t` with `values` (parameter name to value as typed on the command line). SQL output
 // is parsed with shredmit's parser before it is returned.
-// Throws project::UserError (file "<command line>") naming the parameter for an unknown, missing
+// Throws base::Error (kind kUsage) naming the parameter for an unknown, missing
 // or invalid value, and std::logic_error when a SQL template renders to text that does not
 // parse (a template bug).
 std::string render(const Template& t, const std::map<std::string, std::string>& values);

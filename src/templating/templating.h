@@ -28,13 +28,12 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
+
 namespace shredmit::templating {
 
-// 1-based line and column (in Unicode code points) in a text.
-struct Position {
-  int line = 0;
-  int column = 0;
-};
+// 1-based line and column (in Unicode code points) in a text, and the byte offset when known.
+using Position = base::Location;
 
 // A template that cannot be rendered: an unknown tag, an unclosed block, an undefined variable,
 // a type error. `file` is the template's name as given to render() (or the macro file's name);

@@ -1,0 +1,31 @@
+// shredmit base: small text helpers several stages share (joining, splitting, trimming, ASCII
+// case folding, BigQuery's case-insensitive names, ISO dates).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shredmit::base {
+
+// parts joined with `separator` between them ("" for no parts).
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// `text` cut at every `separator` (which must not be empty); an empty text gives one empty part.
+std::vector<std::string> split(std::string_view text, std::string_view separator);
+// `text` without leading and trailing ASCII whitespace.
+std::string trim(std::string_view text);
+// ASCII case folding; other bytes (UTF-8 included) are kept.
+std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);
+
+// BigQuery compares column names, table aliases and WITH query names case-insensitively (ASCII
+// letters only; BigQuery documentation, "Lexical structure: Case sensitivity"). name_key gives
+// the form such names are compared and looked up by; same_name compares two names.
+inline std::string name_key(std::string_view name) { return to_lower(name); }
+bool same_name(std::string_view a, std::string_view b);
+
+// True for a real calendar date written YYYY-MM-DD (years 0001-9999, leap years included), the
+// form of bigquery-etl's backfill dates, --date/--today options and template parameters.
+bool is_iso_date(std::string_view text);
+
+}  // namespace shredmit::base
