@@ -266,21 +266,10 @@ class Analyzer {
       return nullptr;
     };
     std::vector<OutputColumn> out;
-    if (!s.columns_known) {
-      report(ProblemKind::kShape, sel.loc,
-             "`*` in the final SELECT reads a FROM item whose columns are not known from the "
-             "text; list the output columns explicitly");
-      return out;
-    }
+    if (!require_known_columns(s)) return out;
     for (const auto& rc : s.columns) {
       OutputColumn c;
-      c.name = rc.name;
-      c.loc = rc.loc;
-      if (c.name.empty()) {
-        report(ProblemKind::kShape, rc.loc,
-               fmt::format("output column {} has no name; add `AS name`", out.size() + 1));
-        continue;
-      }
+      if (!named(rc, out.size(), c)) continue;
       const Expr* expr = rc.expr;
       std::optional<std::string> passed;  // the source column it passes through
       if (expr == nullptr) {
@@ -451,6 +440,26 @@ class Analyzer {
     return non_additive_projection(s, x, source_column);
   }
 
+  // False, after reporting it, when a `*` of s reads a FROM item whose columns are not known.
+  bool require_known_columns(const resolve::Scope& s) {
+    if (s.columns_known) return true;
+    report(ProblemKind::kShape, s.select->loc,
+           "`*` in the final SELECT hides which columns are dimensions and metrics (it reads "
+           "a table or UNNEST whose columns are not known from the text); list the output "
+           "columns explicitly");
+    return false;
+  }
+
+  // Sets c's name and location from rc; false, after reporting it, when rc has no name.
+  bool named(const resolve::Column& rc, size_t index, OutputColumn& c) {
+    c.name = rc.name;
+    c.loc = rc.loc;
+    if (!c.name.empty()) return true;
+    report(ProblemKind::kShape, rc.loc,
+           fmt::format("output column {} has no name; add `AS name`", index + 1));
+    return false;
+  }
+
   bool project_id_level(const std::string& name) const {
     for (const auto& id : project::default_id_level_columns()) {
       if (base::same_name(id, name)) return true;
@@ -541,21 +550,10 @@ class Analyzer {
     const Select& sel = *s.select;
     bool grouped = check_group_by(sel);
     std::vector<OutputColumn> out;
-    if (!s.columns_known) {
-      report(ProblemKind::kShape, sel.loc,
-             "`*` in the final SELECT hides which columns are dimensions and metrics (it reads "
-             "a table or UNNEST whose columns are not known from the text); list the output "
-             "columns explicitly");
-    }
+    require_known_columns(s);
     for (const auto& rc : s.columns) {
       OutputColumn c;
-      c.loc = rc.loc;
-      c.name = rc.name;
-      if (c.name.empty()) {
-        report(ProblemKind::kShape, rc.loc,
-               fmt::format("output column {} has no name; add `AS name`", out.size() + 1));
-        continue;
-      }
+      if (!named(rc, out.size(), c)) continue;
       if (rc.expr == nullptr) {
         // A column `*` passes through: a plain reference to the source's column.
         auto through = lineage_->column_in(s, rc);
