@@ -410,8 +410,9 @@ TEST(AnalysisForLint, OutputColumnsOnlyWhenKnownFromTheText) {
   EXPECT_FALSE(analysis::output_columns(*query("SELECT a FROM t UNION ALL BY NAME SELECT a FROM u"))
                    .has_value());
   // `*` over a WITH query whose columns are written out is known from the text.
-  auto starred = analysis::output_columns(
-      *query("WITH base AS (SELECT a, b AS B2, c FROM t) SELECT * EXCEPT (c) FROM base"));
+  auto star_query =
+      query("WITH base AS (SELECT a, b AS B2, c FROM t) SELECT * EXCEPT (c) FROM base");
+  auto starred = analysis::output_columns(*star_query);
   ASSERT_TRUE(starred.has_value());
   ASSERT_EQ(starred->size(), 2u);
   EXPECT_EQ((*starred)[1].name, "B2");
