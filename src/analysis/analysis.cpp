@@ -245,7 +245,7 @@ class Analyzer {
                             grain->name.empty() ? std::string("the subquery") : grain->name);
       }
       for (const auto& c : s.columns) {
-        if (project_id_level(c.name)) {
+        if (has_name(project::default_id_level_columns(), c.name)) {
           what += fmt::format("; '{}' is an id-level column, one row per client", c.name);
           break;
         }
@@ -457,13 +457,6 @@ class Analyzer {
     if (!c.name.empty()) return true;
     report(ProblemKind::kShape, rc.loc,
            fmt::format("output column {} has no name; add `AS name`", index + 1));
-    return false;
-  }
-
-  bool project_id_level(const std::string& name) const {
-    for (const auto& id : project::default_id_level_columns()) {
-      if (base::same_name(id, name)) return true;
-    }
     return false;
   }
 

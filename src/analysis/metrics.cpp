@@ -306,9 +306,8 @@ bool only_counts(const Expr& e) {
 }  // namespace
 
 bool has_name(const std::vector<std::string>& names, std::string_view name) {
-  std::string key = syntax::to_lower(name);
   return std::any_of(names.begin(), names.end(),
-                     [&](const std::string& n) { return syntax::to_lower(n) == key; });
+                     [&](const std::string& n) { return base::same_name(n, name); });
 }
 
 std::string_view metric_kind_name(MetricKind kind) {

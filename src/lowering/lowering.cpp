@@ -15,6 +15,7 @@ namespace shredmit::lowering {
 namespace {
 
 using namespace shredmit::syntax;
+using base::join;
 
 // ------------------------------------------------------------------ dates and times
 
@@ -934,12 +935,6 @@ class Lowerer {
         unsupported(e.loc, "INTERVAL");
     }
     unsupported(e.loc, "this expression");
-  }
-
-  static std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-    return out;
   }
 
   const Options& options_;

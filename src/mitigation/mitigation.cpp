@@ -18,6 +18,7 @@ using analysis::MetricKind;
 using analysis::OutputColumn;
 using analysis::Role;
 using analysis::Type;
+using base::join;
 
 // FLOAT64 totals closer than this times the larger of their magnitudes and 1 are equal: BigQuery
 // sums in no fixed order, so the same rows can give totals that differ in the last bits. Below 1
@@ -28,15 +29,6 @@ constexpr const char* kFloatTolerance = "1e-9";
 // The FLOAT64 tolerance for totals a and b: 1e-9 * GREATEST(ABS(a), ABS(b), 1).
 std::string float_tolerance(const std::string& a, const std::string& b) {
   return fmt::format("{} * GREATEST(ABS({}), ABS({}), 1)", kFloatTolerance, a, b);
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += sep;
-    out += parts[i];
-  }
-  return out;
 }
 
 // A column name as SQL (backticked when needed).

@@ -20,23 +20,13 @@ extern const std::vector<std::pair<std::string, std::string>> kTemplateFiles;
 
 namespace {
 
-base::Error usage(const std::string& message) { return base::Error::usage(message); }
+using base::trim;
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
+// `s` cut at every `separator`, each part trimmed.
 std::vector<std::string> split(const std::string& s, const std::string& separator) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t at = s.find(separator, start);
-    parts.push_back(
-        trim(s.substr(start, at == std::string::npos ? std::string::npos : at - start)));
-    if (at == std::string::npos) return parts;
-    start = at + separator.size();
-  }
+  std::vector<std::string> parts = base::split(s, separator);
+  for (auto& p : parts) p = trim(p);
+  return parts;
 }
 
 const std::map<std::string, ParameterType> kTypeNames = {
@@ -111,7 +101,7 @@ Template parse_template(const std::string& file, const std::string& text) {
   while (std::getline(lines, line)) {
     std::smatch m;
     if (in_header && std::regex_match(line, m, kHeader)) {
-      std::string key = m[2], value = trim(m[3]);
+      std::string key = m[2], value = trim(m[3].str());
       if (key == "name") t.name = value;
       if (key == "output") t.output = value;
       if (key == "description") t.description = value;
@@ -145,7 +135,7 @@ std::string compact(const std::string& iso) {
 // Validates `value` for parameter `p` and adds the variables its type gives the template.
 void bind(const Parameter& p, const std::string& value, std::map<std::string, std::string>& vars) {
   auto refuse = [&](const std::string& expected) {
-    return usage(fmt::format("--param {}: '{}' is not {}", p.name, value, expected));
+    return base::Error::usage(fmt::format("--param {}: '{}' is not {}", p.name, value, expected));
   };
   const std::string& n = p.name;
   switch (p.type) {
@@ -163,7 +153,7 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
         throw refuse("a date range written START..END, such as 2022-08-31..2022-09-01");
       }
       if (end < start) {
-        throw usage(
+        throw base::Error::usage(
             fmt::format("--param {}: the range ends ({}) before it starts ({})", n, end, start));
       }
       vars[n + "_start"] = "DATE '" + start + "'";
@@ -212,7 +202,8 @@ void bind(const Parameter& p, const std::string& value, std::map<std::string, st
       if (!matches(value, "^-?[0-9]{1,18}$")) throw refuse("an integer");
       int64_t v = std::stoll(value);
       if (v < p.min || v > p.max) {
-        throw usage(fmt::format("--param {}: {} is outside {}..{}", n, value, p.min, p.max));
+        throw base::Error::usage(
+            fmt::format("--param {}: {} is outside {}..{}", n, value, p.min, p.max));
       }
       vars[n] = std::to_string(v);
       return;
@@ -253,7 +244,7 @@ const Template& find(const std::string& name) {
   }
   std::string names;
   for (const auto& t : all()) names += (names.empty() ? "" : ", ") + t.name;
-  throw usage("no template '" + name + "'; the templates are " + names);
+  throw base::Error::usage("no template '" + name + "'; the templates are " + names);
 }
 
 std::map<std::string, std::string> example_values(const Template& t) {
@@ -270,8 +261,8 @@ std::string render(const Template& t, const std::map<std::string, std::string>& 
     if (it == t.parameters.end()) {
       std::string names;
       for (const auto& p : t.parameters) names += (names.empty() ? "" : ", ") + p.name;
-      throw usage(fmt::format("--param {}: {} has no such parameter; its parameters are {}", name,
-                              t.name, names));
+      throw base::Error::usage(fmt::format(
+          "--param {}: {} has no such parameter; its parameters are {}", name, t.name, names));
     }
   }
   for (const auto& p : t.parameters) {
@@ -281,8 +272,9 @@ std::string render(const Template& t, const std::map<std::string, std::string>& 
     } else if (p.default_value) {
       bind(p, *p.default_value, vars);
     } else if (p.required) {
-      throw usage(fmt::format("--param {} is required by {}: {} (example: --param {}={})", p.name,
-                              t.name, p.description, p.name, p.example));
+      throw base::Error::usage(
+          fmt::format("--param {} is required by {}: {} (example: --param {}={})", p.name, t.name,
+                      p.description, p.name, p.example));
     } else {
       vars[p.name] = "";  // an absent optional parameter is false in {% if %}
     }
