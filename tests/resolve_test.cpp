@@ -51,10 +51,7 @@ std::string describe(const Binding& b) {
 }
 
 bool is_plain_ref(const syntax::Expr& e) {
-  const auto& x = syntax::strip_parentheses(e);
-  return x.kind == syntax::ExprKind::kName ||
-         (x.kind == syntax::ExprKind::kFieldAccess &&
-          x.as<syntax::FieldAccess>().operand->kind == syntax::ExprKind::kName);
+  return syntax::is_column_reference(syntax::strip_parentheses(e));
 }
 
 // "expr <- source.column <- ..." for one output column of scope s.

@@ -257,34 +257,24 @@ class Analyzer {
       return {};
     }
     // A projection of one aggregate: columns pass its dimensions and metrics through.
-    std::vector<OutputColumn> source_columns =
+    std::vector<OutputColumn> source =
         query_columns(*grain->query, *grain->query->query, depth + 1);
-    auto source_column = [&](std::string_view name) -> const OutputColumn* {
-      for (const auto& c : source_columns) {
-        if (base::same_name(c.name, name)) return &c;
-      }
-      return nullptr;
-    };
     std::vector<OutputColumn> out;
     if (!require_known_columns(s)) return out;
     for (const auto& rc : s.columns) {
       OutputColumn c;
       if (!named(rc, out.size(), c)) continue;
-      const Expr* expr = rc.expr;
       std::optional<std::string> passed;  // the source column it passes through
-      if (expr == nullptr) {
+      if (rc.expr == nullptr) {
         passed = rc.name;
-      } else if (auto b = lineage_->resolution().bind(*expr, s);
+      } else if (auto b = lineage_->resolution().bind(*rc.expr, s);
                  b && b->source == grain && !b->column.empty() &&
-                 (strip_parentheses(*expr).kind == ExprKind::kName ||
-                  strip_parentheses(*expr).kind == ExprKind::kFieldAccess) &&
-                 source_column(b->column) != nullptr &&
-                 (strip_parentheses(*expr).kind == ExprKind::kName ||
-                  strip_parentheses(*expr).as<FieldAccess>().operand->kind == ExprKind::kName)) {
+                 syntax::is_column_reference(strip_parentheses(*rc.expr)) &&
+                 find_column(source, b->column) != nullptr) {
         passed = b->column;
       }
       if (passed) {
-        const OutputColumn* from = source_column(*passed);
+        const OutputColumn* from = find_column(source, *passed);
         if (from == nullptr) continue;
         c.expr = from->expr;
         c.role = from->role;
@@ -293,31 +283,45 @@ class Analyzer {
         out.push_back(std::move(c));
         continue;
       }
-      c.expr = expr;
-      projected_expression(s, *expr, c, source_column);
+      c.expr = rc.expr;
+      projected_expression(s, *rc.expr, c, source);
       out.push_back(std::move(c));
     }
     return out;
+  }
+
+  // The metric of `source` that the column reference `ref`, written in `s`, reads; null when
+  // `ref` is not a reference or reads a dimension.
+  const OutputColumn* source_metric(const resolve::Scope& s, const Expr& ref,
+                                    const std::vector<OutputColumn>& source) const {
+    if (ref.kind != ExprKind::kName && ref.kind != ExprKind::kFieldAccess) return nullptr;
+    auto b = lineage_->resolution().bind(ref, s);
+    if (!b || b->column.empty()) return nullptr;
+    const OutputColumn* from = find_column(source, b->column);
+    return from != nullptr && from->role == Role::kMetric ? from : nullptr;
+  }
+
+  // True when e reads a metric of `source`.
+  bool reads_metric(const resolve::Scope& s, const Expr& e,
+                    const std::vector<OutputColumn>& source) const {
+    bool found = false;
+    for_each_expr(e, [&](const Expr& r) { found = found || source_metric(s, r, source); });
+    return found;
   }
 
   // An expression over the columns of the one aggregate a projection reads: a dimension when it
   // reads dimensions only; a metric when it is a sum-like form of metrics (CASE or IF on
   // dimensions choosing metrics or 0, sums and differences, constant multiples, IFNULL(m, 0),
   // CAST). Anything else over metrics is refused, naming the construct.
-  template <typename Lookup>
   void projected_expression(const resolve::Scope& s, const Expr& e, OutputColumn& c,
-                            const Lookup& source_column) {
+                            const std::vector<OutputColumn>& source) {
     bool metric = false;
     std::string window;
     for_each_expr(e, [&](const Expr& x) {
       if (x.kind == ExprKind::kFunctionCall && x.as<FunctionCall>().over) {
         window = detail::function_key(x.as<FunctionCall>());
       }
-      if (x.kind != ExprKind::kName && x.kind != ExprKind::kFieldAccess) return;
-      auto b = lineage_->resolution().bind(x, s);
-      if (!b || b->column.empty()) return;
-      if (const OutputColumn* from = source_column(b->column);
-          from != nullptr && from->role == Role::kMetric) {
+      if (const OutputColumn* from = source_metric(s, x, source)) {
         metric = true;
         c.definitions.insert(c.definitions.end(), from->definitions.begin(),
                              from->definitions.end());
@@ -339,7 +343,7 @@ class Analyzer {
       return;
     }
     c.role = Role::kMetric;
-    if (auto why = non_additive_projection(s, e, source_column)) {
+    if (auto why = non_additive_projection(s, e, source)) {
       report(ProblemKind::kUngrouped, e.loc,
              fmt::format("output column '{}' is {} of the aggregate's metrics, which subtraction "
                          "cannot recover; keep the metrics themselves as columns and compute it "
@@ -348,19 +352,9 @@ class Analyzer {
     }
   }
 
-  template <typename Lookup>
   std::optional<std::string> non_additive_projection(const resolve::Scope& s, const Expr& expr,
-                                                     const Lookup& source_column) {
-    auto is_metric = [&](const Expr& x) {
-      bool found = false;
-      for_each_expr(x, [&](const Expr& r) {
-        if (r.kind != ExprKind::kName && r.kind != ExprKind::kFieldAccess) return;
-        auto b = lineage_->resolution().bind(r, s);
-        const OutputColumn* from = b ? source_column(b->column) : nullptr;
-        if (from != nullptr && from->role == Role::kMetric) found = true;
-      });
-      return found;
-    };
+                                                     const std::vector<OutputColumn>& source) {
+    auto is_metric = [&](const Expr& x) { return reads_metric(s, x, source); };
     const Expr& e = strip_parentheses(expr);
     if (!is_metric(e)) return std::nullopt;
     switch (e.kind) {
@@ -368,17 +362,17 @@ class Analyzer {
       case ExprKind::kFieldAccess:
         return std::nullopt;
       case ExprKind::kCast:
-        return non_additive_projection(s, *e.as<Cast>().operand, source_column);
+        return non_additive_projection(s, *e.as<Cast>().operand, source);
       case ExprKind::kUnary:
-        return non_additive_projection(s, *e.as<Unary>().operand, source_column);
+        return non_additive_projection(s, *e.as<Unary>().operand, source);
       case ExprKind::kCase: {
         const auto& k = e.as<Case>();
         if ((k.operand && is_metric(*k.operand))) return "a CASE that tests a metric";
         for (const auto& w : k.whens) {
           if (is_metric(*w.condition)) return "a CASE that tests a metric";
-          if (auto why = branch(s, *w.result, source_column)) return why;
+          if (auto why = branch(s, *w.result, source)) return why;
         }
-        if (k.else_result) return branch(s, *k.else_result, source_column);
+        if (k.else_result) return branch(s, *k.else_result, source);
         return std::nullopt;
       }
       case ExprKind::kBinary: {
@@ -387,15 +381,15 @@ class Analyzer {
           if (is_metric(*b.left) != is_metric(*b.right)) {
             return "a metric plus or minus a per-row value (counted once per row)";
           }
-          if (auto why = non_additive_projection(s, *b.left, source_column)) return why;
-          return non_additive_projection(s, *b.right, source_column);
+          if (auto why = non_additive_projection(s, *b.left, source)) return why;
+          return non_additive_projection(s, *b.right, source);
         }
         if ((b.op == BinaryOp::kMultiply || b.op == BinaryOp::kDivide) &&
             detail::is_numeric_literal(strip_parentheses(*b.right))) {
-          return non_additive_projection(s, *b.left, source_column);
+          return non_additive_projection(s, *b.left, source);
         }
         if (b.op == BinaryOp::kMultiply && detail::is_numeric_literal(strip_parentheses(*b.left))) {
-          return non_additive_projection(s, *b.right, source_column);
+          return non_additive_projection(s, *b.right, source);
         }
         if (b.op == BinaryOp::kDivide) return std::string("a ratio");
         if (b.op == BinaryOp::kMultiply) return std::string("a product");
@@ -406,11 +400,11 @@ class Analyzer {
         std::string name = detail::function_key(f);
         if ((name == "IFNULL" || name == "COALESCE") && f.args.size() == 2 &&
             detail::is_zero_literal(strip_parentheses(*f.args[1].value))) {
-          return non_additive_projection(s, *f.args[0].value, source_column);
+          return non_additive_projection(s, *f.args[0].value, source);
         }
         if (name == "IF" && f.args.size() == 3 && !is_metric(*f.args[0].value)) {
-          if (auto why = branch(s, *f.args[1].value, source_column)) return why;
-          return branch(s, *f.args[2].value, source_column);
+          if (auto why = branch(s, *f.args[1].value, source)) return why;
+          return branch(s, *f.args[2].value, source);
         }
         if (name == "SAFE_DIVIDE" || name == "IEEE_DIVIDE" || name == "DIV") {
           return std::string("a ratio");
@@ -423,21 +417,14 @@ class Analyzer {
   }
 
   // A result of CASE or IF in a metric: a metric expression, 0 or NULL.
-  template <typename Lookup>
   std::optional<std::string> branch(const resolve::Scope& s, const Expr& e,
-                                    const Lookup& source_column) {
+                                    const std::vector<OutputColumn>& source) {
     const Expr& x = strip_parentheses(e);
     if (detail::is_zero_literal(x) || detail::is_null_literal(x)) return std::nullopt;
-    bool metric = false;
-    for_each_expr(x, [&](const Expr& r) {
-      if (r.kind != ExprKind::kName && r.kind != ExprKind::kFieldAccess) return;
-      auto b = lineage_->resolution().bind(r, s);
-      const OutputColumn* from = b ? source_column(b->column) : nullptr;
-      if (from != nullptr && from->role == Role::kMetric) metric = true;
-    });
-    if (!metric)
+    if (!reads_metric(s, x, source)) {
       return std::string("a CASE or IF that gives a non-zero value where it gives no metric");
-    return non_additive_projection(s, x, source_column);
+    }
+    return non_additive_projection(s, x, source);
   }
 
   // False, after reporting it, when a `*` of s reads a FROM item whose columns are not known.
@@ -863,12 +850,15 @@ bool is_aggregate_function(std::string_view name) {
   return kAggregates.count(syntax::to_upper(name)) > 0;
 }
 
-const OutputColumn* AggregateQuery::find(std::string_view name) const {
-  std::string key = syntax::to_lower(name);
+const OutputColumn* find_column(const std::vector<OutputColumn>& columns, std::string_view name) {
   for (const auto& c : columns) {
-    if (syntax::to_lower(c.name) == key) return &c;
+    if (base::same_name(c.name, name)) return &c;
   }
   return nullptr;
+}
+
+const OutputColumn* AggregateQuery::find(std::string_view name) const {
+  return find_column(columns, name);
 }
 
 AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,

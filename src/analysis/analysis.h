@@ -87,6 +87,9 @@ struct Problem {
 // The analysis of an aggregate query: its final SELECT and its output columns in order.
 class Lineage;
 
+// The column named `name` (case-insensitive) in `columns`, or null.
+const OutputColumn* find_column(const std::vector<OutputColumn>& columns, std::string_view name);
+
 struct AggregateQuery {
   const syntax::Select* final_select = nullptr;
   // The query's name resolution and lineage; the scopes of the columns' definitions are its.

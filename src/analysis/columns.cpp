@@ -395,10 +395,7 @@ std::string Lineage::definition(const Expr& e, Scope s, int depth) const {
   std::string text = syntax::canonical_text(e);
   std::map<std::string, std::string> expansions;
   syntax::for_each_expr(e, [&](const Expr& r) {
-    if (r.kind != ExprKind::kName && !(r.kind == ExprKind::kFieldAccess &&
-                                       r.as<FieldAccess>().operand->kind == ExprKind::kName)) {
-      return;
-    }
+    if (!syntax::is_column_reference(r)) return;
     std::string key = syntax::canonical_text(r);
     if (expansions.count(key)) return;
     if (auto target = resolve(r, s)) {

@@ -33,6 +33,11 @@ const Source* Scope::find_source(std::string_view name) const {
   return nullptr;
 }
 
+bool Source::hides(std::string_view name) const {
+  return std::any_of(using_hidden.begin(), using_hidden.end(),
+                     [&](const std::string& u) { return same_name(u, name); });
+}
+
 const Column* Resolution::find_column(const Scope& scope, std::string_view name) {
   for (const auto& c : scope.columns) {
     if (same_name(c.name, name)) return &c;
@@ -136,8 +141,8 @@ struct Resolution::Impl {
         std::string path = t.dotted_path();
         std::string name = t.alias ? t.alias->name : implicit_alias(path);
         const QueryScope* with = nullptr;
-        if (t.path.size() == 1 && !t.path[0].quoted) with = find_with_query(visible, path);
-        if (t.path.size() == 1 && t.path[0].quoted && path.find('.') == std::string::npos) {
+        // A one-part name (backticked or not) without dots may name a WITH query.
+        if (t.path.size() == 1 && path.find('.') == std::string::npos) {
           with = find_with_query(visible, path);
         }
         if (with != nullptr) {
@@ -191,7 +196,6 @@ struct Resolution::Impl {
         from(*j.right, visible, s);
         for (size_t i = first_right; i < s.sources.size(); ++i) {
           Source& r = *s.sources[i];
-          if (j.join_type == JoinType::kLeft) r.right_of_left_join = true;
           if (j.join_type == JoinType::kFull) r.full_join = true;
           if (j.using_columns) {
             for (const auto& c : *j.using_columns) r.using_hidden.push_back(c.name);
@@ -200,31 +204,23 @@ struct Resolution::Impl {
         if (j.join_type == JoinType::kFull) {
           for (size_t i = 0; i < first_right; ++i) s.sources[i]->full_join = true;
         }
-        if (j.join_type == JoinType::kRight) {
-          for (size_t i = 0; i < first_right; ++i) s.sources[i]->right_of_left_join = true;
-        }
         if (j.on) expression(*j.on, visible, s);
         return;
       }
       case FromKind::kParenthesized:
         from(*f.as<ParenthesizedFrom>().inner, visible, s);
         return;
-      case FromKind::kPivot: {
-        const auto& p = f.as<PivotFrom>();
-        Scope hidden;
-        hidden.outer = s.outer;
-        from(*p.input, visible, hidden);
-        std::string name = p.alias ? p.alias->name : "";
-        if (name.empty() && hidden.sources.size() == 1) name = hidden.sources[0]->name;
-        add(SourceKind::kTableFunction, name);
-        return;
-      }
+      case FromKind::kPivot:
       case FromKind::kUnpivot: {
-        const auto& u = f.as<UnpivotFrom>();
+        // PIVOT and UNPIVOT replace their input's columns (unknown here) and its range variable,
+        // which stays the input's when they have no alias.
+        bool pivot = f.kind == FromKind::kPivot;
+        const FromItem& input = pivot ? *f.as<PivotFrom>().input : *f.as<UnpivotFrom>().input;
+        const auto& alias = pivot ? f.as<PivotFrom>().alias : f.as<UnpivotFrom>().alias;
         Scope hidden;
         hidden.outer = s.outer;
-        from(*u.input, visible, hidden);
-        std::string name = u.alias ? u.alias->name : "";
+        from(input, visible, hidden);
+        std::string name = alias ? alias->name : "";
         if (name.empty() && hidden.sources.size() == 1) name = hidden.sources[0]->name;
         add(SourceKind::kTableFunction, name);
         return;
@@ -248,11 +244,7 @@ struct Resolution::Impl {
         continue;
       }
       for (const auto& name : *src->columns) {
-        if (only == nullptr &&
-            std::any_of(src->using_hidden.begin(), src->using_hidden.end(),
-                        [&](const std::string& u) { return same_name(u, name); })) {
-          continue;
-        }
+        if (only == nullptr && src->hides(name)) continue;
         if (std::any_of(item.except_columns.begin(), item.except_columns.end(),
                         [&](const Identifier& x) { return same_name(x.name, name); })) {
           continue;
@@ -343,11 +335,7 @@ struct Resolution::Impl {
     const Source* unknown_source = nullptr;
     for (const auto& src : s.sources) {
       if (has_column(*src, name)) {
-        if (found != nullptr &&
-            !std::any_of(src->using_hidden.begin(), src->using_hidden.end(),
-                         [&](const std::string& u) { return same_name(u, name); })) {
-          return std::nullopt;  // ambiguous
-        }
+        if (found != nullptr && !src->hides(name)) return std::nullopt;  // ambiguous
         if (found == nullptr) found = src.get();
       } else if (!src->columns && src->kind != SourceKind::kUnnest) {
         ++unknown;

@@ -67,8 +67,9 @@ struct Source {
   // Columns named in a USING of a join where this source is on the right: `*` lists them once,
   // from the left side (BigQuery documentation, "USING clause").
   std::vector<std::string> using_hidden;
-  bool right_of_left_join = false;  // a LEFT JOIN's right side (or FULL JOIN's either side)
-  bool full_join = false;
+  // `name` is among using_hidden (case-insensitive).
+  bool hides(std::string_view name) const;
+  bool full_join = false;  // either side of a FULL JOIN
   const syntax::FromItem* from = nullptr;
 };
 

@@ -126,4 +126,9 @@ const Expr& strip_parentheses(const Expr& e) {
   return *p;
 }
 
+bool is_column_reference(const Expr& e) {
+  return e.kind == ExprKind::kName ||
+         (e.kind == ExprKind::kFieldAccess && e.as<FieldAccess>().operand->kind == ExprKind::kName);
+}
+
 }  // namespace shredmit::syntax

@@ -24,4 +24,8 @@ void for_each_expr(const Expr& e, const std::function<void(const Expr&)>& fn);
 // e without enclosing parentheses.
 const Expr& strip_parentheses(const Expr& e);
 
+// A plain column reference as written: a name (`x`), or a field of a name (`t.x`, where `t` is a
+// range variable or a STRUCT column). Parentheses are not looked through.
+bool is_column_reference(const Expr& e);
+
 }  // namespace shredmit::syntax
