@@ -722,6 +722,8 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
   Mitigation m;
   m.new_table = new_table;
   m.previous_table = previous.id;
+  m.new_query = next.source;
+  m.previous_query = previous.source;
   m.baseline = options.baseline;
   m.staging_table = options.staging_table.empty() ? new_table.qualified() : options.staging_table;
   m.classification = classify(previous, next, options);

@@ -60,6 +60,10 @@ struct Mitigation {
   Baseline baseline = Baseline::kNewQuery;
   std::string staging_table;  // the table the checks read, PROJECT.DATASET.TABLE
   Classification classification;
+  // query.sql of the new and the previous version as generate read them (rendered, with their
+  // CREATE TEMP FUNCTION preamble), for simulate.
+  project::TableQuery new_query;
+  project::TableQuery previous_query;
   // One line each, for stderr: "warning: ..." (COUNT(DISTINCT ...) metrics over added or removed
   // dimensions, only signed common metrics) and "note: ..." (SUMs assumed never negative, the
   // upstream read twice).

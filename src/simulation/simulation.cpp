@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "resolve/resolve.h"
+
 namespace shredmit::simulation {
 namespace {
 
@@ -134,89 +136,6 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
   return t;
 }
 
-// The base tables a query reads (FROM paths that are not WITH queries in scope), with the
-// location of their first use.
-void referenced_tables(const syntax::Query& q, std::vector<std::string> ctes,
-                       std::map<std::string, syntax::Location>& out);
-
-void referenced_in_expr(const syntax::Expr& e, const std::vector<std::string>& ctes,
-                        std::map<std::string, syntax::Location>& out) {
-  using syntax::ExprKind;
-  switch (e.kind) {
-    case ExprKind::kScalarSubquery:
-      referenced_tables(*e.as<syntax::ScalarSubquery>().query, ctes, out);
-      return;
-    case ExprKind::kExists:
-      referenced_tables(*e.as<syntax::Exists>().query, ctes, out);
-      return;
-    case ExprKind::kArraySubquery:
-      referenced_tables(*e.as<syntax::ArraySubquery>().query, ctes, out);
-      return;
-    case ExprKind::kIn:
-      if (e.as<syntax::In>().set.query) referenced_tables(*e.as<syntax::In>().set.query, ctes, out);
-      break;
-    default:
-      break;
-  }
-  analysis::for_each_child(e, [&](const syntax::Expr& c) { referenced_in_expr(c, ctes, out); });
-}
-
-void referenced_in_from(const syntax::FromItem& f, const std::vector<std::string>& ctes,
-                        std::map<std::string, syntax::Location>& out) {
-  using syntax::FromKind;
-  switch (f.kind) {
-    case FromKind::kTable: {
-      const auto& t = f.as<syntax::TableFrom>();
-      std::string path = t.dotted_path();
-      bool cte = t.path.size() == 1 &&
-                 std::find(ctes.begin(), ctes.end(), syntax::to_lower(path)) != ctes.end();
-      if (!cte) out.emplace(path, t.loc);
-      return;
-    }
-    case FromKind::kSubquery:
-      referenced_tables(*f.as<syntax::SubqueryFrom>().query, ctes, out);
-      return;
-    case FromKind::kJoin:
-      referenced_in_from(*f.as<syntax::JoinFrom>().left, ctes, out);
-      referenced_in_from(*f.as<syntax::JoinFrom>().right, ctes, out);
-      if (f.as<syntax::JoinFrom>().on) referenced_in_expr(*f.as<syntax::JoinFrom>().on, ctes, out);
-      return;
-    case FromKind::kParenthesized:
-      referenced_in_from(*f.as<syntax::ParenthesizedFrom>().inner, ctes, out);
-      return;
-    default:
-      return;
-  }
-}
-
-void referenced_in_body(const syntax::QueryExpr& b, const std::vector<std::string>& ctes,
-                        std::map<std::string, syntax::Location>& out) {
-  using syntax::QueryExprKind;
-  if (b.kind == QueryExprKind::kNested) {
-    referenced_tables(*b.as<syntax::NestedQuery>().query, ctes, out);
-  } else if (b.kind == QueryExprKind::kSetOperation) {
-    referenced_in_body(*b.as<syntax::SetOperation>().left, ctes, out);
-    referenced_in_body(*b.as<syntax::SetOperation>().right, ctes, out);
-  } else {
-    const auto& s = b.as<syntax::Select>();
-    if (s.from) referenced_in_from(*s.from, ctes, out);
-    for (const auto& item : s.items) {
-      if (item.expr) referenced_in_expr(*item.expr, ctes, out);
-    }
-    if (s.where) referenced_in_expr(*s.where, ctes, out);
-    if (s.having) referenced_in_expr(*s.having, ctes, out);
-  }
-}
-
-void referenced_tables(const syntax::Query& q, std::vector<std::string> ctes,
-                       std::map<std::string, syntax::Location>& out) {
-  for (const auto& c : q.with) {
-    referenced_tables(*c.query, ctes, out);
-    ctes.push_back(syntax::to_lower(c.name.name));
-  }
-  referenced_in_body(*q.body, ctes, out);
-}
-
 std::string key_of(const std::vector<Value>& values) {
   std::string key;
   for (const auto& v : values) {
@@ -269,7 +188,7 @@ std::string lower_with_parameters(const syntax::Query& query, const std::string&
 
 std::map<std::string, syntax::Location> read_tables(const syntax::Query& query) {
   std::map<std::string, syntax::Location> out;
-  referenced_tables(query, {}, out);
+  for (const auto& [path, loc] : resolve::Resolution(query).tables_read()) out.emplace(path, loc);
   return out;
 }
 
@@ -294,17 +213,11 @@ Result simulate(const Options& o) {
     }
   };
 
-  std::string new_file = (o.tree.table_dir(o.table) / "query.sql").string();
-  auto new_query = syntax::parse_query(base::read_text_file(new_file));
-  std::vector<std::pair<std::string, const syntax::Query*>> read_by = {{new_file, new_query.get()}};
-  std::unique_ptr<syntax::Query> previous_query;
-  if (m.baseline == mitigation::Baseline::kPreviousQuery) {
-    std::string previous_file = (o.tree.table_dir(m.previous_table) / "query.sql").string();
-    previous_query = syntax::parse_query(base::read_text_file(previous_file));
-    read_by.emplace_back(previous_file, previous_query.get());
-  }
-  for (const auto& [file, query] : read_by) {
-    for (const auto& [name, loc] : read_tables(*query)) require_table(name, file, loc);
+  // The queries generate read (project::read_table_query), not read again.
+  std::vector<const project::TableQuery*> read_by = {&m.new_query};
+  if (m.baseline == mitigation::Baseline::kPreviousQuery) read_by.push_back(&m.previous_query);
+  for (const project::TableQuery* q : read_by) {
+    for (const auto& [name, loc] : read_tables(*q->query)) require_table(name, q->file, loc);
   }
   std::string previous = m.previous_table.qualified();
   require_table(previous, o.data_dir.string(), {});
@@ -327,7 +240,7 @@ Result simulate(const Options& o) {
     }
   };
 
-  run("CREATE TABLE new_query AS " + lower(*new_query, new_file));
+  run("CREATE TABLE new_query AS " + lower(*m.new_query.query, m.new_query.file));
   auto mitigation_query = syntax::parse_query(m.query_sql);
   std::string new_table = m.staging_table;
   run("CREATE TABLE " + quote(new_table) + " AS " +
