@@ -60,12 +60,6 @@ bool contains_aggregate(const Expr& e) {
   return found;
 }
 
-std::optional<std::string> output_name(const Expr& e) {
-  if (e.kind == ExprKind::kName) return e.as<NameRef>().name.name;
-  if (e.kind == ExprKind::kFieldAccess) return e.as<FieldAccess>().field.name;
-  return std::nullopt;
-}
-
 namespace {
 
 using detail::function_key;

@@ -134,13 +134,6 @@ bool is_aggregate_function(std::string_view name);
 // True when e contains an aggregate function call (not a window function) outside subqueries.
 bool contains_aggregate(const syntax::Expr& e);
 
-// The name BigQuery gives an unaliased select-list expression: a column's name, or the last field
-// of a field access (`t.x`, `s.a.b`); nullopt for any other expression.
-std::optional<std::string> output_name(const syntax::Expr& e);
-
-// The AST traversal of syntax/visit.h, which analysis callers have always reached from here.
-using syntax::for_each_child;
-
 // The SELECT that produces a query's rows: the body, through parentheses; for a set operation
 // the leftmost SELECT (which names the columns). *set_operation tells which case it was.
 const syntax::Select& final_select(const syntax::Query& query, bool* set_operation = nullptr);

@@ -44,7 +44,7 @@ std::string not_additive(const FunctionCall& f) {
 }
 
 bool is_client_level(const Expr& e) {
-  auto name = output_name(strip_parentheses(e));
+  auto name = resolve::implicit_name(strip_parentheses(e));
   if (!name) return false;
   static const std::vector<std::string> kIds = project::default_id_level_columns();
   return std::find(kIds.begin(), kIds.end(), syntax::to_lower(*name)) != kIds.end();

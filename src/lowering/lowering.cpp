@@ -119,10 +119,10 @@ std::optional<std::string> canonical_datetime(const std::string& text, bool with
 }
 
 // The name of a select item or STRUCT field: its alias, else the name BigQuery gives the
-// expression (analysis::output_name); nullopt when it has none.
+// expression (resolve::implicit_name); nullopt when it has none.
 std::optional<std::string> item_name(const std::optional<Identifier>& alias, const Expr& value) {
   if (alias) return alias->name;
-  return analysis::output_name(value);
+  return resolve::implicit_name(value);
 }
 
 std::string quote_identifier(const std::string& name) {
@@ -343,9 +343,7 @@ class Lowerer {
         if (t.system_time) unsupported(t.loc, "FOR SYSTEM_TIME AS OF");
         if (t.sample_size) unsupported(t.loc, "TABLESAMPLE");
         std::string path = t.dotted_path();
-        std::string last =
-            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
-        std::string alias = t.alias ? t.alias->name : last;
+        std::string alias = t.alias ? t.alias->name : resolve::implicit_alias(path);
         scope.range_variables.insert(to_lower(alias));
         if (auto columns = columns_of(path)) scope.columns[to_lower(alias)] = *columns;
         return quote_identifier(path) + " AS " + quote_identifier(alias);
@@ -730,9 +728,7 @@ class Lowerer {
     if (f.kind == FromKind::kTable) {
       const auto& t = f.as<TableFrom>();
       std::string path = t.dotted_path();
-      std::string last =
-          path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
-      return to_lower(t.alias ? t.alias->name : last) == alias ? path : "";
+      return to_lower(t.alias ? t.alias->name : resolve::implicit_alias(path)) == alias ? path : "";
     }
     if (f.kind == FromKind::kJoin) {
       std::string left = source_path(*f.as<JoinFrom>().left, alias);
