@@ -648,46 +648,23 @@ std::string reformat(const std::string& sql, const char* what) {
   }
 }
 
-// The CREATE TEMP FUNCTION statements the generated SQL needs before its WITH: the new
-// version's, and with --baseline previous-query also the previous version's that the new one
-// does not define. One name defined differently by the two versions cannot be, since both
-// queries run in one script: renaming it in the new version is the fix.
+// The CREATE TEMP FUNCTION statements the mitigation query needs before its WITH: the new
+// version's. With --baseline previous-query a query with temporary functions is refused: the
+// check embeds both queries, and bigquery-etl's runner runs each #fail statement as a job of its
+// own, where a temporary function of another statement is not defined.
 std::string function_preamble(const Version& previous, const Version& next, Baseline baseline) {
-  std::string out;
-  std::map<std::string, std::string> defined;  // name key -> printed statement
-  auto add = [&](const Version& v) {
-    for (const syntax::CreateFunction* f : v.source.functions) {
-      std::vector<std::string> parts;
-      for (const auto& p : f->name) parts.push_back(p.name);
-      std::string key = base::name_key(base::join(parts, "."));
-      std::string text = syntax::print(*f);
-      auto [it, inserted] = defined.emplace(key, text);
-      if (!inserted) {
-        if (it->second == text) continue;
-        throw base::Error(next.query_file, f->loc.line, f->loc.column,
-                          fmt::format("temporary function {} is defined differently in {} and "
-                                      "{}; with --baseline previous-query both queries run in "
-                                      "one script: rename it in {}",
-                                      base::join(parts, "."), previous.id.table(), next.id.table(),
-                                      next.id.table()));
-      }
-      out += text + ";\n\n";
-    }
-  };
-  add(next);
   if (baseline == Baseline::kPreviousQuery) {
-    add(previous);
-    if (!out.empty()) {
-      // The check embeds both queries, and bigquery-etl's runner runs each #fail statement as a
-      // job of its own, where a temporary function of another statement is not defined.
-      const Version& v = next.source.functions.empty() ? previous : next;
-      const auto* f = v.source.functions.front();
-      throw base::Error(v.query_file, f->loc.line, f->loc.column,
+    for (const Version* v : {&next, &previous}) {
+      if (v->source.functions.empty()) continue;
+      const syntax::CreateFunction& f = *v->source.functions.front();
+      throw base::Error(v->query_file, f.loc.line, f.loc.column,
                         "--baseline previous-query needs queries without CREATE TEMP FUNCTION: "
                         "the check embeds them and bigquery-etl runs each check statement alone; "
                         "use the default baseline, or call a persistent UDF instead");
     }
   }
+  std::string out;
+  for (const syntax::CreateFunction* f : next.source.functions) out += syntax::print(*f) + ";\n\n";
   return out;
 }
 
