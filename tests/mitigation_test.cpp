@@ -537,10 +537,9 @@ TEST(MetricKinds, CountsSignedAndTheirReasons) {
   // A signed metric is compensated in both directions: previous minus new, without a sign test.
   EXPECT_NE(m.query_sql.find("_previous_amount - IFNULL(_new_amount, 0) AS amount"),
             std::string::npos);
-  EXPECT_NE(
-      m.query_sql.find("WHEN _previous_clients > IFNULL(_new_clients, 0) THEN _previous_clients - "
-                       "IFNULL(_new_clients, 0)"),
-      std::string::npos);
+  EXPECT_NE(m.query_sql.find("WHEN _previous_clients > IFNULL(_new_clients, 0)\n        THEN "
+                             "_previous_clients - IFNULL(_new_clients, 0)"),
+            std::string::npos);
 }
 
 TEST(MetricKinds, AnUnknownSignedMetricIsAUsageError) {

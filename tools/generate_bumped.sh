@@ -6,7 +6,10 @@
 # Works on a copy of SQL_DIR's parent in a temporary folder; prints "generated K of N", one
 # line per table (OK, or REFUSED with the message), and the notes and warnings generate printed,
 # then parses every written file back with `shredmit parse` (which the generator's own output
-# must pass) and prints "parsed back P of F files".
+# must pass) and prints "parsed back P of F files", then checks that every written file is left
+# unchanged by `shredmit format` and, when SQL_DIR's parent is a bigquery-etl checkout and python3
+# is there, by bigquery-etl's own formatter (`bqetl format`'s bigquery_etl/format_sql), printing
+# "unchanged by ... U of F files".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="${1:?usage: tools/generate_bumped.sh SQL_DIR [generate options...]}"
@@ -51,3 +54,30 @@ while IFS= read -r f; do
   if "$bin" parse --stats "$f" >/dev/null 2>&1; then parsed=$((parsed + 1)); else echo "UNPARSABLE $f"; fi
 done < <(find "$work/out" -name '*.sql' | sort)
 echo "parsed back $parsed of $files files"
+unchanged=0
+while IFS= read -r f; do
+  if "$bin" format --check --no-skip "$f" >/dev/null 2>&1; then
+    unchanged=$((unchanged + 1))
+  else
+    echo "REFORMATTED by shredmit format: $f"
+  fi
+done < <(find "$work/out" -name '*.sql' | sort)
+echo "unchanged by shredmit format: $unchanged of $files files"
+repo=$(cd "$src/.." && pwd)
+if command -v python3 >/dev/null && [ -f "$repo/bigquery_etl/format_sql/formatter.py" ]; then
+  python3 - "$repo" "$work/out" <<'EOF'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from bigquery_etl.format_sql.formatter import reformat  # noqa: E402
+paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(sys.argv[2]) for f in fs
+               if f.endswith(".sql"))
+same = 0
+for p in paths:
+    text = open(p).read()
+    if reformat(text, trailing_newline=True) == text:
+        same += 1
+    else:
+        print(f"REFORMATTED by bqetl format: {p}")
+print(f"unchanged by bqetl format (bigquery_etl.format_sql): {same} of {len(paths)} files")
+EOF
+fi

@@ -8,6 +8,7 @@
 #include "backfill.h"
 #include "internal.h"
 #include "simulation/simulation.h"
+#include "syntax/format.h"
 
 namespace shredmit::backfill {
 
@@ -385,11 +386,13 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
   };
   if (p.generated) {
     write(p.checks_file, p.generated->checks_sql);
-    write(p.check_file, p.generated->check_sql + "\n");
+    write(p.check_file, syntax::format_generated_sql(p.generated->check_sql, "check"));
   }
-  if (p.generated || p.query_file.filename() == "backfill_query.sql" ||
-      p.query_file.filename() == "replaced_ref.sql") {
+  if (p.generated) {
     write(p.query_file, p.query_sql);
+  } else if (p.query_file.filename() == "backfill_query.sql" ||
+             p.query_file.filename() == "replaced_ref.sql") {
+    write(p.query_file, syntax::format_generated_sql(p.query_sql, "backfill query"));
   }
   auto schema = project::load_schema(p.schema_file, p.tree);
   write(p.staging_schema_json, schema_json(schema.fields).dump(2) + "\n");

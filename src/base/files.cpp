@@ -2,12 +2,14 @@
 #include "base/files.h"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "base/error.h"
+#include "base/text.h"
 
 namespace shredmit::base {
 
@@ -44,6 +46,26 @@ void write_file_atomically(const fs::path& file, std::string_view content) {
     fs::remove(tmp, ec);
     throw Error(file.string(), 0, 0, "cannot replace the file: " + ec.message());
   }
+}
+
+namespace {
+
+bool glob_parts_match(const std::vector<std::string>& pattern, size_t p,
+                      const std::vector<std::string>& path, size_t q) {
+  if (p == pattern.size()) return q == path.size();
+  if (pattern[p] == "**") {
+    for (size_t skip = q; skip <= path.size(); ++skip)
+      if (glob_parts_match(pattern, p + 1, path, skip)) return true;
+    return false;
+  }
+  return q < path.size() && fnmatch(pattern[p].c_str(), path[q].c_str(), FNM_PATHNAME) == 0 &&
+         glob_parts_match(pattern, p + 1, path, q + 1);
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view path) {
+  return glob_parts_match(split(pattern, "/"), 0, split(path, "/"), 0);
 }
 
 }  // namespace shredmit::base

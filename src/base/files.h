@@ -16,4 +16,10 @@ std::string read_text_file(const std::filesystem::path& file);
 // removed).
 void write_file_atomically(const std::filesystem::path& file, std::string_view content);
 
+// Whether the relative path `path` ("sql/a/b.sql", `/`-separated) matches the glob `pattern` as
+// Python's glob.glob(pattern, recursive=True) would list it: `**` as a whole part matches zero or
+// more folders, and `*`, `?` and `[...]` match within one part (fnmatch(3) with FNM_PATHNAME).
+// bigquery-etl's bqetl_project.yaml lists files to skip with such patterns.
+bool glob_match(std::string_view pattern, std::string_view path);
+
 }  // namespace shredmit::base

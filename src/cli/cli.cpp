@@ -9,8 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <dtl/dtl.hpp>
 #include <filesystem>
+#include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #include "mitigation/mitigation.h"
 #include "project/project.h"
 #include "simulation/simulation.h"
+#include "syntax/format.h"
 #include "templates/templates.h"
 
 namespace shredmit::cli {
@@ -151,7 +156,7 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
                        ? fmt::format("{{\"file\": {}, \"ast\": {}}}\n",
                                      nlohmann::json(files[i].generic_string()).dump(),
                                      syntax::to_json(f.script))
-                       : syntax::print(f.script) + "\n";
+                       : syntax::format_generated_sql(syntax::print(f.script), "SQL");
         }
       } catch (const base::Error& e) {
         std::error_code ec;
@@ -186,6 +191,193 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
         << "\n";
   }
   return ok == files.size() ? kExitOk : kExitRefused;
+}
+
+struct FormatOptions {
+  std::vector<std::string> paths;
+  bool check = false;
+  bool diff = false;
+  bool no_skip = false;
+  int jobs = 0;
+};
+
+constexpr const char* kFormatExitStatusHelp =
+    "Exit status:\n"
+    "  0  done: files were formatted in place (or printed), or --check found nothing to change\n"
+    "  1  --check: a file would change; or a file was refused (named on stderr with\n"
+    "     line:column, left unchanged): unreadable, not UTF-8, or text the house style would\n"
+    "     change beyond whitespace and keyword case (not valid SQL)\n"
+    "  2  usage error (a path that does not exist)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+// A unified diff of `before` and `after` (whole texts), with `name` in the --- and +++ lines.
+std::string unified_diff(const std::string& name, const std::string& before,
+                         const std::string& after) {
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out = base::split(text, "\n");
+    if (!out.empty() && out.back().empty()) out.pop_back();
+    return out;
+  };
+  dtl::Diff<std::string, std::vector<std::string>> diff(lines(before), lines(after));
+  diff.onHuge();
+  diff.compose();
+  diff.composeUnifiedHunks();
+  std::string_view path = name;
+  while (path.starts_with('/')) path.remove_prefix(1);  // a/ and b/ prefixes as git writes them
+  std::ostringstream text;
+  text << "--- a/" << path << "\n+++ b/" << path << "\n";
+  diff.printUnifiedFormat(text);
+  return text.str();
+}
+
+// The byte offset of the first byte of `text` that is not part of valid UTF-8, or npos.
+size_t invalid_utf8_offset(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+// The 1-based line and column (in code points) of byte `offset` of `text`.
+base::Location location_of(std::string_view text, size_t offset) {
+  std::string_view before = text.substr(0, offset);
+  size_t line_start = before.rfind('\n');
+  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+  int column = 1;
+  for (size_t i = line_start; i < offset; ++i)
+    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return {1 + static_cast<int>(std::count(before.begin(), before.end(), '\n')), column};
+}
+
+// Formats `raw`, the text of `name`. Throws base::Error (kInput, located) for text that is not
+// UTF-8, and for text where the house style would change a token, not only whitespace and
+// keyword case (only text that is not valid SQL: see syntax::first_token_difference).
+std::string format_text(const std::string& name, const std::string& raw) {
+  if (size_t bad = invalid_utf8_offset(raw); bad != std::string_view::npos) {
+    base::Location at = location_of(raw, bad);
+    throw base::Error(name, at.line, at.column,
+                      "the file is not valid UTF-8; save it as UTF-8 (bigquery-etl reads SQL "
+                      "files as UTF-8)");
+  }
+  std::string text = syntax::normalize_newlines(raw);
+  std::string formatted = syntax::format_sql(text);
+  if (auto d = syntax::first_token_difference(text, formatted)) {
+    base::Location at = location_of(text, d->offset);
+    throw base::Error(
+        name, at.line, at.column,
+        fmt::format("formatting would turn `{}` into `{}`, which changes the SQL, so the file is "
+                    "left as it is; fix the SQL here or put it between `-- format: off` and "
+                    "`-- format: on`",
+                    d->before, d->after));
+  }
+  return formatted;
+}
+
+int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.paths.empty()) {
+    std::ostringstream in;
+    in << std::cin.rdbuf();
+    std::string text = in.str();
+    std::string formatted = format_text("<stdin>", text);
+    std::string normalized = syntax::normalize_newlines(text);
+    if (o.diff)
+      out << (normalized == formatted ? "" : unified_diff("<stdin>", normalized, formatted));
+    if (!o.check && !o.diff) out << formatted;
+    return o.check && normalized != formatted ? kExitRefused : kExitOk;
+  }
+
+  std::vector<fs::path> files;
+  std::map<fs::path, project::FormatSkipList> skip_lists;  // by folder of a given path
+  auto skip_list_for = [&](const fs::path& p) -> const project::FormatSkipList& {
+    fs::path folder = fs::is_directory(p) ? p : p.parent_path();
+    auto it = skip_lists.find(folder);
+    if (it == skip_lists.end())
+      it = skip_lists.emplace(folder, project::FormatSkipList(folder.empty() ? "." : folder)).first;
+    return it->second;
+  };
+  size_t skipped = 0;
+  for (const auto& p : o.paths) {
+    const project::FormatSkipList* skip = o.no_skip ? nullptr : &skip_list_for(p);
+    bool directory = fs::is_directory(p);
+    for (const fs::path& f : collect_sql_files({p})) {
+      if (skip && skip->skips(f)) {
+        ++skipped;
+        if (!directory)
+          err << "shredmit: skipping " << f.generic_string()
+              << ": bqetl_project.yaml lists it under format: skip:\n";
+        continue;
+      }
+      files.push_back(f);
+    }
+  }
+
+  struct Result {
+    bool failed = false;
+    bool changed = false;
+    std::string message;  // the error, or the diff
+  };
+  std::vector<Result> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      Result& r = results[i];
+      std::string name = files[i].generic_string();
+      try {
+        std::string raw = base::read_text_file(files[i]);
+        std::string formatted = format_text(name, raw);
+        r.changed = syntax::normalize_newlines(raw) != formatted;
+        if (r.changed && o.diff)
+          r.message = unified_diff(name, syntax::normalize_newlines(raw), formatted);
+        if (r.changed && !o.check && !o.diff) base::write_file_atomically(files[i], formatted);
+      } catch (const base::Error& e) {
+        r.failed = true;
+        r.message = e.format();
+      } catch (const std::exception& e) {
+        r.failed = true;
+        r.message = "shredmit: internal error: " + name + ": " + e.what();
+      }
+    }
+  };
+  int jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(files.size())));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+
+  size_t changed = 0, failed = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const Result& r = results[i];
+    if (r.failed) {
+      ++failed;
+      err << r.message << "\n";
+      continue;
+    }
+    if (!r.changed) continue;
+    ++changed;
+    if (o.diff) {
+      out << r.message;
+    } else if (o.check) {
+      out << files[i].generic_string() << ": needs formatting; run `shredmit format "
+          << files[i].generic_string() << "`\n";
+    } else {
+      out << "reformatted " << files[i].generic_string() << "\n";
+    }
+  }
+  bool writes = !o.check && !o.diff;
+  err << fmt::format("shredmit: {} file{} {}, {} unchanged{}{}\n", changed, changed == 1 ? "" : "s",
+                     writes ? "reformatted" : "would be reformatted",
+                     files.size() - changed - failed,
+                     failed ? fmt::format(", {} failed", failed) : "",
+                     skipped ? fmt::format(", {} skipped", skipped) : "");
+  if (failed) return kExitRefused;
+  return o.check && changed ? kExitRefused : kExitOk;
 }
 
 struct LintOptions {
@@ -537,6 +729,24 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   parse_cmd->add_option("--param", parse_opts.params,
                         "name=value: a template variable (repeatable); digits make an integer");
 
+  FormatOptions format_opts;
+  auto* format_cmd = app.add_subcommand(
+      "format",
+      "Format .sql files in place in bigquery-etl's house style (byte for byte what `bqetl "
+      "format` writes), or stdin to stdout when no path is given");
+  format_cmd->add_option("paths", format_opts.paths,
+                         ".sql files and folders (searched recursively); files listed under "
+                         "`format: skip:` in the nearest bqetl_project.yaml are left alone");
+  format_cmd->add_flag("--check", format_opts.check,
+                       "write nothing; list the files that would change and exit 1 if any");
+  format_cmd->add_flag("--diff", format_opts.diff,
+                       "write nothing; print a unified diff of each file that would change");
+  format_cmd->add_flag("--no-skip", format_opts.no_skip,
+                       "format files listed under `format: skip:` too");
+  format_cmd->add_option("--jobs,-j", format_opts.jobs, "threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  format_cmd->footer(kFormatExitStatusHelp);
+
   LintOptions lint_opts;
   auto* lint_cmd = app.add_subcommand(
       "lint",
@@ -708,6 +918,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   try {
     if (generate_cmd->parsed()) return generate(gen, out, err);
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
+    if (format_cmd->parsed()) return format(format_opts, out, err);
     if (lint_cmd->parsed()) return lint(lint_opts, out);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);

@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 
+#include "syntax/format.h"
+
 namespace shredmit::mitigation {
 namespace {
 
@@ -744,6 +746,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
           "New metrics (NULL in shredded rows): " + names_of(c.new_metrics),
       }) +
       preamble + reformat(builder.query(), "mitigation query") + "\n";
+  m.query_sql = syntax::format_generated_sql(m.query_sql, "mitigation query");
 
   m.check_sql = reformat(builder.check(), "check");
   // Used by simulate and the tests, not written: its CTEs are the check's, parsed above.
@@ -778,6 +781,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
                      "and the groups held back because a count grew there.",
                  }) +
                  m.report_sql + ";\n";
+  m.checks_sql = syntax::format_generated_sql(m.checks_sql, "mitigation checks");
   return m;
 }
 

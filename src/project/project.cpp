@@ -2,7 +2,6 @@
 #include "project.h"
 
 #include <fmt/format.h>
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -591,22 +590,27 @@ std::shared_ptr<const std::vector<templating::Source>> check_macros(const fs::pa
   });
 }
 
-// The `render: skip:` patterns of <repo>/bqetl_project.yaml: files bigquery-etl does not render
-// with Jinja (such as a UDF whose SQL contains `{%s}`).
-std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo_root) {
-  return once_per_repository<std::vector<std::string>>(repo_root, [](const fs::path& root) {
-    std::vector<std::string> patterns;
-    fs::path config = root / "bqetl_project.yaml";
-    std::error_code ec;
-    if (!fs::exists(config, ec)) return patterns;
-    Node yaml = yaml::load(config);
-    if (const Node* render = yaml.get("render")) {
-      if (const Node* skip = render->get("skip"); skip && skip->is_sequence()) {
-        for (const auto& p : skip->items) patterns.push_back(p.scalar());
-      }
+// The `<section>: skip:` patterns of <repo>/bqetl_project.yaml (none when there is no such
+// file or list).
+std::vector<std::string> skip_patterns(const fs::path& repo_root, std::string_view section) {
+  std::vector<std::string> patterns;
+  fs::path config = repo_root / "bqetl_project.yaml";
+  std::error_code ec;
+  if (!fs::exists(config, ec)) return patterns;
+  Node yaml = yaml::load(config);
+  if (const Node* node = yaml.get(section)) {
+    if (const Node* skip = node->get("skip"); skip && skip->is_sequence()) {
+      for (const auto& p : skip->items) patterns.push_back(p.scalar());
     }
-    return patterns;
-  });
+  }
+  return patterns;
+}
+
+// The `render: skip:` patterns: files bigquery-etl does not render with Jinja (such as a UDF
+// whose SQL contains `{%s}`).
+std::shared_ptr<const std::vector<std::string>> render_skip(const fs::path& repo_root) {
+  return once_per_repository<std::vector<std::string>>(
+      repo_root, [](const fs::path& root) { return skip_patterns(root, "render"); });
 }
 
 }  // namespace
@@ -628,7 +632,7 @@ SqlFile parse_sql_file(const fs::path& file, const RenderSettings& settings) {
   if (render && in_tree) {
     std::string relative = absolute.lexically_relative(repo_root).generic_string();
     for (const auto& pattern : *render_skip(repo_root)) {
-      if (fnmatch(pattern.c_str(), relative.c_str(), 0) == 0) render = false;
+      if (base::glob_match(pattern, relative)) render = false;
     }
   }
   std::optional<templating::Rendered> rendered;
@@ -696,6 +700,31 @@ TableQuery read_table_query(const fs::path& table_dir, const RenderSettings& set
   }
   t.query = last.as<syntax::QueryStatement>().query.get();
   return t;
+}
+
+FormatSkipList::FormatSkipList(const fs::path& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec).lexically_normal();
+  if (!fs::is_directory(dir, ec)) dir = dir.parent_path();
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "bqetl_project.yaml", ec)) {
+      root = dir;
+      patterns = skip_patterns(dir, "format");
+      return;
+    }
+    if (dir == dir.root_path()) break;
+  }
+}
+
+bool FormatSkipList::skips(const fs::path& file) const {
+  if (root.empty()) return false;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(file, ec).lexically_normal();
+  std::string relative = absolute.lexically_relative(root).generic_string();
+  if (relative.empty() || relative.starts_with("..")) return false;
+  for (const auto& pattern : patterns)
+    if (base::glob_match(pattern, relative)) return true;
+  return false;
 }
 
 }  // namespace shredmit::project

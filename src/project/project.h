@@ -235,4 +235,20 @@ struct TableQuery {
 TableQuery read_table_query(const std::filesystem::path& table_dir,
                             const RenderSettings& settings = {});
 
+// The files `bqetl format` leaves alone: the `format: skip:` globs of the bqetl_project.yaml in
+// the nearest folder at or above a path, relative to that folder (for bigquery-etl, Jinja
+// templates of its generators, tests, and a few UDFs whose layout is deliberate).
+struct FormatSkipList {
+  std::filesystem::path root;         // the folder holding bqetl_project.yaml; empty if none
+  std::vector<std::string> patterns;  // as written, matched with base::glob_match
+
+  FormatSkipList() = default;
+  // Looks for bqetl_project.yaml in `start` (a file's folder, or the folder itself) and each
+  // folder above it. Throws base::Error when the file found is not valid YAML.
+  explicit FormatSkipList(const std::filesystem::path& start);
+  // Whether `file` (relative to the working directory, or absolute) lies under `root` and
+  // matches a pattern.
+  bool skips(const std::filesystem::path& file) const;
+};
+
 }  // namespace shredmit::project

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "project/project.h"
+#include "syntax/format.h"
 #include "syntax/syntax.h"
 #include "templating/templating.h"
 
@@ -308,6 +309,7 @@ std::string render(const Template& t, const std::map<std::string, std::string>& 
           fmt::format("template {} rendered SQL that does not parse at {}:{}: {}", t.name,
                       e.loc.line, e.loc.column, e.what()));
     }
+    text = syntax::format_generated_sql(text, "template " + t.name);
   }
   return text;
 }

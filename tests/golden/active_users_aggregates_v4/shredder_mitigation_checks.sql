@@ -5,6 +5,7 @@
 -- for @submission_date must be the same in active_users_aggregates_v3,
 -- FLOAT64 ones within 1e-9 x max(|totals|, 1). Its ERROR counts the mismatches per kind
 -- and metric and lists the first 20.
+
 #fail
 WITH previous_agg AS (
   SELECT
@@ -242,7 +243,11 @@ expected AS (
     _previous_active_hours,
     _previous_active_hours AS _expected_active_hours,
     _backfilled_active_hours AS _actual_active_hours,
-    GREATEST(ABS(IFNULL(_previous_active_hours, 0)), ABS(IFNULL(_backfilled_active_hours, 0)), 1) AS _scale_active_hours
+    GREATEST(
+      ABS(IFNULL(_previous_active_hours, 0)),
+      ABS(IFNULL(_backfilled_active_hours, 0)),
+      1
+    ) AS _scale_active_hours
   FROM
     compared
 ),
@@ -250,14 +255,22 @@ flagged AS (
   SELECT
     *,
     CASE
-      WHEN _actual_daily_users > _expected_daily_users THEN TRUE
-      WHEN _actual_weekly_users > _expected_weekly_users THEN TRUE
-      WHEN _actual_monthly_users > _expected_monthly_users THEN TRUE
-      WHEN _actual_dau > _expected_dau THEN TRUE
-      WHEN _actual_wau > _expected_wau THEN TRUE
-      WHEN _actual_mau > _expected_mau THEN TRUE
-      WHEN _actual_uri_count > _expected_uri_count THEN TRUE
-      WHEN _actual_active_hours - _expected_active_hours > 1e-9 * _scale_active_hours THEN TRUE
+      WHEN _actual_daily_users > _expected_daily_users
+        THEN TRUE
+      WHEN _actual_weekly_users > _expected_weekly_users
+        THEN TRUE
+      WHEN _actual_monthly_users > _expected_monthly_users
+        THEN TRUE
+      WHEN _actual_dau > _expected_dau
+        THEN TRUE
+      WHEN _actual_wau > _expected_wau
+        THEN TRUE
+      WHEN _actual_mau > _expected_mau
+        THEN TRUE
+      WHEN _actual_uri_count > _expected_uri_count
+        THEN TRUE
+      WHEN _actual_active_hours - _expected_active_hours > 1e-9 * _scale_active_hours
+        THEN TRUE
       ELSE FALSE
     END AS _count_increase
   FROM
@@ -272,24 +285,51 @@ mismatches AS (
     expected,
     backfilled,
     difference,
-    CASE kind
-      WHEN 'increase' THEN 1
-      WHEN 'new group' THEN 2
-      WHEN 'null mismatch' THEN 3
-      WHEN 'held back' THEN 4
+    CASE
+      kind
+      WHEN 'increase'
+        THEN 1
+      WHEN 'new group'
+        THEN 2
+      WHEN 'null mismatch'
+        THEN 3
+      WHEN 'held back'
+        THEN 4
       ELSE 5
     END AS priority
   FROM
     (
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'daily_users' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_daily_users IS NULL) != (_actual_daily_users IS NULL) THEN 'null mismatch'
-          WHEN _actual_daily_users > _expected_daily_users THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_daily_users IS NULL) != (_actual_daily_users IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_daily_users > _expected_daily_users
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_daily_users AS STRING), 'NULL') AS previous,
@@ -302,14 +342,36 @@ mismatches AS (
         _expected_daily_users IS DISTINCT FROM _actual_daily_users
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'weekly_users' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_weekly_users IS NULL) != (_actual_weekly_users IS NULL) THEN 'null mismatch'
-          WHEN _actual_weekly_users > _expected_weekly_users THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_weekly_users IS NULL) != (_actual_weekly_users IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_weekly_users > _expected_weekly_users
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_weekly_users AS STRING), 'NULL') AS previous,
@@ -322,34 +384,81 @@ mismatches AS (
         _expected_weekly_users IS DISTINCT FROM _actual_weekly_users
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'monthly_users' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_monthly_users IS NULL) != (_actual_monthly_users IS NULL) THEN 'null mismatch'
-          WHEN _actual_monthly_users > _expected_monthly_users THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_monthly_users IS NULL) != (_actual_monthly_users IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_monthly_users > _expected_monthly_users
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_monthly_users AS STRING), 'NULL') AS previous,
         IFNULL(CAST(_expected_monthly_users AS STRING), 'NULL') AS expected,
         IFNULL(CAST(_actual_monthly_users AS STRING), 'NULL') AS backfilled,
-        IFNULL(CAST(_actual_monthly_users - _expected_monthly_users AS STRING), 'NULL') AS difference
+        IFNULL(
+          CAST(_actual_monthly_users - _expected_monthly_users AS STRING),
+          'NULL'
+        ) AS difference
       FROM
         flagged
       WHERE
         _expected_monthly_users IS DISTINCT FROM _actual_monthly_users
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'dau' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_dau IS NULL) != (_actual_dau IS NULL) THEN 'null mismatch'
-          WHEN _actual_dau > _expected_dau THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_dau IS NULL) != (_actual_dau IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_dau > _expected_dau
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_dau AS STRING), 'NULL') AS previous,
@@ -362,14 +471,36 @@ mismatches AS (
         _expected_dau IS DISTINCT FROM _actual_dau
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'wau' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_wau IS NULL) != (_actual_wau IS NULL) THEN 'null mismatch'
-          WHEN _actual_wau > _expected_wau THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_wau IS NULL) != (_actual_wau IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_wau > _expected_wau
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_wau AS STRING), 'NULL') AS previous,
@@ -382,14 +513,36 @@ mismatches AS (
         _expected_wau IS DISTINCT FROM _actual_wau
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'mau' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_mau IS NULL) != (_actual_mau IS NULL) THEN 'null mismatch'
-          WHEN _actual_mau > _expected_mau THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_mau IS NULL) != (_actual_mau IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_mau > _expected_mau
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_mau AS STRING), 'NULL') AS previous,
@@ -402,14 +555,36 @@ mismatches AS (
         _expected_mau IS DISTINCT FROM _actual_mau
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'uri_count' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_uri_count IS NULL) != (_actual_uri_count IS NULL) THEN 'null mismatch'
-          WHEN _actual_uri_count > _expected_uri_count THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_uri_count IS NULL) != (_actual_uri_count IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_uri_count > _expected_uri_count
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_uri_count AS STRING), 'NULL') AS previous,
@@ -422,14 +597,36 @@ mismatches AS (
         _expected_uri_count IS DISTINCT FROM _actual_uri_count
       UNION ALL
       SELECT
-        TO_JSON_STRING(STRUCT(submission_date, app_name, app_version, attribution_medium, attribution_source, city, country, distribution_id, is_default_browser, locale, channel, os, os_version_major, os_version_minor)) AS dimensions,
+        TO_JSON_STRING(
+          STRUCT(
+            submission_date,
+            app_name,
+            app_version,
+            attribution_medium,
+            attribution_source,
+            city,
+            country,
+            distribution_id,
+            is_default_browser,
+            locale,
+            channel,
+            os,
+            os_version_major,
+            os_version_minor
+          )
+        ) AS dimensions,
         'active_hours' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_active_hours IS NULL) != (_actual_active_hours IS NULL) THEN 'null mismatch'
-          WHEN _actual_active_hours - _expected_active_hours > 1e-9 * _scale_active_hours THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_active_hours IS NULL) != (_actual_active_hours IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_active_hours - _expected_active_hours > 1e-9 * _scale_active_hours
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_active_hours AS STRING), 'NULL') AS previous,
@@ -445,38 +642,65 @@ mismatches AS (
     ) AS per_metric
 )
 SELECT
-  IF((
-    SELECT
-      COUNT(*)
-    FROM
-      mismatches
-  ) > 0, ERROR(CONCAT('shredder mitigation check failed: ', CAST((
-    SELECT
-      COUNT(*)
-    FROM
-      mismatches
-  ) AS STRING), ' totals per common dimension group and metric of the backfilled moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 differ from active_users_aggregates_v3 for submission_date ', CAST(@submission_date AS STRING), ' (', ARRAY_TO_STRING(ARRAY(
-    SELECT
-      CONCAT(kind, ' ', metric, ' ', CAST(COUNT(*) AS STRING)) AS counted
-    FROM
-      mismatches
-    GROUP BY
-      kind,
-      metric
-    ORDER BY
-      MIN(priority),
-      metric
-  ), ', '), '); first 20: ', ARRAY_TO_STRING(ARRAY(
-    SELECT
-      CONCAT(dimensions, ' ', metric, ': previous ', previous, ', backfilled ', backfilled, ', difference ', difference, ' (', kind, ')') AS listed
-    FROM
-      mismatches
-    ORDER BY
-      priority,
-      dimensions,
-      metric
-    LIMIT 20
-  ), '; '), '. ', 'increase: late data or a column redefined upstream, rename it (seed 004); new group: a value the previous version lacks, often NULL against "??"; null mismatch: NULL in one only; held back: not compensated because a count grew in its group; decrease: a mitigation defect, please report it')), NULL);
+  IF(
+    (SELECT COUNT(*) FROM mismatches) > 0,
+    ERROR(
+      CONCAT(
+        'shredder mitigation check failed: ',
+        CAST((SELECT COUNT(*) FROM mismatches) AS STRING),
+        ' totals per common dimension group and metric of the backfilled moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 differ from active_users_aggregates_v3 for submission_date ',
+        CAST(@submission_date AS STRING),
+        ' (',
+        ARRAY_TO_STRING(
+          ARRAY(
+            SELECT
+              CONCAT(kind, ' ', metric, ' ', CAST(COUNT(*) AS STRING)) AS counted
+            FROM
+              mismatches
+            GROUP BY
+              kind,
+              metric
+            ORDER BY
+              MIN(priority),
+              metric
+          ),
+          ', '
+        ),
+        '); first 20: ',
+        ARRAY_TO_STRING(
+          ARRAY(
+            SELECT
+              CONCAT(
+                dimensions,
+                ' ',
+                metric,
+                ': previous ',
+                previous,
+                ', backfilled ',
+                backfilled,
+                ', difference ',
+                difference,
+                ' (',
+                kind,
+                ')'
+              ) AS listed
+            FROM
+              mismatches
+            ORDER BY
+              priority,
+              dimensions,
+              metric
+            LIMIT
+              20
+          ),
+          '; '
+        ),
+        '. ',
+        'increase: late data or a column redefined upstream, rename it (seed 004); new group: a value the previous version lacks, often NULL against "??"; null mismatch: NULL in one only; held back: not compensated because a count grew in its group; decrease: a mitigation defect, please report it'
+      )
+    ),
+    NULL
+  );
 
 -- Report, not a check: bigquery-etl's runner skips it. Per common metric: the previous
 -- total, the amount the mitigation adds back and its share, the groups the baseline lost
@@ -530,7 +754,12 @@ WITH new_version AS (
     locale,
     normalized_channel AS channel,
     os,
-    IF(os = 'Windows' AND windows_build_number IS NOT NULL, CONCAT(os_version, '.', CAST(windows_build_number AS STRING)), os_version) AS os_version_build,
+    IF(
+      os = 'Windows'
+      AND windows_build_number IS NOT NULL,
+      CONCAT(os_version, '.', CAST(windows_build_number AS STRING)),
+      os_version
+    ) AS os_version_build,
     os_version_major,
     os_version_minor,
     IF(is_dau, segment, 'not_dau') AS segment_dau,
@@ -774,47 +1003,79 @@ compensation AS (
     _in_previous,
     _in_new,
     CASE
-      WHEN IFNULL(_new_daily_users, 0) > _previous_daily_users THEN TRUE
-      WHEN IFNULL(_new_weekly_users, 0) > _previous_weekly_users THEN TRUE
-      WHEN IFNULL(_new_monthly_users, 0) > _previous_monthly_users THEN TRUE
-      WHEN IFNULL(_new_dau, 0) > _previous_dau THEN TRUE
-      WHEN IFNULL(_new_wau, 0) > _previous_wau THEN TRUE
-      WHEN IFNULL(_new_mau, 0) > _previous_mau THEN TRUE
-      WHEN IFNULL(_new_uri_count, 0) > _previous_uri_count THEN TRUE
-      WHEN IFNULL(_new_active_hours, 0) - _previous_active_hours > 1e-9 * GREATEST(ABS(_previous_active_hours), ABS(IFNULL(_new_active_hours, 0)), 1) THEN TRUE
+      WHEN IFNULL(_new_daily_users, 0) > _previous_daily_users
+        THEN TRUE
+      WHEN IFNULL(_new_weekly_users, 0) > _previous_weekly_users
+        THEN TRUE
+      WHEN IFNULL(_new_monthly_users, 0) > _previous_monthly_users
+        THEN TRUE
+      WHEN IFNULL(_new_dau, 0) > _previous_dau
+        THEN TRUE
+      WHEN IFNULL(_new_wau, 0) > _previous_wau
+        THEN TRUE
+      WHEN IFNULL(_new_mau, 0) > _previous_mau
+        THEN TRUE
+      WHEN IFNULL(_new_uri_count, 0) > _previous_uri_count
+        THEN TRUE
+      WHEN IFNULL(_new_active_hours, 0) - _previous_active_hours > 1e-9 * GREATEST(
+          ABS(_previous_active_hours),
+          ABS(IFNULL(_new_active_hours, 0)),
+          1
+        )
+        THEN TRUE
       ELSE FALSE
     END AS _count_grew,
     CASE
-      WHEN _previous_daily_users > IFNULL(_new_daily_users, 0) THEN _previous_daily_users - IFNULL(_new_daily_users, 0)
-      WHEN _previous_daily_users IS NOT NULL THEN 0
+      WHEN _previous_daily_users > IFNULL(_new_daily_users, 0)
+        THEN _previous_daily_users - IFNULL(_new_daily_users, 0)
+      WHEN _previous_daily_users IS NOT NULL
+        THEN 0
     END AS daily_users,
     CASE
-      WHEN _previous_weekly_users > IFNULL(_new_weekly_users, 0) THEN _previous_weekly_users - IFNULL(_new_weekly_users, 0)
-      WHEN _previous_weekly_users IS NOT NULL THEN 0
+      WHEN _previous_weekly_users > IFNULL(_new_weekly_users, 0)
+        THEN _previous_weekly_users - IFNULL(_new_weekly_users, 0)
+      WHEN _previous_weekly_users IS NOT NULL
+        THEN 0
     END AS weekly_users,
     CASE
-      WHEN _previous_monthly_users > IFNULL(_new_monthly_users, 0) THEN _previous_monthly_users - IFNULL(_new_monthly_users, 0)
-      WHEN _previous_monthly_users IS NOT NULL THEN 0
+      WHEN _previous_monthly_users > IFNULL(_new_monthly_users, 0)
+        THEN _previous_monthly_users - IFNULL(_new_monthly_users, 0)
+      WHEN _previous_monthly_users IS NOT NULL
+        THEN 0
     END AS monthly_users,
     CASE
-      WHEN _previous_dau > IFNULL(_new_dau, 0) THEN _previous_dau - IFNULL(_new_dau, 0)
-      WHEN _previous_dau IS NOT NULL THEN 0
+      WHEN _previous_dau > IFNULL(_new_dau, 0)
+        THEN _previous_dau - IFNULL(_new_dau, 0)
+      WHEN _previous_dau IS NOT NULL
+        THEN 0
     END AS dau,
     CASE
-      WHEN _previous_wau > IFNULL(_new_wau, 0) THEN _previous_wau - IFNULL(_new_wau, 0)
-      WHEN _previous_wau IS NOT NULL THEN 0
+      WHEN _previous_wau > IFNULL(_new_wau, 0)
+        THEN _previous_wau - IFNULL(_new_wau, 0)
+      WHEN _previous_wau IS NOT NULL
+        THEN 0
     END AS wau,
     CASE
-      WHEN _previous_mau > IFNULL(_new_mau, 0) THEN _previous_mau - IFNULL(_new_mau, 0)
-      WHEN _previous_mau IS NOT NULL THEN 0
+      WHEN _previous_mau > IFNULL(_new_mau, 0)
+        THEN _previous_mau - IFNULL(_new_mau, 0)
+      WHEN _previous_mau IS NOT NULL
+        THEN 0
     END AS mau,
     CASE
-      WHEN _previous_uri_count > IFNULL(_new_uri_count, 0) THEN _previous_uri_count - IFNULL(_new_uri_count, 0)
-      WHEN _previous_uri_count IS NOT NULL THEN 0
+      WHEN _previous_uri_count > IFNULL(_new_uri_count, 0)
+        THEN _previous_uri_count - IFNULL(_new_uri_count, 0)
+      WHEN _previous_uri_count IS NOT NULL
+        THEN 0
     END AS uri_count,
     CASE
-      WHEN _previous_active_hours - IFNULL(_new_active_hours, 0) > 1e-9 * GREATEST(ABS(_previous_active_hours), ABS(IFNULL(_new_active_hours, 0)), 1) THEN _previous_active_hours - IFNULL(_new_active_hours, 0)
-      WHEN _previous_active_hours IS NOT NULL THEN 0
+      WHEN _previous_active_hours - IFNULL(_new_active_hours, 0) > 1e-9 * GREATEST(
+          ABS(_previous_active_hours),
+          ABS(IFNULL(_new_active_hours, 0)),
+          1
+        )
+        THEN _previous_active_hours - IFNULL(_new_active_hours, 0)
+      WHEN _previous_active_hours IS NOT NULL
+        THEN 0
     END AS active_hours,
     _previous_daily_users,
     _previous_weekly_users,
@@ -830,7 +1091,19 @@ compensation AS (
 emitted AS (
   SELECT
     *,
-    _in_previous AND NOT _count_grew AND (NOT _in_new OR daily_users != 0 OR weekly_users != 0 OR monthly_users != 0 OR dau != 0 OR wau != 0 OR mau != 0 OR uri_count != 0 OR active_hours != 0) AS _emitted
+    _in_previous
+    AND NOT _count_grew
+    AND (
+      NOT _in_new
+      OR daily_users != 0
+      OR weekly_users != 0
+      OR monthly_users != 0
+      OR dau != 0
+      OR wau != 0
+      OR mau != 0
+      OR uri_count != 0
+      OR active_hours != 0
+    ) AS _emitted
   FROM
     compensation
 )
@@ -839,7 +1112,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_daily_users) AS previous_total,
   SUM(IF(_emitted, daily_users, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, daily_users, NULL)), SUM(_previous_daily_users)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, daily_users, NULL)),
+    SUM(_previous_daily_users)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM
@@ -850,7 +1126,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_weekly_users) AS previous_total,
   SUM(IF(_emitted, weekly_users, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, weekly_users, NULL)), SUM(_previous_weekly_users)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, weekly_users, NULL)),
+    SUM(_previous_weekly_users)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM
@@ -861,7 +1140,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_monthly_users) AS previous_total,
   SUM(IF(_emitted, monthly_users, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, monthly_users, NULL)), SUM(_previous_monthly_users)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, monthly_users, NULL)),
+    SUM(_previous_monthly_users)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM
@@ -916,7 +1198,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_active_hours) AS previous_total,
   SUM(IF(_emitted, active_hours, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, active_hours, NULL)), SUM(_previous_active_hours)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, active_hours, NULL)),
+    SUM(_previous_active_hours)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM

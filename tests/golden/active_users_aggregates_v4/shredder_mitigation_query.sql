@@ -55,7 +55,12 @@ WITH new_version AS (
     locale,
     normalized_channel AS channel,
     os,
-    IF(os = 'Windows' AND windows_build_number IS NOT NULL, CONCAT(os_version, '.', CAST(windows_build_number AS STRING)), os_version) AS os_version_build,
+    IF(
+      os = 'Windows'
+      AND windows_build_number IS NOT NULL,
+      CONCAT(os_version, '.', CAST(windows_build_number AS STRING)),
+      os_version
+    ) AS os_version_build,
     os_version_major,
     os_version_minor,
     IF(is_dau, segment, 'not_dau') AS segment_dau,
@@ -299,47 +304,79 @@ compensation AS (
     _in_previous,
     _in_new,
     CASE
-      WHEN IFNULL(_new_daily_users, 0) > _previous_daily_users THEN TRUE
-      WHEN IFNULL(_new_weekly_users, 0) > _previous_weekly_users THEN TRUE
-      WHEN IFNULL(_new_monthly_users, 0) > _previous_monthly_users THEN TRUE
-      WHEN IFNULL(_new_dau, 0) > _previous_dau THEN TRUE
-      WHEN IFNULL(_new_wau, 0) > _previous_wau THEN TRUE
-      WHEN IFNULL(_new_mau, 0) > _previous_mau THEN TRUE
-      WHEN IFNULL(_new_uri_count, 0) > _previous_uri_count THEN TRUE
-      WHEN IFNULL(_new_active_hours, 0) - _previous_active_hours > 1e-9 * GREATEST(ABS(_previous_active_hours), ABS(IFNULL(_new_active_hours, 0)), 1) THEN TRUE
+      WHEN IFNULL(_new_daily_users, 0) > _previous_daily_users
+        THEN TRUE
+      WHEN IFNULL(_new_weekly_users, 0) > _previous_weekly_users
+        THEN TRUE
+      WHEN IFNULL(_new_monthly_users, 0) > _previous_monthly_users
+        THEN TRUE
+      WHEN IFNULL(_new_dau, 0) > _previous_dau
+        THEN TRUE
+      WHEN IFNULL(_new_wau, 0) > _previous_wau
+        THEN TRUE
+      WHEN IFNULL(_new_mau, 0) > _previous_mau
+        THEN TRUE
+      WHEN IFNULL(_new_uri_count, 0) > _previous_uri_count
+        THEN TRUE
+      WHEN IFNULL(_new_active_hours, 0) - _previous_active_hours > 1e-9 * GREATEST(
+          ABS(_previous_active_hours),
+          ABS(IFNULL(_new_active_hours, 0)),
+          1
+        )
+        THEN TRUE
       ELSE FALSE
     END AS _count_grew,
     CASE
-      WHEN _previous_daily_users > IFNULL(_new_daily_users, 0) THEN _previous_daily_users - IFNULL(_new_daily_users, 0)
-      WHEN _previous_daily_users IS NOT NULL THEN 0
+      WHEN _previous_daily_users > IFNULL(_new_daily_users, 0)
+        THEN _previous_daily_users - IFNULL(_new_daily_users, 0)
+      WHEN _previous_daily_users IS NOT NULL
+        THEN 0
     END AS daily_users,
     CASE
-      WHEN _previous_weekly_users > IFNULL(_new_weekly_users, 0) THEN _previous_weekly_users - IFNULL(_new_weekly_users, 0)
-      WHEN _previous_weekly_users IS NOT NULL THEN 0
+      WHEN _previous_weekly_users > IFNULL(_new_weekly_users, 0)
+        THEN _previous_weekly_users - IFNULL(_new_weekly_users, 0)
+      WHEN _previous_weekly_users IS NOT NULL
+        THEN 0
     END AS weekly_users,
     CASE
-      WHEN _previous_monthly_users > IFNULL(_new_monthly_users, 0) THEN _previous_monthly_users - IFNULL(_new_monthly_users, 0)
-      WHEN _previous_monthly_users IS NOT NULL THEN 0
+      WHEN _previous_monthly_users > IFNULL(_new_monthly_users, 0)
+        THEN _previous_monthly_users - IFNULL(_new_monthly_users, 0)
+      WHEN _previous_monthly_users IS NOT NULL
+        THEN 0
     END AS monthly_users,
     CASE
-      WHEN _previous_dau > IFNULL(_new_dau, 0) THEN _previous_dau - IFNULL(_new_dau, 0)
-      WHEN _previous_dau IS NOT NULL THEN 0
+      WHEN _previous_dau > IFNULL(_new_dau, 0)
+        THEN _previous_dau - IFNULL(_new_dau, 0)
+      WHEN _previous_dau IS NOT NULL
+        THEN 0
     END AS dau,
     CASE
-      WHEN _previous_wau > IFNULL(_new_wau, 0) THEN _previous_wau - IFNULL(_new_wau, 0)
-      WHEN _previous_wau IS NOT NULL THEN 0
+      WHEN _previous_wau > IFNULL(_new_wau, 0)
+        THEN _previous_wau - IFNULL(_new_wau, 0)
+      WHEN _previous_wau IS NOT NULL
+        THEN 0
     END AS wau,
     CASE
-      WHEN _previous_mau > IFNULL(_new_mau, 0) THEN _previous_mau - IFNULL(_new_mau, 0)
-      WHEN _previous_mau IS NOT NULL THEN 0
+      WHEN _previous_mau > IFNULL(_new_mau, 0)
+        THEN _previous_mau - IFNULL(_new_mau, 0)
+      WHEN _previous_mau IS NOT NULL
+        THEN 0
     END AS mau,
     CASE
-      WHEN _previous_uri_count > IFNULL(_new_uri_count, 0) THEN _previous_uri_count - IFNULL(_new_uri_count, 0)
-      WHEN _previous_uri_count IS NOT NULL THEN 0
+      WHEN _previous_uri_count > IFNULL(_new_uri_count, 0)
+        THEN _previous_uri_count - IFNULL(_new_uri_count, 0)
+      WHEN _previous_uri_count IS NOT NULL
+        THEN 0
     END AS uri_count,
     CASE
-      WHEN _previous_active_hours - IFNULL(_new_active_hours, 0) > 1e-9 * GREATEST(ABS(_previous_active_hours), ABS(IFNULL(_new_active_hours, 0)), 1) THEN _previous_active_hours - IFNULL(_new_active_hours, 0)
-      WHEN _previous_active_hours IS NOT NULL THEN 0
+      WHEN _previous_active_hours - IFNULL(_new_active_hours, 0) > 1e-9 * GREATEST(
+          ABS(_previous_active_hours),
+          ABS(IFNULL(_new_active_hours, 0)),
+          1
+        )
+        THEN _previous_active_hours - IFNULL(_new_active_hours, 0)
+      WHEN _previous_active_hours IS NOT NULL
+        THEN 0
     END AS active_hours,
     _previous_daily_users,
     _previous_weekly_users,

@@ -110,17 +110,23 @@ compensation AS (
     _in_previous,
     _in_new,
     CASE
-      WHEN IFNULL(_new_event_count, 0) > _previous_event_count THEN TRUE
-      WHEN IFNULL(_new_duration_ms, 0) > _previous_duration_ms THEN TRUE
+      WHEN IFNULL(_new_event_count, 0) > _previous_event_count
+        THEN TRUE
+      WHEN IFNULL(_new_duration_ms, 0) > _previous_duration_ms
+        THEN TRUE
       ELSE FALSE
     END AS _count_grew,
     CASE
-      WHEN _previous_event_count > IFNULL(_new_event_count, 0) THEN _previous_event_count - IFNULL(_new_event_count, 0)
-      WHEN _previous_event_count IS NOT NULL THEN 0
+      WHEN _previous_event_count > IFNULL(_new_event_count, 0)
+        THEN _previous_event_count - IFNULL(_new_event_count, 0)
+      WHEN _previous_event_count IS NOT NULL
+        THEN 0
     END AS event_count,
     CASE
-      WHEN _previous_duration_ms > IFNULL(_new_duration_ms, 0) THEN _previous_duration_ms - IFNULL(_new_duration_ms, 0)
-      WHEN _previous_duration_ms IS NOT NULL THEN 0
+      WHEN _previous_duration_ms > IFNULL(_new_duration_ms, 0)
+        THEN _previous_duration_ms - IFNULL(_new_duration_ms, 0)
+      WHEN _previous_duration_ms IS NOT NULL
+        THEN 0
     END AS duration_ms,
     _previous_event_count,
     _previous_duration_ms
@@ -139,11 +145,7 @@ shredded AS (
   WHERE
     _in_previous
     AND NOT _count_grew
-    AND (
-      NOT _in_new
-      OR event_count != 0
-      OR duration_ms != 0
-    )
+    AND (NOT _in_new OR event_count != 0 OR duration_ms != 0)
 )
 SELECT
   submission_date,

@@ -5,6 +5,7 @@
 -- for @submission_date must be the same in union_all_v1,
 -- FLOAT64 ones within 1e-9 x max(|totals|, 1). Its ERROR counts the mismatches per kind
 -- and metric and lists the first 20.
+
 #fail
 WITH previous_agg AS (
   SELECT
@@ -96,8 +97,10 @@ flagged AS (
   SELECT
     *,
     CASE
-      WHEN _actual_event_count > _expected_event_count THEN TRUE
-      WHEN _actual_duration_ms > _expected_duration_ms THEN TRUE
+      WHEN _actual_event_count > _expected_event_count
+        THEN TRUE
+      WHEN _actual_duration_ms > _expected_duration_ms
+        THEN TRUE
       ELSE FALSE
     END AS _count_increase
   FROM
@@ -112,11 +115,16 @@ mismatches AS (
     expected,
     backfilled,
     difference,
-    CASE kind
-      WHEN 'increase' THEN 1
-      WHEN 'new group' THEN 2
-      WHEN 'null mismatch' THEN 3
-      WHEN 'held back' THEN 4
+    CASE
+      kind
+      WHEN 'increase'
+        THEN 1
+      WHEN 'new group'
+        THEN 2
+      WHEN 'null mismatch'
+        THEN 3
+      WHEN 'held back'
+        THEN 4
       ELSE 5
     END AS priority
   FROM
@@ -125,11 +133,16 @@ mismatches AS (
         TO_JSON_STRING(STRUCT(submission_date, channel, country)) AS dimensions,
         'event_count' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_event_count IS NULL) != (_actual_event_count IS NULL) THEN 'null mismatch'
-          WHEN _actual_event_count > _expected_event_count THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_event_count IS NULL) != (_actual_event_count IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_event_count > _expected_event_count
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_event_count AS STRING), 'NULL') AS previous,
@@ -145,11 +158,16 @@ mismatches AS (
         TO_JSON_STRING(STRUCT(submission_date, channel, country)) AS dimensions,
         'duration_ms' AS metric,
         CASE
-          WHEN NOT _in_previous THEN 'new group'
-          WHEN NOT _in_backfilled THEN 'decrease'
-          WHEN (_expected_duration_ms IS NULL) != (_actual_duration_ms IS NULL) THEN 'null mismatch'
-          WHEN _actual_duration_ms > _expected_duration_ms THEN 'increase'
-          WHEN _count_increase THEN 'held back'
+          WHEN NOT _in_previous
+            THEN 'new group'
+          WHEN NOT _in_backfilled
+            THEN 'decrease'
+          WHEN (_expected_duration_ms IS NULL) != (_actual_duration_ms IS NULL)
+            THEN 'null mismatch'
+          WHEN _actual_duration_ms > _expected_duration_ms
+            THEN 'increase'
+          WHEN _count_increase
+            THEN 'held back'
           ELSE 'decrease'
         END AS kind,
         IFNULL(CAST(_previous_duration_ms AS STRING), 'NULL') AS previous,
@@ -163,38 +181,65 @@ mismatches AS (
     ) AS per_metric
 )
 SELECT
-  IF((
-    SELECT
-      COUNT(*)
-    FROM
-      mismatches
-  ) > 0, ERROR(CONCAT('shredder mitigation check failed: ', CAST((
-    SELECT
-      COUNT(*)
-    FROM
-      mismatches
-  ) AS STRING), ' totals per common dimension group and metric of the backfilled moz-fx-data-shared-prod.shapes.union_all_v2 differ from union_all_v1 for submission_date ', CAST(@submission_date AS STRING), ' (', ARRAY_TO_STRING(ARRAY(
-    SELECT
-      CONCAT(kind, ' ', metric, ' ', CAST(COUNT(*) AS STRING)) AS counted
-    FROM
-      mismatches
-    GROUP BY
-      kind,
-      metric
-    ORDER BY
-      MIN(priority),
-      metric
-  ), ', '), '); first 20: ', ARRAY_TO_STRING(ARRAY(
-    SELECT
-      CONCAT(dimensions, ' ', metric, ': previous ', previous, ', backfilled ', backfilled, ', difference ', difference, ' (', kind, ')') AS listed
-    FROM
-      mismatches
-    ORDER BY
-      priority,
-      dimensions,
-      metric
-    LIMIT 20
-  ), '; '), '. ', 'increase: late data or a column redefined upstream, rename it (seed 004); new group: a value the previous version lacks, often NULL against "??"; null mismatch: NULL in one only; held back: not compensated because a count grew in its group; decrease: a mitigation defect, please report it')), NULL);
+  IF(
+    (SELECT COUNT(*) FROM mismatches) > 0,
+    ERROR(
+      CONCAT(
+        'shredder mitigation check failed: ',
+        CAST((SELECT COUNT(*) FROM mismatches) AS STRING),
+        ' totals per common dimension group and metric of the backfilled moz-fx-data-shared-prod.shapes.union_all_v2 differ from union_all_v1 for submission_date ',
+        CAST(@submission_date AS STRING),
+        ' (',
+        ARRAY_TO_STRING(
+          ARRAY(
+            SELECT
+              CONCAT(kind, ' ', metric, ' ', CAST(COUNT(*) AS STRING)) AS counted
+            FROM
+              mismatches
+            GROUP BY
+              kind,
+              metric
+            ORDER BY
+              MIN(priority),
+              metric
+          ),
+          ', '
+        ),
+        '); first 20: ',
+        ARRAY_TO_STRING(
+          ARRAY(
+            SELECT
+              CONCAT(
+                dimensions,
+                ' ',
+                metric,
+                ': previous ',
+                previous,
+                ', backfilled ',
+                backfilled,
+                ', difference ',
+                difference,
+                ' (',
+                kind,
+                ')'
+              ) AS listed
+            FROM
+              mismatches
+            ORDER BY
+              priority,
+              dimensions,
+              metric
+            LIMIT
+              20
+          ),
+          '; '
+        ),
+        '. ',
+        'increase: late data or a column redefined upstream, rename it (seed 004); new group: a value the previous version lacks, often NULL against "??"; null mismatch: NULL in one only; held back: not compensated because a count grew in its group; decrease: a mitigation defect, please report it'
+      )
+    ),
+    NULL
+  );
 
 -- Report, not a check: bigquery-etl's runner skips it. Per common metric: the previous
 -- total, the amount the mitigation adds back and its share, the groups the baseline lost
@@ -306,17 +351,23 @@ compensation AS (
     _in_previous,
     _in_new,
     CASE
-      WHEN IFNULL(_new_event_count, 0) > _previous_event_count THEN TRUE
-      WHEN IFNULL(_new_duration_ms, 0) > _previous_duration_ms THEN TRUE
+      WHEN IFNULL(_new_event_count, 0) > _previous_event_count
+        THEN TRUE
+      WHEN IFNULL(_new_duration_ms, 0) > _previous_duration_ms
+        THEN TRUE
       ELSE FALSE
     END AS _count_grew,
     CASE
-      WHEN _previous_event_count > IFNULL(_new_event_count, 0) THEN _previous_event_count - IFNULL(_new_event_count, 0)
-      WHEN _previous_event_count IS NOT NULL THEN 0
+      WHEN _previous_event_count > IFNULL(_new_event_count, 0)
+        THEN _previous_event_count - IFNULL(_new_event_count, 0)
+      WHEN _previous_event_count IS NOT NULL
+        THEN 0
     END AS event_count,
     CASE
-      WHEN _previous_duration_ms > IFNULL(_new_duration_ms, 0) THEN _previous_duration_ms - IFNULL(_new_duration_ms, 0)
-      WHEN _previous_duration_ms IS NOT NULL THEN 0
+      WHEN _previous_duration_ms > IFNULL(_new_duration_ms, 0)
+        THEN _previous_duration_ms - IFNULL(_new_duration_ms, 0)
+      WHEN _previous_duration_ms IS NOT NULL
+        THEN 0
     END AS duration_ms,
     _previous_event_count,
     _previous_duration_ms
@@ -326,7 +377,9 @@ compensation AS (
 emitted AS (
   SELECT
     *,
-    _in_previous AND NOT _count_grew AND (NOT _in_new OR event_count != 0 OR duration_ms != 0) AS _emitted
+    _in_previous
+    AND NOT _count_grew
+    AND (NOT _in_new OR event_count != 0 OR duration_ms != 0) AS _emitted
   FROM
     compensation
 )
@@ -335,7 +388,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_event_count) AS previous_total,
   SUM(IF(_emitted, event_count, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, event_count, NULL)), SUM(_previous_event_count)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, event_count, NULL)),
+    SUM(_previous_event_count)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM
@@ -346,7 +402,10 @@ SELECT
   'count' AS kind,
   SUM(_previous_duration_ms) AS previous_total,
   SUM(IF(_emitted, duration_ms, NULL)) AS compensated,
-  SAFE_DIVIDE(SUM(IF(_emitted, duration_ms, NULL)), SUM(_previous_duration_ms)) AS compensated_share,
+  SAFE_DIVIDE(
+    SUM(IF(_emitted, duration_ms, NULL)),
+    SUM(_previous_duration_ms)
+  ) AS compensated_share,
   COUNTIF(_in_previous AND NOT _in_new) AS groups_lost,
   COUNTIF(_in_previous AND _count_grew) AS groups_held_back
 FROM

@@ -1,0 +1,1 @@
+select submission_date, country, count(distinct client_id) as dau, sum(active_hours) as hours from `moz-fx-data-shared-prod.telemetry.clients_daily` where submission_date = @submission_date and sample_id < 10 group by submission_date, country having count(*) > 5 order by dau desc limit 100

@@ -1,0 +1,7 @@
+SELECT
+  * EXCEPT (a, b) REPLACE(c * 2 AS c)
+FROM
+  t
+  PIVOT (SUM(n) FOR k IN ('x', 'y'))
+  UNPIVOT INCLUDE NULLS (v FOR name IN (x, y))
+  TABLESAMPLE SYSTEM (10 PERCENT)
