@@ -1,111 +1,15 @@
-// Printing the AST as SQL in bigquery-etl's house style (see syntax.h).
+// Printing the AST as SQL in a layout close to bigquery-etl's house style (see syntax.h); what
+// shredmit writes goes through format_sql (format.h) for the exact style.
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 
+#include "keywords.h"
 #include "syntax.h"
 
 namespace shredmit::syntax {
 namespace {
-
-constexpr std::string_view kReservedKeywords[] = {"ALL",
-                                                  "AND",
-                                                  "ANY",
-                                                  "ARRAY",
-                                                  "AS",
-                                                  "ASC",
-                                                  "ASSERT_ROWS_MODIFIED",
-                                                  "AT",
-                                                  "BETWEEN",
-                                                  "BY",
-                                                  "CASE",
-                                                  "CAST",
-                                                  "COLLATE",
-                                                  "CONTAINS",
-                                                  "CREATE",
-                                                  "CROSS",
-                                                  "CUBE",
-                                                  "CURRENT",
-                                                  "DEFAULT",
-                                                  "DEFINE",
-                                                  "DESC",
-                                                  "DISTINCT",
-                                                  "ELSE",
-                                                  "END",
-                                                  "ENUM",
-                                                  "ESCAPE",
-                                                  "EXCEPT",
-                                                  "EXCLUDE",
-                                                  "EXISTS",
-                                                  "EXTRACT",
-                                                  "FALSE",
-                                                  "FETCH",
-                                                  "FOLLOWING",
-                                                  "FOR",
-                                                  "FROM",
-                                                  "FULL",
-                                                  "GROUP",
-                                                  "GROUPING",
-                                                  "GROUPS",
-                                                  "HASH",
-                                                  "HAVING",
-                                                  "IF",
-                                                  "IGNORE",
-                                                  "IN",
-                                                  "INNER",
-                                                  "INTERSECT",
-                                                  "INTERVAL",
-                                                  "INTO",
-                                                  "IS",
-                                                  "JOIN",
-                                                  "LATERAL",
-                                                  "LEFT",
-                                                  "LIKE",
-                                                  "LIMIT",
-                                                  "LOOKUP",
-                                                  "MERGE",
-                                                  "NATURAL",
-                                                  "NEW",
-                                                  "NO",
-                                                  "NOT",
-                                                  "NULL",
-                                                  "NULLS",
-                                                  "OF",
-                                                  "ON",
-                                                  "OR",
-                                                  "ORDER",
-                                                  "OUTER",
-                                                  "OVER",
-                                                  "PARTITION",
-                                                  "PRECEDING",
-                                                  "PROTO",
-                                                  "QUALIFY",
-                                                  "RANGE",
-                                                  "RECURSIVE",
-                                                  "RESPECT",
-                                                  "RIGHT",
-                                                  "ROLLUP",
-                                                  "ROWS",
-                                                  "SELECT",
-                                                  "SET",
-                                                  "SOME",
-                                                  "STRUCT",
-                                                  "TABLESAMPLE",
-                                                  "THEN",
-                                                  "TO",
-                                                  "TREAT",
-                                                  "TRUE",
-                                                  "UNBOUNDED",
-                                                  "UNION",
-                                                  "UNNEST",
-                                                  "USING",
-                                                  "WHEN",
-                                                  "WHERE",
-                                                  "WINDOW",
-                                                  "WITH",
-                                                  "WITHIN",
-                                                  "SAFE_CAST"};
 
 bool is_plain_identifier(std::string_view s) {
   if (s.empty()) return false;
@@ -1356,8 +1260,9 @@ class Printer {
 
 bool is_reserved_keyword(std::string_view word) {
   std::string u = to_upper(word);
-  return std::find(std::begin(kReservedKeywords), std::end(kReservedKeywords), u) !=
-         std::end(kReservedKeywords);
+  // SAFE_CAST is not reserved in BigQuery, but this project's grammar lexes it as a keyword.
+  return u == "SAFE_CAST" || std::find(std::begin(kReservedKeywords), std::end(kReservedKeywords),
+                                       u) != std::end(kReservedKeywords);
 }
 
 std::string print(const Identifier& id) {

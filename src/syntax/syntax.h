@@ -1,5 +1,6 @@
 // shredmit syntax: GoogleSQL (BigQuery standard SQL) parsing into the project's own AST, and
-// printing the AST back as SQL in bigquery-etl's house style.
+// printing the AST back as SQL (close to bigquery-etl's house style; format.h gives the exact
+// style and is what every file shredmit writes goes through).
 //
 // The AST is typed (one struct per construct) and every node carries the 1-based line and
 // column of its first token in the parsed text. ANTLR types never appear here: the generated
