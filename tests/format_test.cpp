@@ -102,6 +102,28 @@ TEST(FormatSql, NeverThrowsAndCoversTheInput) {
   }
 }
 
+TEST(FormatSql, LongPathsAndDeepNestingNeedNoStack) {
+  std::string chain = "SELECT ";
+  for (int i = 0; i < 300000; ++i) chain += "a.";
+  chain += "a FROM t";
+  std::string out = syntax::format_sql(chain, false);
+  EXPECT_EQ(out, "SELECT\n  " + chain.substr(7, chain.size() - 7 - 7) + "\nFROM\n  t");
+  // 256 levels lay out (each `(` is a level, SELECT one more); deeper is refused where it passes
+  // the limit, as it would take gigabytes (the square of the depth).
+  std::string deep = "SELECT " + std::string(255, '(') + "1" + std::string(255, ')');
+  out = syntax::format_sql(deep, false);
+  EXPECT_FALSE(syntax::first_token_difference(deep, out));
+  std::string deeper = "SELECT\n" + std::string(100000, '(') + "1" + std::string(100000, ')');
+  try {
+    syntax::format_sql(deeper);
+    ADD_FAILURE() << "no error";
+  } catch (const base::Error& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_EQ(e.column(), 256);
+    EXPECT_NE(std::string(e.what()).find("nested more than 256 levels"), std::string::npos);
+  }
+}
+
 TEST(FormatSql, NewlinesAreNormalizedAsPythonReadsFiles) {
   EXPECT_EQ(syntax::normalize_newlines("a\r\nb\rc\n"), "a\nb\nc\n");
 }
@@ -183,6 +205,21 @@ TEST(FormatCli, FormatsInPlaceAndIsThenAFixedPoint) {
   EXPECT_EQ(std::distance(fs::directory_iterator(d.path), fs::directory_iterator()), 1);
 }
 
+TEST(FormatCli, WritesThroughSymbolicLinksAndKeepsTheFileMode) {
+  TempDir d;
+  fs::path target = d.write("real/q.sql", kMessy);
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  fs::create_directories(d.path / "linked");
+  fs::create_symlink(target, d.path / "linked" / "q.sql");
+  std::string out, err;
+  EXPECT_EQ(run_cli({"format", (d.path / "linked" / "q.sql").c_str()}, &out, &err), cli::kExitOk)
+      << err;
+  EXPECT_TRUE(fs::is_symlink(d.path / "linked" / "q.sql"));
+  EXPECT_EQ(read(target), kFormatted);
+  EXPECT_EQ(fs::status(target).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+}
+
 TEST(FormatCli, DiffPrintsAUnifiedDiffAndWritesNothing) {
   TempDir d;
   fs::path bad = d.write("bad.sql", kMessy);
@@ -233,6 +270,17 @@ TEST(FormatCli, RefusesTextItWouldChangeWithALocatedMessage) {
       << err;
   EXPECT_EQ(read(merged), "SELECT\n  1,\n  5 .5\n");
   EXPECT_EQ(read(latin1), "SELECT 'caf\xe9'\n");
+}
+
+TEST(FormatCli, NamesTheFileOfTooDeepNesting) {
+  TempDir d;
+  fs::path deep =
+      d.write("deep.sql", "SELECT " + std::string(300, '(') + "1" + std::string(300, ')'));
+  std::string out, err;
+  EXPECT_EQ(run_cli({"format", deep.c_str()}, &out, &err), cli::kExitRefused);
+  EXPECT_NE(err.find(deep.generic_string() + ":1:263: error: nested more than 256 levels"),
+            std::string::npos)
+      << err;
 }
 
 TEST(FormatCli, AMissingPathIsAUsageError) {

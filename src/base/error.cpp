@@ -30,4 +30,18 @@ std::string Error::format() const {
   return fmt::format("{}: error: {}", where, what());
 }
 
+Location location_of(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  Location at{1, 1, static_cast<int64_t>(offset)};
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++at.line;
+      at.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++at.column;
+    }
+  }
+  return at;
+}
+
 }  // namespace shredmit::base

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace shredmit::base {
 
@@ -19,6 +20,10 @@ struct Location {
   int64_t offset = -1;
   bool operator==(const Location& o) const { return line == o.line && column == o.column; }
 };
+
+// The Location of byte `offset` of `text`: 1-based line, 1-based column in Unicode code points
+// (UTF-8 continuation bytes are not counted), and the offset itself.
+Location location_of(std::string_view text, size_t offset);
 
 // A range of text: `begin` is the first character, `end` one past the last (or equal to begin
 // when only the start is known).

@@ -243,31 +243,27 @@ size_t invalid_utf8_offset(std::string_view text) {
   return std::string_view::npos;
 }
 
-// The 1-based line and column (in code points) of byte `offset` of `text`.
-base::Location location_of(std::string_view text, size_t offset) {
-  std::string_view before = text.substr(0, offset);
-  size_t line_start = before.rfind('\n');
-  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
-  int column = 1;
-  for (size_t i = line_start; i < offset; ++i)
-    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-  return {1 + static_cast<int>(std::count(before.begin(), before.end(), '\n')), column};
-}
-
 // Formats `raw`, the text of `name`. Throws base::Error (kInput, located) for text that is not
-// UTF-8, and for text where the house style would change a token, not only whitespace and
-// keyword case (only text that is not valid SQL: see syntax::first_token_difference).
+// UTF-8, for nesting too deep to lay out (see syntax::format_sql), and for text where the house
+// style would change a token, not only whitespace and keyword case (only text that is not valid
+// SQL: see syntax::first_token_difference).
 std::string format_text(const std::string& name, const std::string& raw) {
   if (size_t bad = invalid_utf8_offset(raw); bad != std::string_view::npos) {
-    base::Location at = location_of(raw, bad);
+    base::Location at = base::location_of(raw, bad);
     throw base::Error(name, at.line, at.column,
                       "the file is not valid UTF-8; save it as UTF-8 (bigquery-etl reads SQL "
                       "files as UTF-8)");
   }
   std::string text = syntax::normalize_newlines(raw);
-  std::string formatted = syntax::format_sql(text);
+  std::string formatted;
+  try {
+    formatted = syntax::format_sql(text);
+  } catch (base::Error& e) {
+    e.file = name;
+    throw;
+  }
   if (auto d = syntax::first_token_difference(text, formatted)) {
-    base::Location at = location_of(text, d->offset);
+    base::Location at = base::location_of(text, d->offset);
     throw base::Error(
         name, at.line, at.column,
         fmt::format("formatting would turn `{}` into `{}`, which changes the SQL, so the file is "
@@ -333,7 +329,13 @@ int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
         r.changed = syntax::normalize_newlines(raw) != formatted;
         if (r.changed && o.diff)
           r.message = unified_diff(name, syntax::normalize_newlines(raw), formatted);
-        if (r.changed && !o.check && !o.diff) base::write_file_atomically(files[i], formatted);
+        if (r.changed && !o.check && !o.diff) {
+          // Replace the file a symbolic link points to, not the link, and keep its mode.
+          fs::path target = fs::is_symlink(files[i]) ? fs::canonical(files[i]) : files[i];
+          fs::perms mode = fs::status(target).permissions();
+          base::write_file_atomically(target, formatted);
+          fs::permissions(target, mode);
+        }
       } catch (const base::Error& e) {
         r.failed = true;
         r.message = e.format();

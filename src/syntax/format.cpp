@@ -155,6 +155,15 @@ class Layout {
         pop_if(Level::kClause);
         pop_if(Level::kPipe);
       }
+      if (levels_.size() > kMaxFormatDepth) {
+        base::Location at =
+            base::location_of(sql_, static_cast<size_t>(token.text.data() - sql_.data()));
+        throw base::Error("", at.line, at.column,
+                          fmt::format("nested more than {} levels deep (brackets, clauses, CASE "
+                                      "and blocks); the house style would indent this line by "
+                                      "more than {} columns: split the query into WITH queries",
+                                      kMaxFormatDepth, 2 * kMaxFormatDepth));
+      }
       first = false;
     }
     return out;
@@ -397,7 +406,13 @@ std::string format_sql(std::string_view sql, bool trailing_newline) {
 }
 
 std::string format_generated_sql(std::string_view sql, std::string_view what) {
-  std::string out = format_sql(sql);
+  std::string out;
+  try {
+    out = format_sql(sql);
+  } catch (const base::Error& e) {
+    throw base::Error::internal(fmt::format("formatting the generated {}: {}:{}: {}", what,
+                                            e.line(), e.column(), e.what()));
+  }
   if (auto d = first_token_difference(sql, out)) {
     throw base::Error::internal(
         fmt::format("formatting the generated {} would turn `{}` into `{}` at byte {}", what,

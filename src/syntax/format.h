@@ -26,11 +26,17 @@
 
 namespace shredmit::syntax {
 
+// How deep brackets, clauses, CASE branches and blocks may nest. Each level indents by two
+// columns, so the formatted size grows with the square of the depth: 100,000 nested `(` would
+// take 10 GB. The parser refuses the same depth.
+inline constexpr size_t kMaxFormatDepth = 256;
+
 // Formats SQL text (which may hold several statements, scripting, DDL and Jinja) and returns
-// it. `trailing_newline` appends one "\n", as `bqetl format` does for files. Never throws on any
-// input: text the tokenizer does not recognise is copied as an opaque token. Line breaks are
-// expected as "\n" (read files with normalize_newlines first, as Python's text mode does); line
-// lengths are counted in Unicode code points.
+// it. `trailing_newline` appends one "\n", as `bqetl format` does for files. Text the tokenizer
+// does not recognise is copied as an opaque token. Line breaks are expected as "\n" (read files
+// with normalize_newlines first, as Python's text mode does); line lengths are counted in
+// Unicode code points. Throws base::Error (kInput, `file` empty, at the line:column of the
+// token) where nesting passes kMaxFormatDepth; nothing else throws.
 std::string format_sql(std::string_view sql, bool trailing_newline = true);
 
 // format_sql for SQL that shredmit generated (mitigation files, rendered templates, printed

@@ -1158,22 +1158,30 @@ class Tokenizer {
     return n && at(q + n) == '.' ? q + n + 1 : std::string_view::npos;
   }
 
-  // `(step)+name`: the end of the path the greedy pattern takes from `p`, or npos. `memo`
-  // caches results by position so that a long chain of dots stays linear.
-  size_t path_end(size_t p, bool after_step, std::unordered_map<size_t, size_t>& memo) const {
-    if (after_step) {
-      if (auto it = memo.find(p); it != memo.end()) return it->second;
+  // `(step)+name`: the end of the path the greedy pattern takes from the current position, or
+  // npos. Each step option starts with a name, so what follows a step matches exactly when a
+  // name follows it: the pattern's backtracking reduces to taking, at each position, the first
+  // option after which a name follows, and ending with that name when none does. A loop, so a
+  // path of any length needs no stack.
+  size_t path_end() const {
+    // Most names are not followed by a dot or a backquote: no path.
+    size_t m = pos_;
+    if (at(m) == '`') {
+      m += name_length(m);
+    } else {
+      while (is_ascii_word(at(m)) || at(m) == '-') ++m;
     }
-    size_t result = std::string_view::npos;
-    for (int option = 0; option < 3 && result == std::string_view::npos; ++option) {
-      size_t e = step(p, option);
-      if (e != std::string_view::npos) result = path_end(e, true, memo);
+    if (at(m) != '.' && at(m) != '`') return std::string_view::npos;
+    size_t p = pos_;
+    for (bool first = true;; first = false) {
+      size_t next = std::string_view::npos;
+      for (int option = 0; option < 3 && next == std::string_view::npos; ++option) {
+        size_t e = step(p, option);
+        if (e != std::string_view::npos && name_length(e) > 0) next = e;
+      }
+      if (next == std::string_view::npos) return first ? next : p + name_length(p);
+      p = next;
     }
-    if (result == std::string_view::npos && after_step) {
-      if (size_t n = name_length(p)) result = p + n;
-    }
-    if (after_step) memo[p] = result;
-    return result;
   }
 
   Next identifier() const {
@@ -1212,20 +1220,6 @@ class Tokenizer {
       return {Kind::kQualifiedIdentifier, end - pos_};
     if (size_t n = name_length(pos_)) return {Kind::kIdentifier, n};
     return unknown();
-  }
-
-  // The end of a dotted path starting at the current position, or npos.
-  size_t path_end() const {
-    // Most names are not followed by a dot or a backquote: no path.
-    size_t m = pos_;
-    if (at(m) == '`') {
-      m += name_length(m);
-    } else {
-      while (is_ascii_word(at(m)) || at(m) == '-') ++m;
-    }
-    if (at(m) != '.' && at(m) != '`') return std::string_view::npos;
-    std::unordered_map<size_t, size_t> memo;
-    return path_end(pos_, false, memo);
   }
 
   std::string_view s_;
