@@ -25,19 +25,6 @@ size_t offset_of(std::string_view text, Position pos) {
   return i;
 }
 
-Position position_of(std::string_view text, size_t offset) {
-  Position p{1, 1};
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++p.line;
-      p.column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++p.column;
-    }
-  }
-  return p;
-}
-
 void Rendered::map(size_t out_offset, size_t src_offset, bool exact) {
   if (!segments_.empty() && segments_.back().out_offset == out_offset) segments_.pop_back();
   segments_.push_back({out_offset, src_offset, exact});
@@ -47,10 +34,10 @@ Position Rendered::original(Position pos) const {
   size_t out = offset_of(text, pos);
   auto it = std::upper_bound(segments_.begin(), segments_.end(), out,
                              [](size_t o, const Segment& s) { return o < s.out_offset; });
-  if (it == segments_.begin()) return position_of(template_text_, 0);
+  if (it == segments_.begin()) return base::location_of(template_text_, 0);
   --it;
   size_t src = it->exact ? it->src_offset + (out - it->out_offset) : it->src_offset;
-  return position_of(template_text_, std::min(src, template_text_.size()));
+  return base::location_of(template_text_, std::min(src, template_text_.size()));
 }
 
 bool is_template(std::string_view text) {
@@ -295,7 +282,7 @@ class TemplateSyntax {
   TemplateSyntax(const Source& src) : src_(src) {}
 
   [[noreturn]] void fail(const std::string& message, size_t offset) const {
-    throw TemplateError(message, src_.name, position_of(src_.text, offset));
+    throw TemplateError(message, src_.name, base::location_of(src_.text, offset));
   }
 
   const Source& src_;
@@ -987,7 +974,7 @@ class Renderer {
 
  private:
   [[noreturn]] void fail(const std::string& message, size_t offset) const {
-    throw TemplateError(message, source_->name, position_of(source_->text, offset));
+    throw TemplateError(message, source_->name, base::location_of(source_->text, offset));
   }
 
   Value builtin(
@@ -1193,7 +1180,7 @@ class Renderer {
           "undefined variable 'metrics': bigquery-etl's metrics.calculate() fetches metric-hub "
           "definitions over the network, which shredmit does not do; this file cannot be "
           "rendered offline",
-          source_->name, position_of(source_->text, pos), true);
+          source_->name, base::location_of(source_->text, pos), true);
     }
     if (v.is_undefined()) {
       fail("undefined variable '" + v.s + "'; define it with {% set %} or pass --param " + v.s +

@@ -104,9 +104,7 @@ bool is_template(std::string_view text);
 Rendered render(const Source& tmpl, const RenderOptions& options);
 
 // Byte offset of 1-based line:column (column in code points) in `text`; the end of the text
-// when past it.
+// when past it. The other way is base::location_of.
 size_t offset_of(std::string_view text, Position pos);
-// 1-based line:column (column in code points) of byte `offset` in `text`.
-Position position_of(std::string_view text, size_t offset);
 
 }  // namespace shredmit::templating
