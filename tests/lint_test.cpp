@@ -92,7 +92,11 @@ INSTANTIATE_TEST_SUITE_P(
                  {{"SM005", "schema_mismatch_v1/query.sql", 3, 3},
                   {"SM005", "schema_mismatch_v1/query.sql", 4, 3},
                   {"SM005", "schema_mismatch_v1/schema.yaml", 14, 3}}},
-        RuleCase{"no_previous_v3", {{"SM006", "no_previous_v3/metadata.yaml", 7, 3}}},
+        // A labelled table without its previous version: only a backfill asking for mitigation
+        // (or --strict, below) needs it.
+        RuleCase{"no_previous_v3", {}},
+        RuleCase{"requested_no_previous_v5",
+                 {{"SM006", "requested_no_previous_v5/backfill.yaml", 8, 3}}},
         RuleCase{"unlabelled_backfill_v1",
                  {{"BF015", "unlabelled_backfill_v1/backfill.yaml", 8, 3}}},
         RuleCase{"labelled_backfill_v1", {{"BF015", "labelled_backfill_v1/backfill.yaml", 1, 1}}},
@@ -209,7 +213,7 @@ TEST(Lint, SelectsTablesFromTreesFoldersAndFiles) {
     return out;
   };
   auto all = dirs({"fixtures/lint/sql"});
-  EXPECT_EQ(all.size(), 27u);
+  EXPECT_EQ(all.size(), 28u);
   EXPECT_EQ(dirs({"fixtures/lint/sql/moz-fx-data-shared-prod/lint"}), all);
   EXPECT_EQ(dirs({kDataset + "clean_v2/schema.yaml", kDataset + "clean_v2/backfill.yaml",
                   kDataset + "clean_v2/"}),
@@ -228,7 +232,7 @@ TEST(Lint, WorkerProcessesFindTheSameAsOne) {
   EXPECT_GT(a.findings.size(), 30u);
   EXPECT_EQ(lint::format_json(a), lint::format_json(b));
   EXPECT_EQ(lint::format_text(a), lint::format_text(b));
-  EXPECT_EQ(a.checked, 27u);
+  EXPECT_EQ(a.checked, 28u);
 }
 
 lint::Report sample_report() {
@@ -342,6 +346,23 @@ TEST(LintCommand, FormatsFromTheCommandLine) {
   EXPECT_EQ(nlohmann::json::parse(out).size(), 1u);
   EXPECT_EQ(run_lint({table, "--format", "sarif", "--jobs", "2"}, &out), 1);
   EXPECT_EQ(nlohmann::json::parse(out)["runs"][0]["results"].size(), 1u);
+}
+
+TEST(Lint, StrictReportsEveryLabelledTableWithoutItsPreviousVersion) {
+  lint::Options o = options();
+  o.strict = true;
+  lint::Report r = lint::lint(lint::select_tables({kDataset + "no_previous_v3"}), o);
+  ASSERT_EQ(r.findings.size(), 1u) << lint::format_text(r);
+  EXPECT_EQ(r.findings[0].rule, "SM006");
+  EXPECT_NE(r.findings[0].file.find("no_previous_v3/metadata.yaml"), std::string::npos);
+  EXPECT_EQ(r.findings[0].line, 7);
+  std::string out;
+  EXPECT_EQ(run_lint({(kDataset + "no_previous_v3").c_str(), "--today", kToday.c_str(), "--strict"},
+                     &out),
+            1)
+      << out;
+  EXPECT_EQ(run_lint({(kDataset + "no_previous_v3").c_str(), "--today", kToday.c_str()}, &out), 0)
+      << out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include "base/error.h"
 
@@ -12,6 +13,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;   // the input was read and refused (message on stderr)
 inline constexpr int kExitUsage = 2;     // bad command-line usage
 inline constexpr int kExitInternal = 3;  // a shredmit bug
+
+// "shredmit VERSION", followed by " (git REVISION)" when built from a git checkout
+// (`git describe --always --dirty` at build time).
+std::string version();
 
 // The exit status of a failure of kind `kind`: kExitUsage, kExitRefused or kExitInternal.
 int exit_status(base::ErrorKind kind);

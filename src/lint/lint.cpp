@@ -46,7 +46,8 @@ const std::vector<Rule> kRules = {
      "query does not contradict.",
      Severity::kError, true},
     {"SM006", "previous-version-present",
-     "A table set up for shredder mitigation at version N >= 2 has its version N-1 folder.",
+     "A table whose backfill.yaml has an Initiate entry asking for shredder mitigation, at "
+     "version N >= 2, has its version N-1 folder (with --strict: every labelled table).",
      Severity::kError, false},
     {"SM008", "files-parse",
      "query.sql, schema.yaml (with its includes), metadata.yaml and backfill.yaml parse.",
@@ -99,6 +100,7 @@ class TableLinter {
         }
       }
     }
+    requested_ = requested;
     mitigation_ = labelled || requested != nullptr;
     // The backfill rules run on every backfill.yaml, as bigquery-etl's pre-commit hook does.
     if (backfill_) check_backfill();
@@ -431,11 +433,20 @@ class TableLinter {
     fs::path previous_dir = table_.dir.parent_path() / previous_name;
     std::error_code ec;
     if (!fs::is_directory(previous_dir, ec)) {
-      add("SM006", trigger_file_, trigger_,
-          fmt::format("the previous version {} is missing; shredder mitigation recomputes "
-                      "totals against it: restore its folder, or remove the label for a first "
-                      "version",
-                      previous_name));
+      // Deployed tables whose older folders were deleted long ago keep their label; only a
+      // backfill that asks for mitigation needs the previous version now.
+      if (requested_) {
+        add("SM006", backfill_->file, requested_->shredder_mitigation.key,
+            fmt::format("this backfill asks for shredder mitigation, but the previous version "
+                        "{} is missing and mitigation recomputes totals against it: restore its "
+                        "folder, or set shredder_mitigation: false",
+                        previous_name));
+      } else if (options_.strict) {
+        add("SM006", trigger_file_, trigger_,
+            fmt::format("the previous version {} is missing; a backfill with shredder "
+                        "mitigation would need it: restore its folder, or remove the label",
+                        previous_name));
+      }
       return false;
     }
     if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return false;
@@ -510,6 +521,8 @@ class TableLinter {
   bool mitigation_ = false;
   std::string trigger_file_;
   base::Location trigger_;
+  // The first Initiate entry of backfill.yaml with shredder_mitigation: true, or null.
+  const project::BackfillEntry* requested_ = nullptr;
   const project::Schema empty_schema_;
 };
 

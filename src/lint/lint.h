@@ -33,6 +33,9 @@ struct Options {
   // The backfill rules' today (YYYY-MM-DD): entries dated after it are in the future, Initiate
   // entries older than 28 days will not run. Empty: the system clock's date.
   std::string today;
+  // SM006 on every labelled table without its previous version, not only where a backfill asks
+  // for mitigation (--strict).
+  bool strict = false;
   // SM009: metrics declared signed (--signed-metric), by name in any table, case-insensitive.
   std::vector<std::string> signed_metrics;
   project::RenderSettings render;

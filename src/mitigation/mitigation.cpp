@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -811,6 +812,42 @@ std::string format_classification(const Mitigation& m) {
   section("REMOVED", "metric", c.removed_metrics, false);
   for (const auto& w : m.warnings) out += "shredmit: " + w + "\n";
   return out;
+}
+
+std::string format_json(const Mitigation& m, const std::vector<fs::path>& files) {
+  nlohmann::ordered_json columns = nlohmann::ordered_json::array();
+  auto section = [&](const char* role, const char* status,
+                     const std::vector<ClassifiedColumn>& cols, bool kind) {
+    for (const auto& c : cols) {
+      nlohmann::ordered_json column = {{"name", c.name},
+                                       {"role", role},
+                                       {"status", status},
+                                       {"type", analysis::type_name(c.type)}};
+      if (kind) {
+        column["metric_kind"] = analysis::metric_kind_name(c.kind.kind);
+        column["metric_kind_reason"] = c.kind.reason;
+      }
+      columns.push_back(std::move(column));
+    }
+  };
+  const auto& c = m.classification;
+  section("dimension", "common", c.common_dimensions, false);
+  section("dimension", "added", c.added_dimensions, false);
+  section("dimension", "removed", c.removed_dimensions, false);
+  section("metric", "common", c.common_metrics, true);
+  section("metric", "new", c.new_metrics, true);
+  section("metric", "removed", c.removed_metrics, false);
+  nlohmann::ordered_json written = nlohmann::ordered_json::array();
+  for (const auto& f : files) written.push_back(f.generic_string());
+  nlohmann::ordered_json doc = {{"table", m.new_table.qualified()},
+                                {"previous_version", m.previous_table.qualified()},
+                                {"partition_field", m.partition_field},
+                                {"baseline", baseline_name(m.baseline)},
+                                {"staging_table", m.staging_table},
+                                {"columns", std::move(columns)},
+                                {"warnings", m.warnings},
+                                {"files", std::move(written)}};
+  return doc.dump(2) + "\n";
 }
 
 std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {

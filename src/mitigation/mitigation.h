@@ -132,6 +132,14 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
 // metrics followed by their kind and its reason.
 std::string format_classification(const Mitigation& m);
 
+// `generate --format json`: one JSON document (pretty-printed, ending in a newline) with the
+// table, the previous version, the partition field, the baseline, the staging table, every
+// column with its role (dimension or metric), status (common, added or removed for dimensions;
+// common, new or removed for metrics), type and, for common and new metrics, its kind and the
+// reason, then the warnings and `files` (the paths written, as given). The schema is
+// docs/generate.schema.json; the README describes each field.
+std::string format_json(const Mitigation& m, const std::vector<std::filesystem::path>& files);
+
 // Writes shredder_mitigation_query.sql and shredder_mitigation_checks.sql into `dir` (created
 // when missing), each atomically. Returns the two paths. Throws base::Error.
 std::vector<std::filesystem::path> write_files(const Mitigation& m,

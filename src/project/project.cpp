@@ -343,7 +343,7 @@ class SchemaReader {
   std::vector<std::shared_ptr<const IncludeCache::Entry>> keep_;
 };
 
-YamlValue value_of(const std::pair<Node, Node>* e) {
+YamlValue value_of(const yaml::Entry* e) {
   YamlValue v;
   if (!e) return v;
   v.present = true;

@@ -139,7 +139,7 @@ class Builder {
       parent.key = std::move(n);
       parent.have_key = true;
     } else {
-      parent.node.pairs.emplace_back(std::move(parent.key), std::move(n));
+      parent.node.pairs.push_back(Entry{std::move(parent.key), std::move(n)});
       parent.key = Node{};
       parent.have_key = false;
     }
@@ -155,7 +155,7 @@ class Builder {
 
 }  // namespace
 
-const std::pair<Node, Node>* Node::entry(std::string_view key) const {
+const Entry* Node::entry(std::string_view key) const {
   for (const auto& p : pairs) {
     if (p.first.kind == Kind::kScalar && p.first.text == key) return &p;
   }

@@ -15,17 +15,19 @@
 
 namespace shredmit::project::yaml {
 
+struct Entry;
+
 struct Node {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
   Kind kind = Kind::kNull;
   // A local tag as written ("!include-field-description"); empty for untagged nodes and the
   // standard tags.
   std::string tag;
-  std::string text;                          // the scalar's value (empty for other kinds)
-  bool plain = false;                        // a plain (unquoted) scalar
-  std::vector<Node> items;                   // sequence items
-  std::vector<std::pair<Node, Node>> pairs;  // mapping entries in file order
-  int line = 0;                              // 1-based position of the node's first character
+  std::string text;          // the scalar's value (empty for other kinds)
+  bool plain = false;        // a plain (unquoted) scalar
+  std::vector<Node> items;   // sequence items
+  std::vector<Entry> pairs;  // mapping entries in file order
+  int line = 0;              // 1-based position of the node's first character
   int column = 0;
 
   bool is_scalar() const { return kind == Kind::kScalar; }
@@ -35,13 +37,20 @@ struct Node {
   // mapping or has no such key.
   const Node* get(std::string_view key) const;
   // The mapping entry (key node, value node) for `key`, or null.
-  const std::pair<Node, Node>* entry(std::string_view key) const;
+  const Entry* entry(std::string_view key) const;
   // The scalar text, or "" for a null or a collection.
   const std::string& scalar() const;
   // A YAML 1.1 boolean as PyYAML reads it: true/True/TRUE/yes/Yes/YES/on/On/ON (plain only).
   bool is_true() const;
   // A plain false/no/off in any of PyYAML's spellings.
   bool is_false() const;
+};
+
+// A mapping entry. Its own type rather than std::pair<Node, Node>, which Node cannot hold
+// while Node is still incomplete (clang rejects it; the standard does not allow it).
+struct Entry {
+  Node first;   // the key
+  Node second;  // the value
 };
 
 // Parses `text` (the content of `file`) and returns the first document's root (a null node for

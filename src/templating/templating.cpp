@@ -930,7 +930,7 @@ using Scope = std::map<std::string, Value>;
 
 class Renderer {
  public:
-  Renderer(const RenderOptions& options, Rendered& out) : options_(options), out_(out) {
+  Renderer(const RenderOptions& options, Rendered& out) : out_(out) {
     globals_["is_init"] =
         builtin([init = options.init](auto&, auto&) { return Value::boolean(init); });
     globals_["range"] = builtin([this](std::vector<Value>& args, auto&) {
@@ -1010,8 +1010,10 @@ class Renderer {
       }
     }
     for (auto& [key, value] : kwargs) {
+      // clang before 16 cannot capture a structured binding in a lambda.
+      const std::string& name = key;
       auto it = std::find_if(n.params.begin(), n.params.end(),
-                             [&](const auto& p) { return p.first == key; });
+                             [&](const auto& p) { return p.first == name; });
       if (it == n.params.end())
         fail(fmt::format("macro '{}' has no argument '{}'", n.name, key), call_pos_);
       scope[key] = value;
@@ -1457,7 +1459,6 @@ class Renderer {
     return Value::undefined("");
   }
 
-  const RenderOptions& options_;
   Rendered& out_;
   const Source* source_ = nullptr;
   std::map<std::string, Value> globals_;

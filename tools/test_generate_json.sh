@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `generate --format json` against its documented schema (docs/generate.schema.json), with
+# Python's jsonschema (Debian package python3-jsonschema): the fixture's document and one with
+# --signed-metric must validate, and documents broken in ways the schema forbids must not.
+# Usage: tools/test_generate_json.sh BUILD_DIR   (run by ctest as GenerateJson.MatchesTheSchema)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="$(cd "${1:?usage: tools/test_generate_json.sh BUILD_DIR}" && pwd)"
+python=python3
+"$python" -c 'import jsonschema' 2>/dev/null || python=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+table=moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4
+"$build/shredmit" generate "$table" --sql-dir fixtures/sql --output-dir "$work/a" --format json \
+  >"$work/a.json" 2>"$work/a.err"
+"$build/shredmit" generate "$table" --sql-dir fixtures/sql --output-dir "$work/b" --format json \
+  --signed-metric active_hours >"$work/b.json" 2>"$work/b.err"
+# JSON mode keeps stderr for errors: the classification is in the document.
+[ ! -s "$work/a.err" ] || { cat "$work/a.err" >&2; exit 1; }
+"$python" - docs/generate.schema.json "$work/a.json" "$work/b.json" <<'PY'
+import copy, json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+docs = [json.load(open(p)) for p in sys.argv[2:]]
+for doc in docs:
+    validator.validate(doc)
+a, b = docs
+kinds = {c["name"]: c.get("metric_kind") for c in b["columns"]}
+assert kinds["active_hours"] == "signed", kinds
+assert any(c["status"] == "added" and c["role"] == "dimension" for c in a["columns"])
+assert any(c["status"] == "removed" for c in a["columns"])
+assert all(f.endswith(".sql") for f in a["files"]) and len(a["files"]) == 2
+# The schema must be able to fail.
+broken = []
+d = copy.deepcopy(a); d["columns"][0]["role"] = "measure"; broken.append(d)
+d = copy.deepcopy(a); del d["partition_field"]; broken.append(d)
+d = copy.deepcopy(a)
+m = next(c for c in d["columns"] if c["role"] == "metric" and c["status"] == "common")
+del m["metric_kind"]; broken.append(d)
+d = copy.deepcopy(a); d["table"] = "not a table"; broken.append(d)
+for d in broken:
+    if validator.is_valid(d):
+        sys.exit(f"the schema accepted a broken document: {json.dumps(d)[:200]}")
+print(f"ok: 2 documents valid, {len(broken)} broken ones rejected")
+PY

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the .deb of BUILD_DIR with CPack, extracts it with dpkg-deb -x (no installation), and
+# checks what a CI runner would use: the binary runs --version and the fixture's generate, the
+# man page and the README are in place, and Depends lists the shared libraries it links.
+# Usage: tools/test_package.sh BUILD_DIR   (run by ctest as Package.DebExtractsAndRuns)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="$(cd "${1:?usage: tools/test_package.sh BUILD_DIR}" && pwd)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$build" && cpack -G DEB -B "$work/package" >"$work/cpack.log" 2>&1) || {
+  cat "$work/cpack.log" >&2
+  exit 1
+}
+deb=$(find "$work/package" -maxdepth 1 -name 'shredmit_*.deb' | head -n 1)
+[ -n "$deb" ] || { echo "no .deb written" >&2; exit 1; }
+dpkg-deb -x "$deb" "$work/root"
+bin="$work/root/usr/bin/shredmit"
+"$bin" --version | grep -E '^shredmit [0-9]+\.[0-9]+\.[0-9]+' >/dev/null
+"$bin" generate moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 \
+  --sql-dir fixtures/sql --output-dir "$work/out" >/dev/null 2>&1
+cmp "$work/out/shredder_mitigation_query.sql" \
+  tests/golden/active_users_aggregates_v4/shredder_mitigation_query.sql
+test -s "$work/root/usr/share/man/man1/shredmit.1.gz"
+test -s "$work/root/usr/share/doc/shredmit/README.md"
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libantlr4-runtime libfmt libyaml libsqlite3 libstdc++; do
+  grep -q "$lib" <<<"$depends" || { echo "Depends lacks $lib: $depends" >&2; exit 1; }
+done
+echo "ok: $(basename "$deb"), Depends: $depends"
