@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -343,7 +344,12 @@ TEST(LintCommand, FormatsFromTheCommandLine) {
             "query.sql,line=9,col=1,title=SM001::GROUP BY ALL is not allowed for shredder "
             "mitigation (seed 004, consideration 1); list the grouped columns explicitly\n");
   EXPECT_EQ(run_lint({table, "--format", "json"}, &out), 1);
-  EXPECT_EQ(nlohmann::json::parse(out).size(), 1u);
+  nlohmann::json doc = nlohmann::json::parse(out);
+  ASSERT_EQ(doc.at("findings").size(), 1u);
+  EXPECT_EQ(doc["findings"][0]["rule_name"], "explicit-group-by");
+  EXPECT_EQ(doc["findings"][0]["fixable"], true);
+  EXPECT_EQ(doc["summary"]["errors"], 1);
+  EXPECT_EQ(doc["summary"]["checked"], 1);
   EXPECT_EQ(run_lint({table, "--format", "sarif", "--jobs", "2"}, &out), 1);
   EXPECT_EQ(nlohmann::json::parse(out)["runs"][0]["results"].size(), 1u);
 }
@@ -363,6 +369,96 @@ TEST(Lint, StrictReportsEveryLabelledTableWithoutItsPreviousVersion) {
       << out;
   EXPECT_EQ(run_lint({(kDataset + "no_previous_v3").c_str(), "--today", kToday.c_str()}, &out), 0)
       << out;
+}
+
+// ------------------------------------------------------------------ lint --fix
+
+// A copy of fixtures/lint in a temporary folder, for tests that write.
+struct LintTreeCopy {
+  fs::path root;
+  LintTreeCopy() {
+    root = fs::temp_directory_path() /
+           ("shredmit_lint_fix_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root);
+    fs::create_directories(root);
+    fs::copy("fixtures/lint", root / "lint", fs::copy_options::recursive);
+  }
+  ~LintTreeCopy() { fs::remove_all(root); }
+  fs::path table(const std::string& name) const {
+    return root / "lint/sql/moz-fx-data-shared-prod/lint" / name;
+  }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(LintFix, OrdinalsAndGroupByAllBecomeTheGroupedExpressions) {
+  LintTreeCopy t;
+  fs::path ordinal = t.table("group_by_ordinal_v1/query.sql");
+  fs::path all = t.table("group_by_all_v1/query.sql");
+  std::string ordinal_before = slurp(ordinal), all_before = slurp(all);
+  std::string out;
+  EXPECT_EQ(run_lint({t.table("group_by_ordinal_v1").c_str(), t.table("group_by_all_v1").c_str(),
+                      "--today", kToday.c_str(), "--fix"},
+                     &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("0 errors"), std::string::npos) << out;
+  // Only the ordinals and ALL changed; every other byte is as it was.
+  std::string expected_ordinal = ordinal_before;
+  expected_ordinal.replace(expected_ordinal.rfind("1,\n  2"), 6, "submission_date,\n  channel");
+  EXPECT_EQ(slurp(ordinal), expected_ordinal);
+  std::string expected_all = all_before;
+  expected_all.replace(expected_all.rfind("ALL"), 3, "submission_date,\n  channel");
+  EXPECT_EQ(slurp(all), expected_all);
+}
+
+TEST(LintFix, DiffPrintsTheFixesAndWritesNothing) {
+  LintTreeCopy t;
+  fs::path ordinal = t.table("group_by_ordinal_v1/query.sql");
+  std::string before = slurp(ordinal);
+  std::string out;
+  EXPECT_EQ(run_lint({t.table("group_by_ordinal_v1").c_str(), "--today", kToday.c_str(), "--fix",
+                      "--diff"},
+                     &out),
+            1);
+  EXPECT_NE(out.find("-  1,\n-  2\n+  submission_date,\n+  channel\n"), std::string::npos) << out;
+  EXPECT_EQ(slurp(ordinal), before);
+  // --diff without --fix is a usage error.
+  EXPECT_EQ(run_lint({t.table("group_by_ordinal_v1").c_str(), "--diff"}, &out), 2);
+}
+
+TEST(LintFix, LeavesWhatHasNoSingleRightAnswer) {
+  LintTreeCopy t;
+  // A Jinja template: the GROUP BY belongs to the template's logic.
+  fs::path templated = t.table("group_by_ordinal_v1/query.sql");
+  std::string text = "{# a template #}\n" + slurp(templated);
+  std::ofstream(templated, std::ios::binary) << text;
+  // An ordinal that points past a star.
+  fs::path star = t.table("group_by_all_v1/query.sql");
+  std::ofstream(star, std::ios::binary)
+      << "SELECT\n  *,\n  SUM(dau) AS dau\nFROM\n  t\nGROUP BY\n  1\n";
+  lint::Options o = options();
+  lint::Report r = lint::lint(lint::select_tables({t.table("group_by_ordinal_v1").string(),
+                                                   t.table("group_by_all_v1").string(),
+                                                   t.table("missing_description_v1").string()}),
+                              o);
+  std::set<std::string> with_ordinals;
+  bool missing_description = false;
+  for (const auto& f : r.findings) {
+    if (f.rule == "SM001" && f.message.starts_with("GROUP BY ordinal"))
+      with_ordinals.insert(fs::path(f.file).parent_path().filename().string());
+    missing_description |= f.rule == "SM003";
+  }
+  // The findings are there, in both query files, and SM003 too; none has a fix.
+  EXPECT_EQ(with_ordinals, (std::set<std::string>{"group_by_all_v1", "group_by_ordinal_v1"}));
+  EXPECT_TRUE(missing_description);
+  EXPECT_TRUE(lint::fixes(r).empty());
 }
 
 }  // namespace

@@ -397,6 +397,8 @@ struct LintOptions {
   std::string id_level_columns;
   bool all_tables = false;
   bool strict = false;
+  bool fix = false;
+  bool diff = false;
   int jobs = 0;
   std::string today;
   std::vector<std::string> signed_metrics;
@@ -420,7 +422,7 @@ std::string local_date() {
   return buffer;
 }
 
-int lint(const LintOptions& o, std::ostream& out) {
+int lint(const LintOptions& o, std::ostream& out, std::ostream& err) {
   lint::Options options;
   options.all_tables = o.all_tables;
   options.strict = o.strict;
@@ -440,6 +442,26 @@ int lint(const LintOptions& o, std::ostream& out) {
   }
   auto tables = lint::select_tables(o.paths);
   lint::Report report = lint::lint(tables, options);
+  if (o.fix) {
+    std::vector<lint::FileFix> fixes = lint::fixes(report);
+    for (const auto& f : fixes) {
+      if (o.diff) {
+        out << unified_diff(f.file, f.before, f.after);
+      } else {
+        // Replace the file a symbolic link points to, not the link, and keep its mode.
+        fs::path target = fs::is_symlink(f.file) ? fs::canonical(f.file) : fs::path(f.file);
+        fs::perms mode = fs::status(target).permissions();
+        base::write_file_atomically(target, f.after);
+        fs::permissions(target, mode);
+        err << fmt::format("shredmit: fixed {} finding{} in {}\n", f.fixed, f.fixed == 1 ? "" : "s",
+                           f.file);
+      }
+    }
+    // What remains: lint the fixed files again (with --diff nothing was written and the report
+    // stands).
+    if (!o.diff && !fixes.empty()) report = lint::lint(tables, options);
+    if (o.diff) return report.errors() > 0 ? kExitRefused : kExitOk;
+  }
   if (o.format == "json") {
     out << lint::format_json(report);
   } else if (o.format == "github") {
@@ -791,6 +813,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                        "device_id, profile_id, profile_group_id)");
   lint_cmd->add_flag("--all-tables", lint_opts.all_tables,
                      "also run SM005 and SM008 on tables not set up for shredder mitigation");
+  lint_cmd->add_flag("--fix", lint_opts.fix,
+                     "rewrite what has one right answer (SM001: GROUP BY ALL and ordinals become "
+                     "the grouped expressions; nothing else in the file changes), then report "
+                     "what remains; a missing description (SM003) is not invented");
+  auto* lint_fix = lint_cmd->get_option("--fix");
+  lint_cmd
+      ->add_flag("--diff", lint_opts.diff,
+                 "with --fix: print the fixes as a unified diff instead of writing them")
+      ->needs(lint_fix);
   lint_cmd->add_flag("--strict", lint_opts.strict,
                      "SM006 on every labelled table without its previous version, not only "
                      "where a backfill entry asks for mitigation");
@@ -945,7 +976,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (generate_cmd->parsed()) return generate(gen, out, err);
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (format_cmd->parsed()) return format(format_opts, out, err);
-    if (lint_cmd->parsed()) return lint(lint_opts, out);
+    if (lint_cmd->parsed()) return lint(lint_opts, out, err);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
     if (backfill_plan_cmd->parsed()) return backfill_plan(bf, out, err);

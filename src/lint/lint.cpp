@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -20,6 +21,8 @@
 
 #include "analysis/analysis.h"
 #include "backfill/backfill.h"
+#include "syntax/format.h"
+#include "templating/templating.h"
 
 namespace shredmit::lint {
 namespace {
@@ -722,7 +725,43 @@ std::string format_text(const Report& report) {
   return out;
 }
 
-std::string format_json(const Report& report) { return base::format_json(report.findings); }
+namespace {
+
+// Whether `lint --fix` has a rewrite for the finding (see fixes()).
+bool fixable(const Finding& f) {
+  return f.rule == "SM001" && fs::path(f.file).filename() == "query.sql" &&
+         (f.message.starts_with("GROUP BY ALL") || f.message.starts_with("GROUP BY ordinal"));
+}
+
+}  // namespace
+
+std::string format_json(const Report& report) {
+  std::map<std::string_view, std::string_view> names;
+  for (const auto& r : kRules) names[r.id] = r.name;
+  for (const auto& r : backfill::rules()) names[r.id] = r.name;
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (const auto& f : report.findings) {
+    auto name = names.find(f.rule);
+    findings.push_back({{"rule", f.rule},
+                        {"rule_name", name == names.end() ? "" : std::string(name->second)},
+                        {"severity", f.severity == Severity::kError ? "error" : "warning"},
+                        {"file", f.file},
+                        {"line", f.line},
+                        {"column", f.column},
+                        {"message", f.message},
+                        {"fixable", fixable(f)}});
+  }
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const auto& x : report.skipped) skipped.push_back({{"path", x.path}, {"reason", x.reason}});
+  nlohmann::ordered_json doc = {{"findings", std::move(findings)},
+                                {"summary",
+                                 {{"errors", report.errors()},
+                                  {"warnings", report.warnings()},
+                                  {"tables", report.tables},
+                                  {"checked", report.checked}}},
+                                {"skipped", std::move(skipped)}};
+  return doc.dump(2) + "\n";
+}
 
 std::string format_github(const Report& report) { return base::format_github(report.findings); }
 
@@ -730,6 +769,124 @@ std::string format_sarif(const Report& report) {
   std::vector<Rule> all = kRules;
   all.insert(all.end(), backfill::rules().begin(), backfill::rules().end());
   return base::format_sarif(report.findings, all);
+}
+
+namespace {
+
+struct Edit {
+  size_t offset;
+  size_t length;
+  std::string text;
+};
+
+// The dimension expressions GROUP BY ALL groups by, joined by `separator`, or nothing when a
+// select item is a star.
+std::optional<std::string> grouped_expressions(const analysis::AggregateQuery& a,
+                                               const std::string& separator) {
+  std::vector<std::string> out;
+  for (const auto& item : a.final_select->items)
+    if (item.kind != syntax::SelectItem::Kind::kExpression) return std::nullopt;
+  for (const auto& c : a.columns) {
+    if (c.role != Role::kDimension || c.expr == nullptr || c.constant) continue;
+    out.push_back(syntax::print(*c.expr));
+  }
+  if (out.empty()) return std::nullopt;
+  return base::join(out, separator);
+}
+
+// The edits that fix the GROUP BY of `text` (a query.sql that is not a template), or nothing.
+std::vector<Edit> group_by_edits(const std::string& file, const std::string& text) {
+  std::vector<Edit> edits;
+  syntax::Script script = syntax::parse_statements(text);
+  if (script.statements.empty()) return edits;
+  const syntax::Statement& last = *script.statements.back();
+  if (last.kind != syntax::StatementKind::kQuery) return edits;
+  const syntax::Query& query = *last.as<syntax::QueryStatement>().query;
+  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{}, file);
+  const syntax::Select* select = a.final_select;
+  if (select == nullptr || !select->group_by) return edits;
+  const syntax::GroupBy& group_by = *select->group_by;
+  if (group_by.all) {
+    // The ALL token follows the GROUP BY keywords.
+    size_t group = templating::offset_of(text, group_by.loc);
+    std::vector<syntax::FormatToken> tokens = syntax::format_tokens(text.substr(group));
+    if (tokens.size() < 2 || tokens[0].text != "GROUP BY" || tokens[1].text != "ALL") return edits;
+    size_t all = group + tokens[1].offset;
+    // ALL alone on its line (the house style): one expression per line at its indentation.
+    size_t line_start = text.rfind('\n', all == 0 ? 0 : all - 1);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    std::string indent = text.substr(line_start, all - line_start);
+    bool own_line = indent.find_first_not_of(" \t") == std::string::npos;
+    auto replacement = grouped_expressions(a, own_line ? ",\n" + indent : ", ");
+    if (!replacement) return edits;
+    edits.push_back({all, 3, *replacement});
+    return edits;
+  }
+  for (const auto& item : group_by.items) {
+    if (item.kind != syntax::GroupingItem::Kind::kExpression) continue;
+    const syntax::Expr& e = *item.exprs[0];
+    if (e.kind != syntax::ExprKind::kLiteral ||
+        e.as<syntax::Literal>().literal_kind != syntax::LiteralKind::kInteger)
+      continue;
+    const std::string& spelling = e.as<syntax::Literal>().spelling;
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(spelling.data(), spelling.data() + spelling.size(), n);
+    if (ec != std::errc() || n == 0 || n > select->items.size()) return {};
+    const syntax::SelectItem& target = select->items[n - 1];
+    for (size_t i = 0; i < n; ++i)
+      if (select->items[i].kind != syntax::SelectItem::Kind::kExpression) return {};
+    size_t at = templating::offset_of(text, item.loc);
+    if (text.compare(at, spelling.size(), spelling) != 0) return {};
+    edits.push_back({at, spelling.size(), syntax::print(*target.expr)});
+  }
+  return edits;
+}
+
+bool still_has_group_by_finding(const std::string& file, const std::string& text) {
+  syntax::Script script = syntax::parse_statements(text);
+  const syntax::Query& query = *script.statements.back()->as<syntax::QueryStatement>().query;
+  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{}, file);
+  for (const auto& p : a.problems) {
+    if (p.kind == analysis::ProblemKind::kGroupBy &&
+        (p.message.starts_with("GROUP BY ALL") || p.message.starts_with("GROUP BY ordinal")))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<FileFix> fixes(const Report& report) {
+  // The query.sql files with a fixable SM001 finding, and how many.
+  std::map<std::string, int> files;
+  for (const auto& f : report.findings)
+    if (fixable(f)) ++files[f.file];
+  std::vector<FileFix> out;
+  for (const auto& [file, count] : files) {
+    FileFix fix;
+    fix.file = file;
+    fix.before = base::read_text_file(file);
+    if (templating::is_template(fix.before)) continue;
+    std::vector<Edit> edits;
+    try {
+      edits = group_by_edits(file, fix.before);
+    } catch (const std::exception&) {
+      continue;  // a query that does not parse is SM008's finding, not a fix
+    }
+    if (edits.empty()) continue;
+    fix.after = fix.before;
+    std::sort(edits.begin(), edits.end(),
+              [](const Edit& a, const Edit& b) { return a.offset > b.offset; });
+    for (const auto& e : edits) fix.after.replace(e.offset, e.length, e.text);
+    try {
+      if (still_has_group_by_finding(file, fix.after)) continue;
+    } catch (const std::exception&) {
+      continue;
+    }
+    fix.fixed = count;
+    out.push_back(std::move(fix));
+  }
+  return out;
 }
 
 }  // namespace shredmit::lint

@@ -83,12 +83,33 @@ Report lint(const std::vector<TableRef>& tables, const Options& options);
 // Output formats:
 // text: "file:line:col: error|warning: [RULE] message" lines, then one summary line.
 std::string format_text(const Report& report);
-// json: an array of {"rule", "severity", "file", "line", "column", "message"}.
+// json: one object: "findings", each {"rule", "rule_name", "severity", "file", "line",
+// "column", "message", "fixable"} (fixable: `lint --fix` rewrites it); "summary" {"errors",
+// "warnings", "tables", "checked"}; "skipped", each {"path", "reason"}. The schema is
+// docs/lint.schema.json.
 std::string format_json(const Report& report);
 // github: workflow commands "::error file=F,line=L,col=C,title=RULE::message" (warnings as
 // ::warning), escaped as GitHub's toolkit does (% CR LF, and : , in properties).
 std::string format_github(const Report& report);
 // sarif: SARIF 2.1.0 with one rule descriptor per rule and one result per finding.
 std::string format_sarif(const Report& report);
+
+// One file `lint --fix` rewrites.
+struct FileFix {
+  std::string file;
+  std::string before;  // the text as read
+  std::string after;   // with the fixes applied; everything else byte-identical
+  int fixed = 0;       // findings fixed
+};
+
+// The fixes with one right answer for the findings of `report` (lint's report on the same
+// tables): SM001's GROUP BY ordinal becomes the expression of that select item, and GROUP BY ALL
+// becomes the select list's dimension expressions (their GoogleSQL text as shredmit prints it),
+// in the final SELECT of a query.sql. Only those tokens change. A file is left alone when it is
+// a Jinja template (the edit belongs in the template's logic), when an ordinal points at a star
+// or past the select list, or when the rewritten query would not parse or would still have the
+// finding. A missing description (SM003) is not invented: it stays a finding. Throws
+// base::Error when a file cannot be read.
+std::vector<FileFix> fixes(const Report& report);
 
 }  // namespace shredmit::lint

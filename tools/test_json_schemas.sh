@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `generate --format json` against its documented schema (docs/generate.schema.json), with
-# Python's jsonschema (Debian package python3-jsonschema): the fixture's document and one with
-# --signed-metric must validate, and documents broken in ways the schema forbids must not.
-# Usage: tools/test_generate_json.sh BUILD_DIR   (run by ctest as GenerateJson.MatchesTheSchema)
+# The JSON outputs against their documented schemas, with Python's jsonschema (Debian package
+# python3-jsonschema): `generate --format json` (docs/generate.schema.json; the fixture's
+# document and one with --signed-metric) and `lint --format json` (docs/lint.schema.json; the
+# whole lint fixture tree) must validate, and documents broken in ways the schemas forbid must
+# not.
+# Usage: tools/test_json_schemas.sh BUILD_DIR   (run by ctest as JsonOutput.MatchesTheSchemas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build="$(cd "${1:?usage: tools/test_generate_json.sh BUILD_DIR}" && pwd)"
+build="$(cd "${1:?usage: tools/test_json_schemas.sh BUILD_DIR}" && pwd)"
 python=python3
 "$python" -c 'import jsonschema' 2>/dev/null || python=/usr/bin/python3
 work=$(mktemp -d)
@@ -17,6 +19,29 @@ table=moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4
   --signed-metric active_hours >"$work/b.json" 2>"$work/b.err"
 # JSON mode keeps stderr for errors: the classification is in the document.
 [ ! -s "$work/a.err" ] || { cat "$work/a.err" >&2; exit 1; }
+"$build/shredmit" lint fixtures/lint/sql --today 2024-06-20 --all-tables --format json \
+  >"$work/lint.json" || [ $? -eq 1 ]
+"$python" - docs/lint.schema.json "$work/lint.json" <<'PY'
+import copy, json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+doc = json.load(open(sys.argv[2]))
+validator.validate(doc)
+findings = doc["findings"]
+assert len(findings) > 30 and doc["summary"]["errors"] > 0, doc["summary"]
+assert any(f["fixable"] for f in findings) and not all(f["fixable"] for f in findings)
+assert doc["summary"]["errors"] == sum(f["severity"] == "error" for f in findings)
+broken = []
+d = copy.deepcopy(doc); d["findings"][0]["line"] = 0; broken.append(d)
+d = copy.deepcopy(doc); del d["summary"]["checked"]; broken.append(d)
+d = copy.deepcopy(doc); d["findings"][0]["rule"] = "X1"; broken.append(d)
+for d in broken:
+    if validator.is_valid(d):
+        sys.exit("the lint schema accepted a broken document")
+print(f"ok: lint document with {len(findings)} findings valid, {len(broken)} broken ones rejected")
+PY
 "$python" - docs/generate.schema.json "$work/a.json" "$work/b.json" <<'PY'
 import copy, json, sys
 import jsonschema
