@@ -256,16 +256,23 @@ TEST(LintFormats, Text) {
 
 TEST(LintFormats, Json) {
   auto j = nlohmann::json::parse(lint::format_json(sample_report()));
-  ASSERT_TRUE(j.is_array());
-  ASSERT_EQ(j.size(), 2u);
-  EXPECT_EQ(j[0], nlohmann::json({{"rule", "SM001"},
-                                  {"severity", "error"},
-                                  {"file", "sql/p/d/t_v1/query.sql"},
-                                  {"line", 3},
-                                  {"column", 7},
-                                  {"message", "GROUP BY ALL is not allowed"}}));
-  EXPECT_EQ(j[1]["severity"], "warning");
-  EXPECT_EQ(nlohmann::json::parse(lint::format_json(lint::Report{})), nlohmann::json::array());
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["findings"].size(), 2u);
+  EXPECT_EQ(j["findings"][0], nlohmann::json({{"rule", "SM001"},
+                                              {"rule_name", "explicit-group-by"},
+                                              {"severity", "error"},
+                                              {"file", "sql/p/d/t_v1/query.sql"},
+                                              {"line", 3},
+                                              {"column", 7},
+                                              {"message", "GROUP BY ALL is not allowed"},
+                                              {"fixable", true}}));
+  EXPECT_EQ(j["findings"][1]["severity"], "warning");
+  EXPECT_EQ(j["findings"][1]["fixable"], false);
+  EXPECT_EQ(j["summary"],
+            nlohmann::json({{"errors", 1}, {"warnings", 1}, {"tables", 2}, {"checked", 1}}));
+  auto empty = nlohmann::json::parse(lint::format_json(lint::Report{}));
+  EXPECT_EQ(empty["findings"], nlohmann::json::array());
+  EXPECT_EQ(empty["skipped"], nlohmann::json::array());
 }
 
 TEST(LintFormats, GithubEscapesPropertiesAndMessages) {
