@@ -48,6 +48,16 @@ void write_file_atomically(const fs::path& file, std::string_view content) {
   }
 }
 
+void rewrite_file(const fs::path& file, std::string_view content) {
+  std::error_code ec;
+  fs::path target = fs::is_symlink(file, ec) ? fs::canonical(file, ec) : file;
+  fs::perms mode = ec ? fs::perms::unknown : fs::status(target, ec).permissions();
+  if (ec) throw Error(file.string(), 0, 0, "cannot resolve the file: " + ec.message());
+  write_file_atomically(target, content);
+  fs::permissions(target, mode, ec);
+  if (ec) throw Error(target.string(), 0, 0, "cannot restore the file's mode: " + ec.message());
+}
+
 namespace {
 
 bool glob_parts_match(const std::vector<std::string>& pattern, size_t p,

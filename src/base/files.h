@@ -16,6 +16,12 @@ std::string read_text_file(const std::filesystem::path& file);
 // removed).
 void write_file_atomically(const std::filesystem::path& file, std::string_view content);
 
+// Replaces the content of the existing file `file` atomically (write_file_atomically), keeping
+// its permission bits; when `file` is a symbolic link, the file it points to is replaced and
+// the link stays. For commands that rewrite a user's files in place (`format`, `lint --fix`).
+// Throws base::Error (kInput) naming the file when it cannot be resolved or written.
+void rewrite_file(const std::filesystem::path& file, std::string_view content);
+
 // Whether the relative path `path` ("sql/a/b.sql", `/`-separated) matches the glob `pattern` as
 // Python's glob.glob(pattern, recursive=True) would list it: `**` as a whole part matches zero or
 // more folders, and `*`, `?` and `[...]` match within one part (fnmatch(3) with FNM_PATHNAME).

@@ -338,13 +338,7 @@ int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
         r.changed = syntax::normalize_newlines(raw) != formatted;
         if (r.changed && o.diff)
           r.message = unified_diff(name, syntax::normalize_newlines(raw), formatted);
-        if (r.changed && !o.check && !o.diff) {
-          // Replace the file a symbolic link points to, not the link, and keep its mode.
-          fs::path target = fs::is_symlink(files[i]) ? fs::canonical(files[i]) : files[i];
-          fs::perms mode = fs::status(target).permissions();
-          base::write_file_atomically(target, formatted);
-          fs::permissions(target, mode);
-        }
+        if (r.changed && !o.check && !o.diff) base::rewrite_file(files[i], formatted);
       } catch (const base::Error& e) {
         r.failed = true;
         r.message = e.format();
@@ -448,11 +442,7 @@ int lint(const LintOptions& o, std::ostream& out, std::ostream& err) {
       if (o.diff) {
         out << unified_diff(f.file, f.before, f.after);
       } else {
-        // Replace the file a symbolic link points to, not the link, and keep its mode.
-        fs::path target = fs::is_symlink(f.file) ? fs::canonical(f.file) : fs::path(f.file);
-        fs::perms mode = fs::status(target).permissions();
-        base::write_file_atomically(target, f.after);
-        fs::permissions(target, mode);
+        base::rewrite_file(f.file, f.after);
         err << fmt::format("shredmit: fixed {} finding{} in {}\n", f.fixed, f.fixed == 1 ? "" : "s",
                            f.file);
       }
