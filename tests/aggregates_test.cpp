@@ -1,0 +1,209 @@
+// shredmit aggregates: reading pg_dump directory-format archives. The fixtures in
+// fixtures/aggregates/ are real dumps made by PostgreSQL 15 (tools/make_aggregates_dump.sh),
+// gzip and uncompressed, with 4-digit dump ids.
+#include "aggregates/aggregates.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/error.h"
+
+namespace shredmit {
+namespace {
+
+namespace fs = std::filesystem;
+using aggregates::CopyField;
+
+const fs::path kGzip = "fixtures/aggregates/build_id/20150128";
+const fs::path kPlain = "fixtures/aggregates/build_id_z0/20150128";
+
+struct Rows {
+  std::vector<std::vector<CopyField>> rows;
+  std::vector<size_t> lines;
+};
+
+Rows rows_of(const aggregates::TableData& t) {
+  Rows r;
+  size_t n = aggregates::read_rows(t, [&](const std::vector<CopyField>& fields, size_t line) {
+    r.rows.push_back(fields);
+    r.lines.push_back(line);
+  });
+  EXPECT_EQ(n, r.rows.size());
+  return r;
+}
+
+TEST(PgDumpArchive, MapsEachTableToItsOwnDataFile) {
+  for (const fs::path& dir : {kGzip, kPlain}) {
+    aggregates::Archive a = aggregates::read_archive(dir);
+    EXPECT_EQ(a.version_major, 1);
+    EXPECT_EQ(a.version_minor, 14);
+    EXPECT_EQ(a.encoding, "UTF8");
+    EXPECT_EQ(a.database, "postgres");
+    ASSERT_EQ(a.tables.size(), 2u);
+    EXPECT_EQ(a.tables[0].table, "build_id_aurora_0_20150128");
+    EXPECT_EQ(a.tables[1].table, "build_id_beta_39_20150128");
+    for (const auto& t : a.tables) {
+      EXPECT_EQ(t.schema, "public");
+      EXPECT_EQ(t.columns, (std::vector<std::string>{"dimensions", "histogram"}));
+      // The data file is the entry's own, named by its dump id, whatever the id's width.
+      EXPECT_EQ(t.data_file.filename().string(),
+                std::to_string(t.dump_id) + (dir == kGzip ? ".dat.gz" : ".dat"));
+    }
+    EXPECT_NE(a.tables[0].dump_id, a.tables[1].dump_id);
+  }
+}
+
+TEST(PgDumpArchive, RowsAreDecodedAndStopAtTheEndMarker) {
+  for (const fs::path& dir : {kGzip, kPlain}) {
+    aggregates::Archive a = aggregates::read_archive(dir);
+    Rows aurora = rows_of(a.tables[0]);
+    // Four rows: the \. marker and the blank lines after it are not rows.
+    ASSERT_EQ(aurora.rows.size(), 4u) << dir;
+    EXPECT_EQ(aurora.lines, (std::vector<size_t>{1, 2, 3, 4}));
+    EXPECT_EQ(aurora.rows[0][1], CopyField("{0,2,0,2,2}"));
+    // COPY's doubled backslashes are undone: the jsonb text is back as jsonb printed it.
+    ASSERT_TRUE(aurora.rows[1][0].has_value());
+    EXPECT_NE(aurora.rows[1][0]->find(R"("label": "a\"b\\c\td\ne é")"), std::string::npos)
+        << *aurora.rows[1][0];
+    EXPECT_EQ(aurora.rows[2][1], CopyField("{}"));
+    EXPECT_EQ(aurora.rows[3][1], std::nullopt);  // \N is NULL, not the text "\N"
+    Rows beta = rows_of(a.tables[1]);
+    ASSERT_EQ(beta.rows.size(), 1u);
+    EXPECT_EQ(beta.rows[0][1], CopyField("{9223372036854775807,1,5,1}"));
+  }
+}
+
+TEST(CopyText, DecodesEveryEscapeCopyFromAccepts) {
+  std::string error;
+  EXPECT_EQ(aggregates::decode_copy_field("\\N", error), std::nullopt);
+  EXPECT_EQ(aggregates::decode_copy_field("\\\\N", error), CopyField("\\N"));
+  EXPECT_EQ(aggregates::decode_copy_field("a\\tb\\nc\\rd\\\\e\\bf\\fg\\vh", error),
+            CopyField("a\tb\nc\rd\\e\bf\fg\vh"));
+  // \x takes one or two hex digits: \x4g is byte 4, then g.
+  EXPECT_EQ(aggregates::decode_copy_field("\\101\\7\\x41\\x4g\\q", error),
+            CopyField(std::string("A\aA\x04") + "gq"));
+  EXPECT_EQ(aggregates::decode_copy_field("", error), CopyField(""));
+  EXPECT_TRUE(error.empty());
+  EXPECT_EQ(aggregates::decode_copy_field("ends\\", error), std::nullopt);
+  EXPECT_EQ(error, "a backslash ends the field");
+}
+
+// A copy of a fixture dump in a temporary folder, to damage.
+struct DumpCopy {
+  fs::path dir;
+  explicit DumpCopy(const fs::path& from) {
+    dir = fs::temp_directory_path() /
+          ("shredmit_dump_" +
+           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (const auto& e : fs::directory_iterator(from))
+      fs::copy(e.path(), dir / e.path().filename());
+  }
+  ~DumpCopy() { fs::remove_all(dir); }
+  std::string read(const std::string& name) const {
+    std::ifstream in(dir / name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(dir / name, std::ios::binary | std::ios::trunc) << bytes;
+  }
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const base::Error& e) {
+    return e.format();
+  }
+  return "";
+}
+
+TEST(PgDumpArchive, DamagedTablesOfContentsAreLocatedByByte) {
+  DumpCopy d(kPlain);
+  std::string toc = d.read("toc.dat");
+  d.write("toc.dat", toc.substr(0, 200));
+  std::string e = error_of([&] { aggregates::read_archive(d.dir); });
+  EXPECT_NE(e.find("toc.dat: error: byte "), std::string::npos) << e;
+  EXPECT_NE(e.find("truncated"), std::string::npos) << e;
+  d.write("toc.dat", "PGDMX" + toc.substr(5));
+  EXPECT_NE(error_of([&] { aggregates::read_archive(d.dir); }).find("no PGDMP magic"),
+            std::string::npos);
+  std::string newer = toc;
+  newer[6] = 30;  // format 1.30
+  d.write("toc.dat", newer);
+  EXPECT_NE(error_of([&] { aggregates::read_archive(d.dir); }).find("1.30 is not supported"),
+            std::string::npos);
+  d.write("toc.dat", toc + "x");
+  EXPECT_NE(error_of([&] { aggregates::read_archive(d.dir); }).find("bytes after the last"),
+            std::string::npos);
+}
+
+TEST(PgDumpArchive, EveryTruncationAndCorruptionIsAnErrorNotACrash) {
+  DumpCopy d(kPlain);
+  std::string toc = d.read("toc.dat");
+  for (size_t n = 0; n < toc.size(); ++n) {
+    d.write("toc.dat", toc.substr(0, n));
+    EXPECT_THROW(aggregates::read_archive(d.dir), base::Error) << "cut at " << n;
+  }
+  // Corrupted bytes: read or refused, never anything else.
+  uint32_t seed = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = toc;
+    seed = seed * 1664525 + 1013904223;
+    bad[seed % bad.size()] = static_cast<char>(seed >> 24);
+    d.write("toc.dat", bad);
+    try {
+      aggregates::read_archive(d.dir);
+    } catch (const base::Error&) {
+    }
+  }
+}
+
+TEST(PgDumpArchive, MissingAndUnsupportedDataFilesAreNamed) {
+  DumpCopy d(kPlain);
+  aggregates::Archive a = aggregates::read_archive(d.dir);
+  std::string first = a.tables[0].data_file.filename().string();
+  fs::rename(d.dir / first, d.dir / (first + ".lz4"));
+  std::string e = error_of([&] { aggregates::read_archive(d.dir); });
+  EXPECT_NE(e.find(first + ".lz4: error: lz4 and zstd data files are not supported"),
+            std::string::npos)
+      << e;
+  fs::remove(d.dir / (first + ".lz4"));
+  e = error_of([&] { aggregates::read_archive(d.dir); });
+  EXPECT_NE(e.find("is missing"), std::string::npos) << e;
+  EXPECT_NE(error_of([&] { aggregates::read_archive(d.dir / "nowhere"); }).find("no toc.dat"),
+            std::string::npos);
+}
+
+TEST(PgDumpArchive, TruncatedAndDamagedDataFilesAreLocatedByLine) {
+  for (const fs::path& from : {kPlain, kGzip}) {
+    DumpCopy d(from);
+    aggregates::TableData t = aggregates::read_archive(d.dir).tables[0];
+    std::string name = t.data_file.filename().string();
+    std::string bytes = d.read(name);
+    // Cut off the end (for gzip: the stream's tail).
+    d.write(name, bytes.substr(0, bytes.size() * 2 / 3));
+    std::string e = error_of([&] { aggregates::read_rows(t, [](const auto&, size_t) {}); });
+    EXPECT_NE(e.find("truncated"), std::string::npos) << from << ": " << e;
+  }
+  DumpCopy d(kPlain);
+  aggregates::TableData t = aggregates::read_archive(d.dir).tables[1];
+  std::string name = t.data_file.filename().string();
+  d.write(name, "{\"os\": \"x\"}\t{1}\textra\n\\.\n");
+  std::string e = error_of([&] { aggregates::read_rows(t, [](const auto&, size_t) {}); });
+  EXPECT_NE(e.find(name + ":1:1: error: 3 fields where the COPY statement has 2 columns"),
+            std::string::npos)
+      << e;
+  d.write(name, "{}\t{1}\n{}\t{2}\\\n\\.\n");
+  e = error_of([&] { aggregates::read_rows(t, [](const auto&, size_t) {}); });
+  EXPECT_NE(e.find(name + ":2:4: error: a backslash ends the field"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace shredmit
