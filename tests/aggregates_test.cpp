@@ -4,12 +4,15 @@
 #include "aggregates/aggregates.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "base/error.h"
+#include "run_cli.h"
 
 namespace shredmit {
 namespace {
@@ -18,7 +21,7 @@ namespace fs = std::filesystem;
 using aggregates::CopyField;
 
 const fs::path kGzip = "fixtures/aggregates/build_id/20150128";
-const fs::path kPlain = "fixtures/aggregates/build_id_z0/20150128";
+const fs::path kPlain = "fixtures/aggregates/uncompressed/build_id/20150128";
 
 struct Rows {
   std::vector<std::vector<CopyField>> rows;
@@ -203,6 +206,159 @@ TEST(PgDumpArchive, TruncatedAndDamagedDataFilesAreLocatedByLine) {
   d.write(name, "{}\t{1}\n{}\t{2}\\\n\\.\n");
   e = error_of([&] { aggregates::read_rows(t, [](const auto&, size_t) {}); });
   EXPECT_NE(e.find(name + ":2:4: error: a backslash ends the field"), std::string::npos) << e;
+}
+
+// ------------------------------------------------------------------ the export
+
+std::vector<nlohmann::ordered_json> export_lines(const aggregates::ExportOptions& o,
+                                                 aggregates::ExportStats* stats = nullptr) {
+  std::vector<nlohmann::ordered_json> rows;
+  auto s = aggregates::export_rows(o, [&](std::string_view line) {
+    EXPECT_EQ(line.back(), '\n');
+    rows.push_back(nlohmann::ordered_json::parse(line));
+  });
+  if (stats) *stats = s;
+  return rows;
+}
+
+TEST(AggregatesExport, WritesTheSeedsThirteenColumnsForEveryRow) {
+  for (const fs::path& dir : {kGzip, kPlain}) {
+    aggregates::ExportOptions o;
+    o.dump_dirs = {dir};
+    o.ingest_date = "2020-02-27";
+    aggregates::ExportStats stats;
+    auto rows = export_lines(o, &stats);
+    ASSERT_EQ(rows.size(), 5u);
+    EXPECT_EQ(stats.tables, 2u);
+    EXPECT_EQ(stats.malformed_json, 0u);
+    std::vector<std::string> keys;
+    for (auto& [k, v] : rows[1].items()) keys.push_back(k);
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"ingest_date", "aggregate_type", "ds_nodash", "channel",
+                                        "version", "os", "child", "label", "metric", "osVersion",
+                                        "application", "architecture", "aggregate"}));
+    EXPECT_EQ(rows[1]["label"], "a\"b\\c\td\ne \xc3\xa9");
+    EXPECT_EQ(rows[1]["aggregate"], "[3,0,0,3,1]");
+    EXPECT_EQ(rows[1]["aggregate_type"], "build_id");
+    EXPECT_EQ(rows[1]["ds_nodash"], "20150128");
+    EXPECT_EQ(rows[1]["ingest_date"], "2020-02-27");
+    // Each table's rows carry its own channel and version (the original shifted them).
+    EXPECT_EQ(rows[0]["channel"], "aurora");
+    EXPECT_EQ(rows[0]["version"], "0");
+    EXPECT_EQ(rows[4]["channel"], "beta");
+    EXPECT_EQ(rows[4]["version"], "39");
+    EXPECT_EQ(rows[2]["aggregate"], "[]");
+    EXPECT_TRUE(rows[3]["aggregate"].is_null());
+    EXPECT_EQ(rows[4]["aggregate"], "[9223372036854775807,1,5,1]");
+  }
+}
+
+TEST(AggregatesExport, MalformedDimensionsAreNullAndCounted) {
+  DumpCopy d(kPlain);
+  aggregates::TableData t = aggregates::read_archive(d.dir).tables[1];
+  std::string name = t.data_file.filename().string();
+  d.write(name,
+          "not json\t{1}\n{\"os\": 5, \"label\": null, \"child\": {\"a\": 1}}\t{2}\n\\.\n\n\n");
+  aggregates::ExportOptions o;
+  o.dump_dirs = {d.dir};
+  o.ingest_date = "2020-02-27";
+  o.aggregate_type = "build_id";
+  o.ds_nodash = "20150128";
+  aggregates::ExportStats stats;
+  auto rows = export_lines(o, &stats);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(stats.malformed_json, 1u);
+  ASSERT_EQ(stats.malformed_examples.size(), 1u);
+  EXPECT_NE(stats.malformed_examples[0].find(name + ":1"), std::string::npos);
+  for (const char* k :
+       {"os", "child", "label", "metric", "osVersion", "application", "architecture"})
+    EXPECT_TRUE(rows[4][k].is_null()) << k;
+  EXPECT_EQ(rows[4]["aggregate"], "[1]");
+  // A non-string value is its JSON text; null and missing keys are NULL.
+  EXPECT_EQ(rows[5]["os"], "5");
+  EXPECT_EQ(rows[5]["child"], "{\"a\":1}");
+  EXPECT_TRUE(rows[5]["label"].is_null());
+  EXPECT_TRUE(rows[5]["metric"].is_null());
+}
+
+TEST(AggregatesExport, TablesMustBelongToTheDumpsTypeAndDate) {
+  aggregates::ExportOptions o;
+  o.dump_dirs = {kPlain};
+  o.ingest_date = "2020-02-27";
+  o.aggregate_type = "submission_date";
+  std::string e = error_of([&] { export_lines(o); });
+  EXPECT_NE(e.find("table build_id_aurora_0_20150128 is a build_id table of 20150128, but the "
+                   "dump folder says submission_date"),
+            std::string::npos)
+      << e;
+  o.aggregate_type = "";
+  o.ds_nodash = "20150129";
+  EXPECT_NE(
+      error_of([&] { export_lines(o); }).find("but the dump folder says build_id of 20150129"),
+      std::string::npos);
+  o.ds_nodash = "";
+  o.ingest_date = "27/02/2020";
+  try {
+    export_lines(o);
+    ADD_FAILURE() << "no error";
+  } catch (const base::Error& err) {
+    EXPECT_EQ(err.kind, base::ErrorKind::kUsage);
+  }
+}
+
+std::string gunzip(const fs::path& p) {
+  gzFile in = gzopen(p.c_str(), "rb");
+  std::string out;
+  char buffer[4096];
+  for (int n; (n = gzread(in, buffer, sizeof buffer)) > 0;) out.append(buffer, n);
+  gzclose(in);
+  return out;
+}
+
+TEST(AggregatesExport, FilesAreWrittenWholeOrNotAtAll) {
+  DumpCopy d(kPlain);
+  aggregates::ExportOptions o;
+  o.dump_dirs = {kGzip};
+  o.ingest_date = "2020-02-27";
+  std::string expected;
+  aggregates::export_rows(o, [&](std::string_view line) { expected += line; });
+  fs::path out = d.dir / "rows.ndjson.gz";
+  EXPECT_EQ(aggregates::export_to_file(o, out).rows, 5u);
+  EXPECT_EQ(gunzip(out), expected);
+  // A truncated data file: the export fails and the earlier file is untouched, with no
+  // temporary file left.
+  aggregates::TableData t = aggregates::read_archive(d.dir).tables[1];
+  std::string name = t.data_file.filename().string();
+  d.write(name, d.read(name).substr(0, 40));
+  o.dump_dirs = {d.dir};
+  o.aggregate_type = "build_id";
+  o.ds_nodash = "20150128";
+  EXPECT_THROW(aggregates::export_to_file(o, out), base::Error);
+  EXPECT_EQ(gunzip(out), expected);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(d.dir))
+    files += e.path().filename().string().starts_with("rows.ndjson.gz");
+  EXPECT_EQ(files, 1u);
+}
+
+TEST(AggregatesExport, CommandLine) {
+  std::string out, err;
+  EXPECT_EQ(
+      test_support::run_cli({"aggregates", "export", kPlain.c_str(), "--ingest-date", "2020-02-27"},
+                            &out, &err),
+      0)
+      << err;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 5);
+  EXPECT_NE(err.find("exported 5 rows of 2 tables"), std::string::npos) << err;
+  EXPECT_EQ(test_support::run_cli(
+                {"aggregates", "export", kPlain.c_str(), "--ingest-date", "yesterday"}, &out, &err),
+            2);
+  EXPECT_EQ(test_support::run_cli(
+                {"aggregates", "export", "fixtures/aggregates", "--ingest-date", "2020-02-27",
+                 "--aggregate-type", "build_id", "--ds-nodash", "20150128"},
+                &out, &err),
+            1);
+  EXPECT_NE(err.find("no toc.dat"), std::string::npos) << err;
 }
 
 }  // namespace

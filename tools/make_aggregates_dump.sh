@@ -6,7 +6,7 @@
 # holding a quote, a backslash, a tab, a newline and a non-ASCII letter, a row with a NULL
 # histogram, and an empty histogram:
 #   build_id/20150128/      gzip data files (pg_dump's default)
-#   build_id_z0/20150128/   uncompressed data files (-Z0)
+#   uncompressed/build_id/20150128/   uncompressed data files (-Z0)
 # Dump ids, OIDs and the creation time differ from run to run; readers must not rely on them.
 # Usage: tools/make_aggregates_dump.sh   (as root; needs apt-get install postgresql)
 set -euo pipefail
@@ -31,12 +31,12 @@ CREATE INDEX ON build_id_beta_39_20150128 USING GIN (dimensions jsonb_path_ops);
 INSERT INTO build_id_beta_39_20150128 VALUES
   ('{"os": "Windows_NT", "child": "false", "label": "", "metric": "A11Y_INSTANTIATED_FLAG", "osVersion": "10.0", "application": "Firefox", "architecture": "x86"}', '{9223372036854775807,1,5,1}');
 SQL
-rm -rf fixtures/aggregates/build_id fixtures/aggregates/build_id_z0
-mkdir -p fixtures/aggregates/build_id fixtures/aggregates/build_id_z0
-chown postgres fixtures/aggregates/build_id fixtures/aggregates/build_id_z0
+rm -rf fixtures/aggregates/build_id fixtures/aggregates/uncompressed
+mkdir -p fixtures/aggregates/build_id fixtures/aggregates/uncompressed/build_id
+chown postgres fixtures/aggregates/build_id fixtures/aggregates/uncompressed/build_id
 as_pg "$bin/pg_dump" -h "$work" -d postgres --table 'build_id_*_20150128*' --format directory \
   --file fixtures/aggregates/build_id/20150128
 as_pg "$bin/pg_dump" -h "$work" -d postgres --table 'build_id_*_20150128*' --format directory -Z0 \
-  --file fixtures/aggregates/build_id_z0/20150128
+  --file fixtures/aggregates/uncompressed/build_id/20150128
 chown -R "$(id -u):$(id -g)" fixtures/aggregates
 find fixtures/aggregates -type f | sort

@@ -65,4 +65,42 @@ CopyField decode_copy_field(std::string_view field, std::string& error);
 size_t read_rows(const TableData& table,
                  const std::function<void(const std::vector<CopyField>&, size_t line)>& on_row);
 
+// ------------------------------------------------------------------ the export (seed 003)
+
+struct ExportOptions {
+  std::vector<std::filesystem::path> dump_dirs;  // .../<aggregate_type>/<ds_nodash>/
+  std::string ingest_date;                       // YYYY-MM-DD, written in every row
+  // Override the dump folders' names (the original took both from the path); empty: the name
+  // of each dump folder's parent and of the folder itself.
+  std::string aggregate_type;
+  std::string ds_nodash;
+};
+
+struct ExportStats {
+  size_t tables = 0;
+  size_t rows = 0;
+  // Rows whose dimensions are not a JSON object: written with the 7 dimension columns NULL, as
+  // the original's Spark from_json did, and counted here, never silently.
+  size_t malformed_json = 0;
+  std::vector<std::string> malformed_examples;  // "file:line" of the first few
+};
+
+// The rows of the BigQuery table, one JSON object per row, in the seed's 13 columns:
+// ingest_date, aggregate_type, ds_nodash, channel and version (from the table name),
+// os, child, label, metric, osVersion, application, architecture (from the dimensions JSON:
+// exact key names; a missing key or JSON null is NULL; a non-string value is its compact JSON
+// text) and aggregate (the bigint[] text with braces made brackets, `{0,2}` -> `[0,2]`; NULL
+// stays NULL). Each dump folder is read with read_archive; every table name must match
+// `^(submission_date|build_id)_([^_]+)_([0-9]+)_([0-9]{8})$` and agree with the folder's
+// aggregate type and date. `write` receives each line with its newline. Throws base::Error
+// (kInput) for a table that does not match, naming it, and the errors of read_archive and
+// read_rows; (kUsage) for an ingest date or type that is not valid.
+ExportStats export_rows(const ExportOptions& options,
+                        const std::function<void(std::string_view line)>& write);
+
+// export_rows into `file` (gzip-compressed when its name ends in .gz), written atomically: a
+// temporary file renamed into place only when every row is written, so a failed export leaves
+// no partial file and an existing file as it was.
+ExportStats export_to_file(const ExportOptions& options, const std::filesystem::path& file);
+
 }  // namespace shredmit::aggregates

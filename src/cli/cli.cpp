@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "aggregates/aggregates.h"
 #include "backfill/backfill.h"
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
@@ -383,6 +384,42 @@ int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
                      skipped ? fmt::format(", {} skipped", skipped) : "");
   if (failed) return kExitRefused;
   return o.check && changed ? kExitRefused : kExitOk;
+}
+
+struct AggregatesOptions {
+  aggregates::ExportOptions export_options;
+  std::vector<std::string> dump_dirs;
+  std::string output;
+};
+
+constexpr const char* kAggregatesExitStatusHelp =
+    "Exit status:\n"
+    "  0  every row was exported (rows with malformed dimensions JSON are counted on stderr)\n"
+    "  1  a dump was refused (named with its byte offset or line): a damaged or truncated\n"
+    "     toc.dat or data file, a missing data file, a table that is not an aggregate table of\n"
+    "     the dump's type and date; nothing was written\n"
+    "  2  usage error (a bad --ingest-date, a dump folder whose names give no type or date)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+int aggregates_export(AggregatesOptions o, std::ostream& out, std::ostream& err) {
+  for (const auto& d : o.dump_dirs) o.export_options.dump_dirs.emplace_back(d);
+  aggregates::ExportStats stats;
+  if (o.output.empty()) {
+    stats = aggregates::export_rows(o.export_options, [&](std::string_view line) { out << line; });
+  } else {
+    stats = aggregates::export_to_file(o.export_options, o.output);
+  }
+  if (stats.malformed_json > 0) {
+    err << fmt::format(
+        "shredmit: warning: {} row{} had dimensions that are not a JSON object; their 7 "
+        "dimension columns are NULL (first: {})\n",
+        stats.malformed_json, stats.malformed_json == 1 ? "" : "s",
+        base::join(stats.malformed_examples, ", "));
+  }
+  err << fmt::format("shredmit: exported {} row{} of {} table{}{}\n", stats.rows,
+                     stats.rows == 1 ? "" : "s", stats.tables, stats.tables == 1 ? "" : "s",
+                     o.output.empty() ? "" : " to " + o.output);
+  return kExitOk;
 }
 
 struct LintOptions {
@@ -779,6 +816,34 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->check(CLI::Range(1, 256));
   format_cmd->footer(kFormatExitStatusHelp);
 
+  AggregatesOptions agg;
+  auto* aggregates_cmd = app.add_subcommand(
+      "aggregates",
+      "The Firefox Telemetry aggregates export (mozaggregator2bq) from pg_dump dumps");
+  aggregates_cmd->require_subcommand(1);
+  auto* aggregates_export_cmd = aggregates_cmd->add_subcommand(
+      "export",
+      "Read pg_dump --format directory dumps of the aggregates database natively and write "
+      "their rows as newline-delimited JSON in the 13 columns of the BigQuery table");
+  aggregates_export_cmd
+      ->add_option("dump_dirs", agg.dump_dirs,
+                   "dump folders, .../submission_date|build_id/YYYYMMDD/ (with toc.dat)")
+      ->required();
+  aggregates_export_cmd
+      ->add_option("--ingest-date", agg.export_options.ingest_date,
+                   "YYYY-MM-DD written in the ingest_date column")
+      ->required();
+  aggregates_export_cmd->add_option(
+      "--output", agg.output,
+      "write to FILE atomically (gzip when it ends in .gz) instead of stdout");
+  aggregates_export_cmd
+      ->add_option("--aggregate-type", agg.export_options.aggregate_type,
+                   "submission_date or build_id (default: the dump folder's parent's name)")
+      ->check(CLI::IsMember({"submission_date", "build_id"}));
+  aggregates_export_cmd->add_option("--ds-nodash", agg.export_options.ds_nodash,
+                                    "YYYYMMDD (default: the dump folder's name)");
+  aggregates_export_cmd->footer(kAggregatesExitStatusHelp);
+
   LintOptions lint_opts;
   auto* lint_cmd = app.add_subcommand(
       "lint",
@@ -966,6 +1031,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (generate_cmd->parsed()) return generate(gen, out, err);
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (format_cmd->parsed()) return format(format_opts, out, err);
+    if (aggregates_export_cmd->parsed()) return aggregates_export(agg, out, err);
     if (lint_cmd->parsed()) return lint(lint_opts, out, err);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
