@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -359,6 +360,77 @@ TEST(AggregatesExport, CommandLine) {
                 &out, &err),
             1);
   EXPECT_NE(err.find("no toc.dat"), std::string::npos) << err;
+}
+
+// ------------------------------------------------------------------ the load plan
+
+TEST(AggregatesLoadPlan, TheScriptLoadsEachDayIntoItsPartitionWithTheExplicitSchema) {
+  DumpCopy d(kPlain);
+  std::string out, err;
+  ASSERT_EQ(test_support::run_cli({"aggregates", "load-plan", "--table",
+                                   "moz-fx-data-shared-prod.telemetry_derived.build_id_aggregates",
+                                   "--aggregate-type", "build_id", "--source",
+                                   "20150128=gs://b/build_id/20150128.ndjson.gz", "--source",
+                                   "20150129=gs://b/it's here/20150129.ndjson.gz"},
+                                  &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(out.find("--autodetect"), std::string::npos);
+  d.write("plan.sh", out);
+  // A stand-in bq records each call's arguments and the schema file it was given.
+  fs::create_directories(d.dir / "bin");
+  d.write("bin/bq",
+          "#!/bin/bash\nprintf '%s\\n' \"$@\" >>\"$LOG\"\necho --- >>\"$LOG\"\n"
+          "cp \"${@: -1}\" \"$LOG.schema\"\n");
+  fs::permissions(d.dir / "bin/bq", fs::perms::owner_all);
+  std::string command = "cd " + d.dir.string() +
+                        " && bash -n plan.sh && PATH=" + (d.dir / "bin").string() +
+                        ":$PATH LOG=" + (d.dir / "log").string() + " bash plan.sh";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::string log = d.read("log");
+  EXPECT_NE(log.find("load\n--source_format=NEWLINE_DELIMITED_JSON\n--replace\n"
+                     "--time_partitioning_type=DAY\n--clustering_fields=metric,channel,os,"
+                     "version\nmoz-fx-data-shared-prod:telemetry_derived.build_id_aggregates$"
+                     "20150128\ngs://b/build_id/20150128.ndjson.gz\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("build_id_aggregates$20150129\ngs://b/it's here/20150129.ndjson.gz\n"),
+            std::string::npos)
+      << log;
+  auto schema = nlohmann::json::parse(d.read("log.schema"));
+  ASSERT_EQ(schema.size(), 13u);
+  EXPECT_EQ(schema[0],
+            nlohmann::json({{"name", "ingest_date"}, {"type", "DATE"}, {"mode", "REQUIRED"}}));
+  EXPECT_EQ(schema[4],
+            nlohmann::json({{"name", "version"}, {"type", "STRING"}, {"mode", "NULLABLE"}}));
+  if (std::system("command -v shellcheck >/dev/null") == 0) {
+    EXPECT_EQ(std::system(("shellcheck " + (d.dir / "plan.sh").string()).c_str()), 0);
+  }
+}
+
+TEST(AggregatesLoadPlan, JsonAndUsageErrors) {
+  std::string out, err;
+  ASSERT_EQ(test_support::run_cli(
+                {"aggregates", "load-plan", "--table", "proj-1.ds.t", "--aggregate-type",
+                 "submission_date", "--source", "20151027=rows.ndjson", "--format", "json"},
+                &out, &err),
+            0)
+      << err;
+  auto plan = nlohmann::json::parse(out);
+  EXPECT_EQ(plan["clustering"], nlohmann::json({"ds_nodash", "version", "metric", "channel"}));
+  EXPECT_EQ(plan["loads"][0]["partition"], "proj-1.ds.t$20151027");
+  EXPECT_EQ(plan["loads"][0]["write_disposition"], "WRITE_TRUNCATE");
+  EXPECT_EQ(plan["schema"].size(), 13u);
+  auto usage = [&](std::vector<const char*> args) {
+    args.insert(args.begin(), {"aggregates", "load-plan", "--aggregate-type", "build_id"});
+    return test_support::run_cli(args, &out, &err);
+  };
+  EXPECT_EQ(usage({"--table", "not a table", "--source", "20150128=x"}), 2);
+  EXPECT_EQ(usage({"--table", "proj-1.ds.t", "--source", "2015-01-28=x"}), 2);
+  EXPECT_EQ(usage({"--table", "proj-1.ds.t", "--source", "20150128=x", "--source", "20150128=y"}),
+            2);
+  EXPECT_NE(err.find("given twice"), std::string::npos) << err;
+  EXPECT_EQ(usage({"--table", "proj-1.ds.t", "--source", "20150128"}), 2);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,5 +103,41 @@ ExportStats export_rows(const ExportOptions& options,
 // temporary file renamed into place only when every row is written, so a failed export leaves
 // no partial file and an existing file as it was.
 ExportStats export_to_file(const ExportOptions& options, const std::filesystem::path& file);
+
+// ------------------------------------------------------------------ the load
+
+// One day's exported rows: the day (YYYYMMDD) and where the file is (gs://... or a local path,
+// as `bq load` takes it).
+struct LoadSource {
+  std::string ds_nodash;
+  std::string uri;
+};
+
+struct LoadPlanOptions {
+  std::string table;           // PROJECT.DATASET.TABLE
+  std::string aggregate_type;  // submission_date or build_id: chooses the clustering
+  std::vector<LoadSource> sources;
+};
+
+// The BigQuery schema of the export: the 13 columns, ingest_date DATE REQUIRED, the others
+// STRING NULLABLE (the original's Parquet schema; explicit because autodetection of JSON would
+// type version "39" and ds_nodash "20151027" as INTEGER).
+nlohmann::ordered_json bigquery_schema();
+
+// The clustering fields of the original tables: build_id -> metric, channel, os, version;
+// submission_date -> ds_nodash, version, metric, channel.
+std::vector<std::string> clustering(const std::string& aggregate_type);
+
+// `load-plan --format sh`: a bash script (bash -n and shellcheck clean) that writes the schema to
+// a temporary file and runs one `bq load --replace` per day into the day's partition
+// (TABLE$YYYYMMDD, ingestion-time DAY partitioning as the original), so that re-running a day
+// replaces it: the original appended. Throws base::Error (kUsage) for a table that is not
+// PROJECT.DATASET.TABLE, an unknown aggregate type, no source, a day that is not a date or is
+// given twice.
+std::string load_plan_shell(const LoadPlanOptions& options);
+
+// `load-plan --format json`: {table, aggregate_type, source_format, partitioning, clustering,
+// schema, loads: [{ds_nodash, partition, source, write_disposition, command}]}.
+std::string load_plan_json(const LoadPlanOptions& options);
 
 }  // namespace shredmit::aggregates

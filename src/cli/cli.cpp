@@ -422,6 +422,25 @@ int aggregates_export(AggregatesOptions o, std::ostream& out, std::ostream& err)
   return kExitOk;
 }
 
+struct LoadPlanCliOptions {
+  aggregates::LoadPlanOptions plan;
+  std::vector<std::string> sources;  // YYYYMMDD=URI
+  std::string format = "sh";
+};
+
+int aggregates_load_plan(LoadPlanCliOptions o, std::ostream& out) {
+  for (const auto& s : o.sources) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos) {
+      throw base::Error::usage("--source takes YYYYMMDD=URI, got '" + s + "'");
+    }
+    o.plan.sources.push_back({s.substr(0, eq), s.substr(eq + 1)});
+  }
+  out << (o.format == "json" ? aggregates::load_plan_json(o.plan)
+                             : aggregates::load_plan_shell(o.plan));
+  return kExitOk;
+}
+
 struct LintOptions {
   std::vector<std::string> paths;
   std::string format = "text";
@@ -843,6 +862,27 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   aggregates_export_cmd->add_option("--ds-nodash", agg.export_options.ds_nodash,
                                     "YYYYMMDD (default: the dump folder's name)");
   aggregates_export_cmd->footer(kAggregatesExitStatusHelp);
+  LoadPlanCliOptions load;
+  auto* aggregates_load_cmd = aggregates_cmd->add_subcommand(
+      "load-plan",
+      "Print the bq commands that load exported days idempotently: an explicit schema, one "
+      "--replace load per day into its partition, the original clustering");
+  aggregates_load_cmd->add_option("--table", load.plan.table, "PROJECT.DATASET.TABLE")->required();
+  aggregates_load_cmd
+      ->add_option("--aggregate-type", load.plan.aggregate_type, "submission_date or build_id")
+      ->required()
+      ->check(CLI::IsMember({"submission_date", "build_id"}));
+  aggregates_load_cmd
+      ->add_option("--source", load.sources,
+                   "YYYYMMDD=URI: the file `aggregates export` wrote for that day (repeatable)")
+      ->required();
+  aggregates_load_cmd
+      ->add_option("--format", load.format, "sh: a bash script; json: the plan as data")
+      ->check(CLI::IsMember({"sh", "json"}))
+      ->capture_default_str();
+  aggregates_load_cmd->footer(
+      "Exit status:\n  0  the plan was printed\n  2  usage error (the message names the "
+      "option)\n  3  internal error (a shredmit bug)\n");
 
   LintOptions lint_opts;
   auto* lint_cmd = app.add_subcommand(
@@ -1032,6 +1072,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (parse_cmd->parsed()) return parse(parse_opts, out, err);
     if (format_cmd->parsed()) return format(format_opts, out, err);
     if (aggregates_export_cmd->parsed()) return aggregates_export(agg, out, err);
+    if (aggregates_load_cmd->parsed()) return aggregates_load_plan(load, out);
     if (lint_cmd->parsed()) return lint(lint_opts, out, err);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
