@@ -1,6 +1,7 @@
 // shredmit aggregates: reading pg_dump directory-format archives. The fixtures in
-// fixtures/aggregates/ are real dumps made by PostgreSQL 15 (tools/make_aggregates_dump.sh),
-// gzip and uncompressed, with 4-digit dump ids.
+// fixtures/aggregates/ are real dumps made by PostgreSQL 15 (tools/make-aggregates-fixture.sh),
+// gzip and uncompressed, with 4-digit dump ids, and what PostgreSQL itself says of them
+// (fixtures/aggregates/expected/: `pg_restore -l` and the rows computed by SQL).
 #include "aggregates/aggregates.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 using aggregates::CopyField;
 
 const fs::path kGzip = "fixtures/aggregates/build_id/20150128";
+const fs::path kSubmission = "fixtures/aggregates/submission_date/20151027";
 const fs::path kPlain = "fixtures/aggregates/uncompressed/build_id/20150128";
 
 struct Rows {
@@ -60,23 +62,46 @@ TEST(PgDumpArchive, MapsEachTableToItsOwnDataFile) {
   }
 }
 
+TEST(PgDumpArchive, TheTableOfContentsIsWhatPgRestoreLists) {
+  for (const auto& [dir, listing] :
+       {std::pair{kSubmission, "fixtures/aggregates/expected/submission_date_20151027.toc.txt"},
+        std::pair{kGzip, "fixtures/aggregates/expected/build_id_20150128.toc.txt"}}) {
+    // pg_restore -l: "dumpId; tableoid oid desc namespace tag owner".
+    std::vector<std::pair<int64_t, std::string>> expected;
+    std::ifstream in(listing);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream words(line);
+      std::string id, tableoid, oid, desc1, desc2, schema, tag;
+      words >> id >> tableoid >> oid >> desc1 >> desc2 >> schema >> tag;
+      if (desc1 == "TABLE" && desc2 == "DATA") expected.emplace_back(std::stoll(id), tag);
+    }
+    ASSERT_EQ(expected.size(), 2u) << listing;
+    std::vector<std::pair<int64_t, std::string>> read;
+    for (const auto& t : aggregates::read_archive(dir).tables)
+      read.emplace_back(t.dump_id, t.table);
+    EXPECT_EQ(read, expected) << dir;
+  }
+}
+
 TEST(PgDumpArchive, RowsAreDecodedAndStopAtTheEndMarker) {
+  aggregates::Archive a = aggregates::read_archive(kSubmission);
+  Rows beta = rows_of(a.tables[0]);
+  // Four rows: the \. marker and the blank lines after it are not rows.
+  ASSERT_EQ(beta.rows.size(), 4u);
+  EXPECT_EQ(beta.lines, (std::vector<size_t>{1, 2, 3, 4}));
+  EXPECT_EQ(beta.rows[0][1], CopyField("{0,2,0,2,2}"));
+  // COPY's doubled backslashes are undone: the jsonb text is back as jsonb printed it.
+  ASSERT_TRUE(beta.rows[1][0].has_value());
+  EXPECT_NE(beta.rows[1][0]->find(R"("label": "quote\" back\\slash\ttab\nnewline é)"),
+            std::string::npos)
+      << *beta.rows[1][0];
+  EXPECT_EQ(beta.rows[1][1], CopyField("{9223372036854775807,-9223372036854775808,-1,0,2}"));
+  EXPECT_EQ(beta.rows[2][1], CopyField("{}"));
+  EXPECT_EQ(beta.rows[3][1], std::nullopt);  // \N is NULL, not the text "\N"
   for (const fs::path& dir : {kGzip, kPlain}) {
-    aggregates::Archive a = aggregates::read_archive(dir);
-    Rows aurora = rows_of(a.tables[0]);
-    // Four rows: the \. marker and the blank lines after it are not rows.
-    ASSERT_EQ(aurora.rows.size(), 4u) << dir;
-    EXPECT_EQ(aurora.lines, (std::vector<size_t>{1, 2, 3, 4}));
-    EXPECT_EQ(aurora.rows[0][1], CopyField("{0,2,0,2,2}"));
-    // COPY's doubled backslashes are undone: the jsonb text is back as jsonb printed it.
-    ASSERT_TRUE(aurora.rows[1][0].has_value());
-    EXPECT_NE(aurora.rows[1][0]->find(R"("label": "a\"b\\c\td\ne é")"), std::string::npos)
-        << *aurora.rows[1][0];
-    EXPECT_EQ(aurora.rows[2][1], CopyField("{}"));
-    EXPECT_EQ(aurora.rows[3][1], std::nullopt);  // \N is NULL, not the text "\N"
-    Rows beta = rows_of(a.tables[1]);
-    ASSERT_EQ(beta.rows.size(), 1u);
-    EXPECT_EQ(beta.rows[0][1], CopyField("{9223372036854775807,1,5,1}"));
+    Rows aurora = rows_of(aggregates::read_archive(dir).tables[0]);
+    ASSERT_EQ(aurora.rows.size(), 2u) << dir;
+    EXPECT_NE(aurora.rows[1][0]->find(R"("label": "a\"b\\c\td\ne é")"), std::string::npos);
   }
 }
 
@@ -196,6 +221,42 @@ TEST(PgDumpArchive, TruncatedAndDamagedDataFilesAreLocatedByLine) {
     std::string e = error_of([&] { aggregates::read_rows(t, [](const auto&, size_t) {}); });
     EXPECT_NE(e.find("truncated"), std::string::npos) << from << ": " << e;
   }
+  {
+    // Every truncation of a data file is an error, up to the end of its \. line.
+    DumpCopy d(kPlain);
+    aggregates::TableData t = aggregates::read_archive(d.dir).tables[0];
+    std::string name = t.data_file.filename().string();
+    std::string bytes = d.read(name);
+    size_t complete = bytes.find("\\.\n") + 3;
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      d.write(name, bytes.substr(0, n));
+      auto read = [&] { aggregates::read_rows(t, [](const auto&, size_t) {}); };
+      if (n < complete) {
+        EXPECT_THROW(read(), base::Error) << "cut at " << n;
+      } else {
+        EXPECT_NO_THROW(read()) << "cut at " << n;
+      }
+    }
+  }
+  {
+    DumpCopy d(kGzip);
+    aggregates::TableData t = aggregates::read_archive(d.dir).tables[0];
+    std::string name = t.data_file.filename().string();
+    std::string bytes = d.read(name);
+    size_t all = aggregates::read_rows(t, [](const auto&, size_t) {});
+    size_t errors = 0;
+    // A cut in the gzip trailer, after the \. line was decoded, loses no row: so each cut is a
+    // clean error or all the rows, never some of them.
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      d.write(name, bytes.substr(0, n));
+      try {
+        EXPECT_EQ(aggregates::read_rows(t, [](const auto&, size_t) {}), all) << "cut at " << n;
+      } catch (const base::Error&) {
+        ++errors;
+      }
+    }
+    EXPECT_GT(errors, bytes.size() / 2);
+  }
   DumpCopy d(kPlain);
   aggregates::TableData t = aggregates::read_archive(d.dir).tables[1];
   std::string name = t.data_file.filename().string();
@@ -222,36 +283,39 @@ std::vector<nlohmann::ordered_json> export_lines(const aggregates::ExportOptions
   return rows;
 }
 
-TEST(AggregatesExport, WritesTheSeedsThirteenColumnsForEveryRow) {
-  for (const fs::path& dir : {kGzip, kPlain}) {
+TEST(AggregatesExport, RowsAreThoseProstgreSqlComputesFromTheSameTables) {
+  for (const auto& [dir, expected_file] :
+       {std::pair{kSubmission, "fixtures/aggregates/expected/submission_date_20151027.ndjson"},
+        std::pair{kGzip, "fixtures/aggregates/expected/build_id_20150128.ndjson"},
+        std::pair{kPlain, "fixtures/aggregates/expected/build_id_20150128.ndjson"}}) {
     aggregates::ExportOptions o;
     o.dump_dirs = {dir};
     o.ingest_date = "2020-02-27";
     aggregates::ExportStats stats;
     auto rows = export_lines(o, &stats);
-    ASSERT_EQ(rows.size(), 5u);
+    std::vector<nlohmann::json> expected;
+    std::ifstream in(expected_file);
+    for (std::string line; std::getline(in, line);) expected.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(rows.size(), expected.size()) << dir;
+    for (size_t i = 0; i < rows.size(); ++i)
+      EXPECT_EQ(nlohmann::json(rows[i]), expected[i]) << dir << " row " << i;
     EXPECT_EQ(stats.tables, 2u);
     EXPECT_EQ(stats.malformed_json, 0u);
     std::vector<std::string> keys;
-    for (auto& [k, v] : rows[1].items()) keys.push_back(k);
+    for (auto& [k, v] : rows[0].items()) keys.push_back(k);
     EXPECT_EQ(keys,
               (std::vector<std::string>{"ingest_date", "aggregate_type", "ds_nodash", "channel",
                                         "version", "os", "child", "label", "metric", "osVersion",
                                         "application", "architecture", "aggregate"}));
-    EXPECT_EQ(rows[1]["label"], "a\"b\\c\td\ne \xc3\xa9");
-    EXPECT_EQ(rows[1]["aggregate"], "[3,0,0,3,1]");
-    EXPECT_EQ(rows[1]["aggregate_type"], "build_id");
-    EXPECT_EQ(rows[1]["ds_nodash"], "20150128");
-    EXPECT_EQ(rows[1]["ingest_date"], "2020-02-27");
-    // Each table's rows carry its own channel and version (the original shifted them).
-    EXPECT_EQ(rows[0]["channel"], "aurora");
-    EXPECT_EQ(rows[0]["version"], "0");
-    EXPECT_EQ(rows[4]["channel"], "beta");
-    EXPECT_EQ(rows[4]["version"], "39");
-    EXPECT_EQ(rows[2]["aggregate"], "[]");
-    EXPECT_TRUE(rows[3]["aggregate"].is_null());
-    EXPECT_EQ(rows[4]["aggregate"], "[9223372036854775807,1,5,1]");
   }
+  // The decoy table of another day is not in the dump; the two channels keep their own labels.
+  aggregates::ExportOptions o;
+  o.dump_dirs = {kSubmission};
+  o.ingest_date = "2020-02-27";
+  auto rows = export_lines(o);
+  EXPECT_EQ(rows.front()["channel"], "beta");
+  EXPECT_EQ(rows.back()["channel"], "nightly");
+  EXPECT_EQ(rows.back()["version"], "43");
 }
 
 TEST(AggregatesExport, MalformedDimensionsAreNullAndCounted) {
@@ -267,19 +331,19 @@ TEST(AggregatesExport, MalformedDimensionsAreNullAndCounted) {
   o.ds_nodash = "20150128";
   aggregates::ExportStats stats;
   auto rows = export_lines(o, &stats);
-  ASSERT_EQ(rows.size(), 6u);
+  ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(stats.malformed_json, 1u);
   ASSERT_EQ(stats.malformed_examples.size(), 1u);
   EXPECT_NE(stats.malformed_examples[0].find(name + ":1"), std::string::npos);
   for (const char* k :
        {"os", "child", "label", "metric", "osVersion", "application", "architecture"})
-    EXPECT_TRUE(rows[4][k].is_null()) << k;
-  EXPECT_EQ(rows[4]["aggregate"], "[1]");
+    EXPECT_TRUE(rows[2][k].is_null()) << k;
+  EXPECT_EQ(rows[2]["aggregate"], "[1]");
   // A non-string value is its JSON text; null and missing keys are NULL.
-  EXPECT_EQ(rows[5]["os"], "5");
-  EXPECT_EQ(rows[5]["child"], "{\"a\":1}");
-  EXPECT_TRUE(rows[5]["label"].is_null());
-  EXPECT_TRUE(rows[5]["metric"].is_null());
+  EXPECT_EQ(rows[3]["os"], "5");
+  EXPECT_EQ(rows[3]["child"], "{\"a\":1}");
+  EXPECT_TRUE(rows[3]["label"].is_null());
+  EXPECT_TRUE(rows[3]["metric"].is_null());
 }
 
 TEST(AggregatesExport, TablesMustBelongToTheDumpsTypeAndDate) {
@@ -307,6 +371,26 @@ TEST(AggregatesExport, TablesMustBelongToTheDumpsTypeAndDate) {
   }
 }
 
+TEST(AggregatesExport, ATableThatIsNotAnAggregateTableIsNamed) {
+  DumpCopy d(kPlain);
+  std::string toc = d.read("toc.dat");
+  // The same length keeps the table of contents valid: only the name changes.
+  for (size_t at = toc.find("build_id_aurora_0_20150128"); at != std::string::npos;
+       at = toc.find("build_id_aurora_0_20150128", at + 1))
+    toc.replace(at, 26, "build_id_aurora_x_20150128");
+  d.write("toc.dat", toc);
+  aggregates::ExportOptions o;
+  o.dump_dirs = {d.dir};
+  o.ingest_date = "2020-02-27";
+  o.aggregate_type = "build_id";
+  o.ds_nodash = "20150128";
+  std::string e = error_of([&] { export_lines(o); });
+  EXPECT_NE(e.find("table build_id_aurora_x_20150128 is not named "
+                   "<submission_date|build_id>_<channel>_<version>_<YYYYMMDD>"),
+            std::string::npos)
+      << e;
+}
+
 std::string gunzip(const fs::path& p) {
   gzFile in = gzopen(p.c_str(), "rb");
   std::string out;
@@ -314,6 +398,33 @@ std::string gunzip(const fs::path& p) {
   for (int n; (n = gzread(in, buffer, sizeof buffer)) > 0;) out.append(buffer, n);
   gzclose(in);
   return out;
+}
+
+TEST(AggregatesExport, ReportsProgressInBytesOfTheDataFiles) {
+  aggregates::ExportOptions o;
+  o.dump_dirs = {kGzip, kPlain};
+  o.ingest_date = "2020-02-27";
+  o.aggregate_type = "build_id";
+  o.ds_nodash = "20150128";
+  o.progress_interval = 0;  // report at every block
+  std::vector<aggregates::ExportProgress> reports;
+  o.progress = [&](const aggregates::ExportProgress& p) { reports.push_back(p); };
+  aggregates::export_rows(o, [](std::string_view) {});
+  ASSERT_GE(reports.size(), 2u);
+  uint64_t total = 0;
+  for (const fs::path& dir : {kGzip, kPlain})
+    for (const auto& t : aggregates::read_archive(dir).tables) total += fs::file_size(t.data_file);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].total_bytes, total);
+    EXPECT_LE(reports[i].bytes, total);
+    if (i > 0) {
+      EXPECT_GE(reports[i].bytes, reports[i - 1].bytes);
+      EXPECT_GE(reports[i].rows, reports[i - 1].rows);
+    }
+  }
+  EXPECT_TRUE(reports.back().done);
+  EXPECT_EQ(reports.back().bytes, total);
+  EXPECT_EQ(reports.back().rows, 6u);
 }
 
 TEST(AggregatesExport, FilesAreWrittenWholeOrNotAtAll) {
@@ -324,7 +435,7 @@ TEST(AggregatesExport, FilesAreWrittenWholeOrNotAtAll) {
   std::string expected;
   aggregates::export_rows(o, [&](std::string_view line) { expected += line; });
   fs::path out = d.dir / "rows.ndjson.gz";
-  EXPECT_EQ(aggregates::export_to_file(o, out).rows, 5u);
+  EXPECT_EQ(aggregates::export_to_file(o, out).rows, 3u);
   EXPECT_EQ(gunzip(out), expected);
   // A truncated data file: the export fails and the earlier file is untouched, with no
   // temporary file left.
@@ -349,8 +460,8 @@ TEST(AggregatesExport, CommandLine) {
                             &out, &err),
       0)
       << err;
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 5);
-  EXPECT_NE(err.find("exported 5 rows of 2 tables"), std::string::npos) << err;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3);
+  EXPECT_NE(err.find("exported 3 rows of 2 tables"), std::string::npos) << err;
   EXPECT_EQ(test_support::run_cli(
                 {"aggregates", "export", kPlain.c_str(), "--ingest-date", "yesterday"}, &out, &err),
             2);

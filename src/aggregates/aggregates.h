@@ -63,14 +63,31 @@ CopyField decode_copy_field(std::string_view field, std::string& error);
 // the line for: an unreadable or corrupt file, a bad escape, a row whose field count differs
 // from the COPY statement's columns, and a file that ends before `\.` (a truncated dump).
 // Returns the number of rows.
+// `on_bytes`, when given, is called after each block read with how far into the file on disk
+// the reader is (compressed bytes for gzip), for progress reports.
 size_t read_rows(const TableData& table,
-                 const std::function<void(const std::vector<CopyField>&, size_t line)>& on_row);
+                 const std::function<void(const std::vector<CopyField>&, size_t line)>& on_row,
+                 const std::function<void(uint64_t file_bytes)>& on_bytes = {});
 
 // ------------------------------------------------------------------ the export (seed 003)
 
+// How far an export is: rows written, and bytes of the dumps' data files read (as stored on
+// disk) out of their total size.
+struct ExportProgress {
+  size_t rows = 0;
+  uint64_t bytes = 0;
+  uint64_t total_bytes = 0;
+  double seconds = 0;  // since the export started
+  bool done = false;   // the last report
+};
+
 struct ExportOptions {
   std::vector<std::filesystem::path> dump_dirs;  // .../<aggregate_type>/<ds_nodash>/
-  std::string ingest_date;                       // YYYY-MM-DD, written in every row
+  // Called about every `progress_interval` seconds while rows are read, and once when the export
+  // is done.
+  std::function<void(const ExportProgress&)> progress;
+  double progress_interval = 1.0;
+  std::string ingest_date;  // YYYY-MM-DD, written in every row
   // Override the dump folders' names (the original took both from the path); empty: the name
   // of each dump folder's parent and of the folder itself.
   std::string aggregate_type;

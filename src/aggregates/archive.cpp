@@ -262,7 +262,8 @@ CopyField decode_copy_field(std::string_view field, std::string& error) {
 }
 
 size_t read_rows(const TableData& table,
-                 const std::function<void(const std::vector<CopyField>&, size_t line)>& on_row) {
+                 const std::function<void(const std::vector<CopyField>&, size_t line)>& on_row,
+                 const std::function<void(uint64_t file_bytes)>& on_bytes) {
   std::string name = table.data_file.string();
   // zlib reads gzip members and, transparently, plain files.
   gzFile in = gzopen(name.c_str(), "rb");
@@ -328,6 +329,7 @@ size_t read_rows(const TableData& table,
       }
       break;
     }
+    if (on_bytes) on_bytes(static_cast<uint64_t>(gzoffset(in)));
     pending.append(buffer, static_cast<size_t>(n));
     size_t start = 0;
     for (size_t nl = pending.find('\n'); nl != std::string::npos && !ended;

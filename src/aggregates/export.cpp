@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -42,7 +43,35 @@ ExportStats export_rows(const ExportOptions& o,
   static const std::regex kTable(R"(^(submission_date|build_id)_([^_]+)_([0-9]+)_([0-9]{8})$)");
   static const std::regex kDay(R"(^[0-9]{8}$)");
   ExportStats stats;
+  // Progress: the data files' sizes on disk, summed once the archives are read.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point last_report = start;
+  ExportProgress progress;
+  std::vector<Archive> archives;
   for (const fs::path& given : o.dump_dirs) {
+    fs::path dir = given.has_filename() ? given : given.parent_path();
+    archives.push_back(read_archive(dir));
+    for (const auto& t : archives.back().tables) {
+      std::error_code ec;
+      uint64_t size = fs::file_size(t.data_file, ec);
+      if (!ec) progress.total_bytes += size;
+    }
+  }
+  uint64_t bytes_before_table = 0;
+  auto report = [&](bool done) {
+    if (!o.progress) return;
+    Clock::time_point now = Clock::now();
+    if (!done && std::chrono::duration<double>(now - last_report).count() < o.progress_interval)
+      return;
+    last_report = now;
+    progress.rows = stats.rows;
+    progress.seconds = std::chrono::duration<double>(now - start).count();
+    progress.done = done;
+    o.progress(progress);
+  };
+  for (size_t d = 0; d < o.dump_dirs.size(); ++d) {
+    const fs::path& given = o.dump_dirs[d];
     fs::path dir = given.has_filename() ? given : given.parent_path();
     std::string type = o.aggregate_type.empty()
                            ? fs::absolute(dir).lexically_normal().parent_path().filename().string()
@@ -59,7 +88,7 @@ ExportStats export_rows(const ExportOptions& o,
           "{}: the dump date is '{}'; name the dump folder YYYYMMDD or pass --ds-nodash",
           dir.string(), day));
     }
-    Archive archive = read_archive(dir);
+    const Archive& archive = archives[d];
     for (const TableData& t : archive.tables) {
       std::smatch m;
       if (!std::regex_match(t.table, m, kTable)) {
@@ -79,47 +108,59 @@ ExportStats export_rows(const ExportOptions& o,
       size_t dimensions = column_index(t, "dimensions"), histogram = column_index(t, "histogram");
       ++stats.tables;
       std::string file = t.data_file.string();
-      read_rows(t, [&](const std::vector<CopyField>& fields, size_t line) {
-        nlohmann::ordered_json row = {{"ingest_date", o.ingest_date},
-                                      {"aggregate_type", type},
-                                      {"ds_nodash", day},
-                                      {"channel", channel},
-                                      {"version", version}};
-        nlohmann::json doc;
-        if (fields[dimensions]) doc = nlohmann::json::parse(*fields[dimensions], nullptr, false);
-        bool object = doc.is_object();
-        if (fields[dimensions] && !object) {
-          ++stats.malformed_json;
-          if (stats.malformed_examples.size() < kMalformedExamples)
-            stats.malformed_examples.push_back(fmt::format("{}:{}", file, line));
-        }
-        for (const char* key : kDimensions) {
-          auto it = object ? doc.find(key) : doc.end();
-          if (!object || it == doc.end() || it->is_null()) {
-            row[key] = nullptr;
-          } else if (it->is_string()) {
-            row[key] = it->get<std::string>();
-          } else {
-            row[key] = it->dump();
-          }
-        }
-        if (fields[histogram]) {
-          std::string array = *fields[histogram];
-          for (char& c : array) {
-            if (c == '{') c = '[';
-            if (c == '}') c = ']';
-          }
-          row["aggregate"] = array;
-        } else {
-          row["aggregate"] = nullptr;
-        }
-        std::string text = row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        text += '\n';
-        write(text);
-        ++stats.rows;
-      });
+      read_rows(
+          t,
+          [&](const std::vector<CopyField>& fields, size_t line) {
+            nlohmann::ordered_json row = {{"ingest_date", o.ingest_date},
+                                          {"aggregate_type", type},
+                                          {"ds_nodash", day},
+                                          {"channel", channel},
+                                          {"version", version}};
+            nlohmann::json doc;
+            if (fields[dimensions])
+              doc = nlohmann::json::parse(*fields[dimensions], nullptr, false);
+            bool object = doc.is_object();
+            if (fields[dimensions] && !object) {
+              ++stats.malformed_json;
+              if (stats.malformed_examples.size() < kMalformedExamples)
+                stats.malformed_examples.push_back(fmt::format("{}:{}", file, line));
+            }
+            for (const char* key : kDimensions) {
+              auto it = object ? doc.find(key) : doc.end();
+              if (!object || it == doc.end() || it->is_null()) {
+                row[key] = nullptr;
+              } else if (it->is_string()) {
+                row[key] = it->get<std::string>();
+              } else {
+                row[key] = it->dump();
+              }
+            }
+            if (fields[histogram]) {
+              std::string array = *fields[histogram];
+              for (char& c : array) {
+                if (c == '{') c = '[';
+                if (c == '}') c = ']';
+              }
+              row["aggregate"] = array;
+            } else {
+              row["aggregate"] = nullptr;
+            }
+            std::string text = row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            text += '\n';
+            write(text);
+            ++stats.rows;
+          },
+          [&](uint64_t file_bytes) {
+            progress.bytes = bytes_before_table + file_bytes;
+            report(false);
+          });
+      std::error_code ec;
+      uint64_t size = fs::file_size(t.data_file, ec);
+      bytes_before_table += ec ? 0 : size;
+      progress.bytes = bytes_before_table;
     }
   }
+  report(true);
   return stats;
 }
 

@@ -401,8 +401,32 @@ constexpr const char* kAggregatesExitStatusHelp =
     "  2  usage error (a bad --ingest-date, a dump folder whose names give no type or date)\n"
     "  3  internal error (a shredmit bug)\n";
 
+// Progress of a long export on stderr: a bar redrawn in place on a terminal, otherwise one line
+// every 10 seconds (nothing for an export that takes less).
+void show_export_progress(aggregates::ExportOptions& options, std::ostream& err) {
+  bool terminal = ::isatty(STDERR_FILENO) == 1;
+  options.progress_interval = terminal ? 0.2 : 10.0;
+  options.progress = [&err, terminal](const aggregates::ExportProgress& p) {
+    double mb = static_cast<double>(p.bytes) / 1e6,
+           total = static_cast<double>(p.total_bytes) / 1e6;
+    double rate = p.seconds > 0 ? mb / p.seconds : 0;
+    double share = p.total_bytes > 0 ? static_cast<double>(p.bytes) / p.total_bytes : 1;
+    if (terminal) {
+      int filled = static_cast<int>(share * 30);
+      err << fmt::format("\rshredmit: [{}{}] {:3.0f}%  {} rows  {:.1f} MB/s",
+                         std::string(filled, '#'), std::string(30 - filled, ' '), share * 100,
+                         p.rows, rate)
+          << (p.done ? "\n" : "") << std::flush;
+    } else if (!p.done) {
+      err << fmt::format("shredmit: {} rows, {:.0f} of {:.0f} MB read, {:.1f} MB/s\n", p.rows, mb,
+                         total, rate);
+    }
+  };
+}
+
 int aggregates_export(AggregatesOptions o, std::ostream& out, std::ostream& err) {
   for (const auto& d : o.dump_dirs) o.export_options.dump_dirs.emplace_back(d);
+  show_export_progress(o.export_options, err);
   aggregates::ExportStats stats;
   if (o.output.empty()) {
     stats = aggregates::export_rows(o.export_options, [&](std::string_view line) { out << line; });
