@@ -5,6 +5,7 @@
 #include "syntax/format.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,24 @@ TEST(FirstTokenDifference, FindsChangedTokensAndAllowsOnlyUpperCasing) {
   ASSERT_TRUE(dropped);
   EXPECT_EQ(dropped->before, "b");
   EXPECT_EQ(dropped->after, "");
+}
+
+TEST(ReadTextFile, RefusesWhatIsNotARegularFile) {
+  fs::path dir = fs::temp_directory_path() / "shredmit_read_text_file";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "folder.sql");
+  ASSERT_EQ(::mkfifo((dir / "pipe.sql").c_str(), 0600), 0);
+  // A FIFO would block forever, a folder read as empty text: both are refused by kind.
+  for (const char* name : {"pipe.sql", "folder.sql"}) {
+    try {
+      base::read_text_file(dir / name);
+      ADD_FAILURE() << name << " was read";
+    } catch (const base::Error& e) {
+      EXPECT_EQ(e.kind, base::ErrorKind::kInput);
+      EXPECT_NE(e.format().find(name), std::string::npos);
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST(GlobMatch, FollowsPythonGlobWithRecursiveStars) {

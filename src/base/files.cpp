@@ -16,6 +16,16 @@ namespace shredmit::base {
 namespace fs = std::filesystem;
 
 std::string read_text_file(const fs::path& file) {
+  // Only regular files (or links to them): a FIFO would block forever, a device never end, and
+  // a directory reads as empty text.
+  std::error_code ec;
+  fs::file_status status = fs::status(file, ec);
+  if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
+    throw Error(file.string(), 0, 0,
+                fs::is_directory(status)
+                    ? "is a folder, not a file; give the file inside it"
+                    : "is not a regular file (a pipe, socket or device); give a file");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw Error(

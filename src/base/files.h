@@ -8,7 +8,8 @@
 namespace shredmit::base {
 
 // The whole content of a text file. Throws base::Error (kInput) naming the file when it cannot
-// be read.
+// be read, and when it is not a regular file (a folder, a FIFO, a device): reading those would
+// give empty text, block forever or never end.
 std::string read_text_file(const std::filesystem::path& file);
 
 // Writes `content` to `file` atomically: a temporary file in the same directory, then rename,
