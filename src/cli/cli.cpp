@@ -253,27 +253,35 @@ size_t invalid_utf8_offset(std::string_view text) {
   return std::string_view::npos;
 }
 
+// A file's text with Python's newlines (what bigquery-etl compares) and its formatted form.
+struct FormattedText {
+  std::string text;
+  std::string formatted;
+  bool changed() const { return text != formatted; }
+};
+
 // Formats `raw`, the text of `name`. Throws base::Error (kInput, located) for text that is not
 // UTF-8, for nesting too deep to lay out (see syntax::format_sql), and for text where the house
 // style would change a token, not only whitespace and keyword case (only text that is not valid
 // SQL: see syntax::first_token_difference).
-std::string format_text(const std::string& name, const std::string& raw) {
+FormattedText format_text(const std::string& name, const std::string& raw) {
   if (size_t bad = invalid_utf8_offset(raw); bad != std::string_view::npos) {
     base::Location at = base::location_of(raw, bad);
     throw base::Error(name, at.line, at.column,
                       "the file is not valid UTF-8; save it as UTF-8 (bigquery-etl reads SQL "
                       "files as UTF-8)");
   }
-  std::string text = syntax::normalize_newlines(raw);
-  std::string formatted;
+  FormattedText result;
+  result.text = syntax::normalize_newlines(raw);
+  syntax::CheckedFormat checked;
   try {
-    formatted = syntax::format_sql(text);
+    checked = syntax::format_sql_checked(result.text);
   } catch (base::Error& e) {
     e.file = name;
     throw;
   }
-  if (auto d = syntax::first_token_difference(text, formatted)) {
-    base::Location at = base::location_of(text, d->offset);
+  if (const auto& d = checked.difference) {
+    base::Location at = base::location_of(result.text, d->offset);
     throw base::Error(
         name, at.line, at.column,
         fmt::format("formatting would turn `{}` into `{}`, which changes the SQL, so the file is "
@@ -281,20 +289,18 @@ std::string format_text(const std::string& name, const std::string& raw) {
                     "`-- format: on`",
                     d->before, d->after));
   }
-  return formatted;
+  result.formatted = std::move(checked.text);
+  return result;
 }
 
 int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
   if (o.paths.empty()) {
     std::ostringstream in;
     in << std::cin.rdbuf();
-    std::string text = in.str();
-    std::string formatted = format_text("<stdin>", text);
-    std::string normalized = syntax::normalize_newlines(text);
-    if (o.diff)
-      out << (normalized == formatted ? "" : unified_diff("<stdin>", normalized, formatted));
-    if (!o.check && !o.diff) out << formatted;
-    return o.check && normalized != formatted ? kExitRefused : kExitOk;
+    FormattedText f = format_text("<stdin>", in.str());
+    if (o.diff && f.changed()) out << unified_diff("<stdin>", f.text, f.formatted);
+    if (!o.check && !o.diff) out << f.formatted;
+    return o.check && f.changed() ? kExitRefused : kExitOk;
   }
 
   std::vector<fs::path> files;
@@ -335,11 +341,10 @@ int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
       std::string name = files[i].generic_string();
       try {
         std::string raw = base::read_text_file(files[i]);
-        std::string formatted = format_text(name, raw);
-        r.changed = syntax::normalize_newlines(raw) != formatted;
-        if (r.changed && o.diff)
-          r.message = unified_diff(name, syntax::normalize_newlines(raw), formatted);
-        if (r.changed && !o.check && !o.diff) base::rewrite_file(files[i], formatted);
+        FormattedText f = format_text(name, raw);
+        r.changed = f.changed();
+        if (r.changed && o.diff) r.message = unified_diff(name, f.text, f.formatted);
+        if (r.changed && !o.check && !o.diff) base::rewrite_file(files[i], f.formatted);
       } catch (const base::Error& e) {
         r.failed = true;
         r.message = e.format();

@@ -43,9 +43,8 @@ class Layout {
 
   // Pass 1: drop the original whitespace and put a line break, a space or nothing before each
   // token, from the classes of the tokens around it.
-  std::vector<Piece> break_lines() {
+  std::vector<Piece> break_lines(const std::vector<Token>& tokens) {
     std::vector<Piece> out;
-    std::vector<Token> tokens = formatting::tokenize(sql_);
     out.reserve(tokens.size() * 2);
     bool first = true, newline_next = false, space_next = false, space_before_bracket = false;
     bool after_block_end = false, after_jinja = false, after_statement = false;
@@ -395,30 +394,65 @@ bool same_token(const Token& before, const Token& after) {
   return true;
 }
 
-}  // namespace
-
-std::string format_sql(std::string_view sql, bool trailing_newline) {
+// The formatted text of `sql`, whose tokens are `tokens`.
+std::string lay_out(std::string_view sql, const std::vector<Token>& tokens, bool trailing_newline) {
   Layout layout(sql);
-  std::vector<Piece> pieces = layout.break_lines();
+  std::vector<Piece> pieces = layout.break_lines(tokens);
   std::string out = layout.join_short_blocks(pieces);
   if (trailing_newline) out += '\n';
   return out;
 }
 
+// first_token_difference over token streams already read.
+std::optional<TokenDifference> first_difference(std::string_view before,
+                                                const std::vector<Token>& a,
+                                                const std::vector<Token>& b) {
+  auto is_space = [](const Token& t) { return t.kind == Kind::kWhitespace; };
+  size_t i = 0, j = 0;
+  while (true) {
+    while (i < a.size() && is_space(a[i])) ++i;
+    while (j < b.size() && is_space(b[j])) ++j;
+    if (i == a.size() && j == b.size()) return std::nullopt;
+    if (i < a.size() && j < b.size() && same_token(a[i], b[j])) {
+      ++i, ++j;
+      continue;
+    }
+    TokenDifference d;
+    d.offset = i < a.size() ? static_cast<size_t>(a[i].text.data() - before.data()) : before.size();
+    if (i < a.size()) d.before = normalized_text(a[i]);
+    if (j < b.size()) d.after = normalized_text(b[j]);
+    return d;
+  }
+}
+
+}  // namespace
+
+std::string format_sql(std::string_view sql, bool trailing_newline) {
+  return lay_out(sql, formatting::tokenize(sql), trailing_newline);
+}
+
+CheckedFormat format_sql_checked(std::string_view sql, bool trailing_newline) {
+  std::vector<Token> tokens = formatting::tokenize(sql);
+  CheckedFormat result;
+  result.text = lay_out(sql, tokens, trailing_newline);
+  result.difference = first_difference(sql, tokens, formatting::tokenize(result.text));
+  return result;
+}
+
 std::string format_generated_sql(std::string_view sql, std::string_view what) {
-  std::string out;
+  CheckedFormat out;
   try {
-    out = format_sql(sql);
+    out = format_sql_checked(sql);
   } catch (const base::Error& e) {
     throw base::Error::internal(fmt::format("formatting the generated {}: {}:{}: {}", what,
                                             e.line(), e.column(), e.what()));
   }
-  if (auto d = first_token_difference(sql, out)) {
+  if (const auto& d = out.difference) {
     throw base::Error::internal(
         fmt::format("formatting the generated {} would turn `{}` into `{}` at byte {}", what,
                     d->before, d->after, d->offset));
   }
-  return out;
+  return std::move(out.text);
 }
 
 std::string normalize_newlines(std::string_view text) {
@@ -447,23 +481,7 @@ std::vector<FormatToken> format_tokens(std::string_view sql) {
 
 std::optional<TokenDifference> first_token_difference(std::string_view before,
                                                       std::string_view after) {
-  std::vector<Token> a = formatting::tokenize(before), b = formatting::tokenize(after);
-  auto is_space = [](const Token& t) { return t.kind == Kind::kWhitespace; };
-  size_t i = 0, j = 0;
-  while (true) {
-    while (i < a.size() && is_space(a[i])) ++i;
-    while (j < b.size() && is_space(b[j])) ++j;
-    if (i == a.size() && j == b.size()) return std::nullopt;
-    if (i < a.size() && j < b.size() && same_token(a[i], b[j])) {
-      ++i, ++j;
-      continue;
-    }
-    TokenDifference d;
-    d.offset = i < a.size() ? static_cast<size_t>(a[i].text.data() - before.data()) : before.size();
-    if (i < a.size()) d.before = normalized_text(a[i]);
-    if (j < b.size()) d.after = normalized_text(b[j]);
-    return d;
-  }
+  return first_difference(before, formatting::tokenize(before), formatting::tokenize(after));
 }
 
 }  // namespace shredmit::syntax

@@ -39,6 +39,11 @@ inline constexpr size_t kMaxFormatDepth = 256;
 // token) where nesting passes kMaxFormatDepth; nothing else throws.
 std::string format_sql(std::string_view sql, bool trailing_newline = true);
 
+// format_sql, and first_token_difference(sql, text) computed on the tokens format_sql already
+// read: what `shredmit format` checks before it writes a file. Throws as format_sql.
+struct CheckedFormat;
+CheckedFormat format_sql_checked(std::string_view sql, bool trailing_newline = true);
+
 // format_sql for SQL that shredmit generated (mitigation files, rendered templates, printed
 // ASTs), so that every file shredmit writes is left unchanged by `shredmit format` and `bqetl
 // format`. Throws base::Error (kInternal) naming `what` when formatting would change a token:
@@ -75,5 +80,12 @@ struct TokenDifference {
 // (`5 .5` becomes `5.5`, `@@x ;` becomes `@@x;`).
 std::optional<TokenDifference> first_token_difference(std::string_view before,
                                                       std::string_view after);
+
+// What format_sql_checked returns: the formatted text, and where formatting changed a token
+// (nullopt when only whitespace and upper-casing changed).
+struct CheckedFormat {
+  std::string text;
+  std::optional<TokenDifference> difference;
+};
 
 }  // namespace shredmit::syntax
