@@ -14,6 +14,11 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 std::vector<std::string> split(std::string_view text, std::string_view separator);
 // `text` without leading and trailing ASCII whitespace.
 std::string trim(std::string_view text);
+// The byte offset of the first byte of `text` that does not start a valid UTF-8 sequence
+// (overlong forms, surrogates and code points past U+10FFFF are invalid, as in Python's and
+// BigQuery's decoders), or std::string_view::npos when the whole text is valid.
+size_t invalid_utf8_offset(std::string_view text);
+
 // ASCII case folding; other bytes (UTF-8 included) are kept.
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);

@@ -240,19 +240,6 @@ std::string unified_diff(const std::string& name, const std::string& before,
   return text.str();
 }
 
-// The byte offset of the first byte of `text` that is not part of valid UTF-8, or npos.
-size_t invalid_utf8_offset(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > text.size()) return i;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
 // A file's text with Python's newlines (what bigquery-etl compares) and its formatted form.
 struct FormattedText {
   std::string text;
@@ -265,7 +252,7 @@ struct FormattedText {
 // style would change a token, not only whitespace and keyword case (only text that is not valid
 // SQL: see syntax::first_token_difference).
 FormattedText format_text(const std::string& name, const std::string& raw) {
-  if (size_t bad = invalid_utf8_offset(raw); bad != std::string_view::npos) {
+  if (size_t bad = base::invalid_utf8_offset(raw); bad != std::string_view::npos) {
     base::Location at = base::location_of(raw, bad);
     throw base::Error(name, at.line, at.column,
                       "the file is not valid UTF-8; save it as UTF-8 (bigquery-etl reads SQL "

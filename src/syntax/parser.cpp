@@ -61,42 +61,14 @@ class ThrowingErrorListener : public antlr4::BaseErrorListener {
   }
 };
 
-// Checks that `text` is valid UTF-8; throws SyntaxError at the first invalid byte.
+// Checks that `text` is valid UTF-8 without NUL bytes; throws SyntaxError at the first bad byte.
 void check_utf8(std::string_view text) {
-  int line = 1, column = 1;
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    bool ok = len != 0 && i + len <= text.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    }
-    if (ok && len == 2) ok = c >= 0xC2;
-    if (ok && len == 3) {
-      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
-      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    }
-    if (ok && len == 4) {
-      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
-      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (!ok) {
-      throw SyntaxError("invalid UTF-8 byte; save the file as UTF-8", {line, column}, "");
-    }
-    if (c == '\0') throw SyntaxError("NUL byte in SQL text", {line, column}, "");
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += len;
-  }
+  size_t invalid = base::invalid_utf8_offset(text), nul = text.find('\0');
+  if (invalid == std::string_view::npos && nul == std::string_view::npos) return;
+  base::Location at = base::location_of(text, std::min(invalid, nul));
+  throw SyntaxError(
+      nul < invalid ? "NUL byte in SQL text" : "invalid UTF-8 byte; save the file as UTF-8",
+      {at.line, at.column}, "");
 }
 
 // Refuses input nested deeper than kMaxNestingDepth before the recursive-descent parser, the AST
