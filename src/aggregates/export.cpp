@@ -49,15 +49,17 @@ ExportStats export_rows(const ExportOptions& o,
   Clock::time_point last_report = start;
   ExportProgress progress;
   std::vector<Archive> archives;
+  std::vector<uint64_t> sizes;  // of each table's data file, in reading order
   for (const fs::path& given : o.dump_dirs) {
-    fs::path dir = given.has_filename() ? given : given.parent_path();
-    archives.push_back(read_archive(dir));
+    archives.push_back(read_archive(given.has_filename() ? given : given.parent_path()));
     for (const auto& t : archives.back().tables) {
       std::error_code ec;
       uint64_t size = fs::file_size(t.data_file, ec);
-      if (!ec) progress.total_bytes += size;
+      sizes.push_back(ec ? 0 : size);
+      progress.total_bytes += sizes.back();
     }
   }
+  size_t table_index = 0;
   uint64_t bytes_before_table = 0;
   auto report = [&](bool done) {
     if (!o.progress) return;
@@ -70,9 +72,8 @@ ExportStats export_rows(const ExportOptions& o,
     progress.done = done;
     o.progress(progress);
   };
-  for (size_t d = 0; d < o.dump_dirs.size(); ++d) {
-    const fs::path& given = o.dump_dirs[d];
-    fs::path dir = given.has_filename() ? given : given.parent_path();
+  for (const Archive& archive : archives) {
+    const fs::path& dir = archive.dir;
     std::string type = o.aggregate_type.empty()
                            ? fs::absolute(dir).lexically_normal().parent_path().filename().string()
                            : o.aggregate_type;
@@ -88,7 +89,6 @@ ExportStats export_rows(const ExportOptions& o,
           "{}: the dump date is '{}'; name the dump folder YYYYMMDD or pass --ds-nodash",
           dir.string(), day));
     }
-    const Archive& archive = archives[d];
     for (const TableData& t : archive.tables) {
       std::smatch m;
       if (!std::regex_match(t.table, m, kTable)) {
@@ -154,9 +154,7 @@ ExportStats export_rows(const ExportOptions& o,
             progress.bytes = bytes_before_table + file_bytes;
             report(false);
           });
-      std::error_code ec;
-      uint64_t size = fs::file_size(t.data_file, ec);
-      bytes_before_table += ec ? 0 : size;
+      bytes_before_table += sizes[table_index++];
       progress.bytes = bytes_before_table;
     }
   }

@@ -727,10 +727,16 @@ std::string format_text(const Report& report) {
 
 namespace {
 
+// Whether an SM001 message (analysis's kGroupBy problem) is about GROUP BY ALL or an ordinal,
+// the two that `lint --fix` rewrites.
+bool is_group_by_all_or_ordinal(std::string_view message) {
+  return message.starts_with("GROUP BY ALL") || message.starts_with("GROUP BY ordinal");
+}
+
 // Whether `lint --fix` has a rewrite for the finding (see fixes()).
 bool fixable(const Finding& f) {
   return f.rule == "SM001" && fs::path(f.file).filename() == "query.sql" &&
-         (f.message.starts_with("GROUP BY ALL") || f.message.starts_with("GROUP BY ordinal"));
+         is_group_by_all_or_ordinal(f.message);
 }
 
 }  // namespace
@@ -847,8 +853,7 @@ bool still_has_group_by_finding(const std::string& file, const std::string& text
   const syntax::Query& query = *script.statements.back()->as<syntax::QueryStatement>().query;
   analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{}, file);
   for (const auto& p : a.problems) {
-    if (p.kind == analysis::ProblemKind::kGroupBy &&
-        (p.message.starts_with("GROUP BY ALL") || p.message.starts_with("GROUP BY ordinal")))
+    if (p.kind == analysis::ProblemKind::kGroupBy && is_group_by_all_or_ordinal(p.message))
       return true;
   }
   return false;

@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "base/error.h"
+#include "base/text.h"
 #include "syntax/format_tokenizer.h"
 
 namespace shredmit::syntax {
@@ -22,6 +23,21 @@ size_t code_points(std::string_view s) {
   size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
+}
+
+// Calls `emit` with each character of a keyword, built-in function name or pseudocolumn as the
+// house style spells it: ASCII upper case, each run of whitespace between words one space.
+template <typename Emit>
+void house_spelling(std::string_view text, Emit emit) {
+  for (size_t i = 0; i < text.size();) {
+    if (formatting::whitespace_length(text, i)) {
+      while (size_t n = formatting::whitespace_length(text, i)) i += n;
+      emit(' ');
+      continue;
+    }
+    char c = text[i++];
+    emit((c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c);
+  }
 }
 
 // One piece of output: a token, or whitespace the layout put in.
@@ -81,7 +97,7 @@ class Layout {
         pop_through(Level::kJinjaBlock);
       } else if (kind == Kind::kCaseSubclause) {
         // WHEN and ELSE sit one level inside CASE; THEN one level inside its WHEN.
-        if (equals_upper(token.text, "WHEN") || equals_upper(token.text, "ELSE"))
+        if (base::same_name(token.text, "WHEN") || base::same_name(token.text, "ELSE"))
           while (!levels_.empty() && levels_.back() == Level::kCaseBranch) levels_.pop_back();
       } else if (kind == Kind::kAliasSeparator || kind == Kind::kExpressionSeparator ||
                  kind == Kind::kFieldAccessOperator) {
@@ -112,8 +128,7 @@ class Layout {
         out.push_back(piece(Kind::kWhitespace, " "));
       }
 
-      if (formatting && formatting::is_upper_cased(kind))
-        current.text = upper_cased(token.text, formatting::is_keyword(kind));
+      if (formatting && formatting::is_upper_cased(kind)) current.text = upper_cased(token.text);
       out.push_back(current);
 
       // State for the next token.
@@ -287,31 +302,17 @@ class Layout {
     return keep("\n" + std::string(levels * kIndent.size(), ' '));
   }
 
-  // Upper case; keywords also have the whitespace between their words collapsed to a space.
-  std::string_view upper_cased(std::string_view text, bool collapse) {
+  // The house spelling of a keyword, built-in name or pseudocolumn (the latter two have no
+  // whitespace, so only keywords have words to join).
+  std::string_view upper_cased(std::string_view text) {
     std::string s;
     s.reserve(text.size());
-    for (size_t i = 0; i < text.size();) {
-      if (collapse && formatting::whitespace_length(text, i)) {
-        while (size_t n = formatting::whitespace_length(text, i)) i += n;
-        s += ' ';
-        continue;
-      }
-      char c = text[i++];
-      s += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-    }
+    house_spelling(text, [&](char c) { s += c; });
     if (s == text) return text;
     return keep(std::move(s));
   }
 
   std::string_view keep(std::string s) { return kept_.emplace_back(std::move(s)); }
-
-  static bool equals_upper(std::string_view text, std::string_view word) {
-    if (text.size() != word.size()) return false;
-    for (size_t i = 0; i < text.size(); ++i)
-      if ((text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]) != word[i]) return false;
-    return true;
-  }
 
   // Whitespace, then exactly `#fail` or `#warn` (bigquery-etl's data check markers).
   static bool is_check_marker(std::string_view comment) {
@@ -353,15 +354,7 @@ void normalized(const Token& token, Emit emit) {
     for (char c : text) emit(c);
     return;
   }
-  while (i < text.size()) {
-    if (formatting::whitespace_length(text, i)) {
-      while (size_t n = formatting::whitespace_length(text, i)) i += n;
-      emit(' ');
-      continue;
-    }
-    char c = text[i++];
-    emit((c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c);
-  }
+  house_spelling(text, emit);
 }
 
 std::string normalized_text(const Token& token) {
@@ -381,10 +374,7 @@ bool same_token(const Token& before, const Token& after) {
   normalized(after, [&](char c) { nb < sizeof b ? void(b[nb++] = c) : void(overflow = true); });
   if (overflow) {
     std::string x = normalized_text(before), y = normalized_text(after);
-    if (x == y) return true;
-    for (char& c : x)
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    return x == y;
+    return x == y || base::to_upper(x) == y;
   }
   if (na != nb) return false;
   for (size_t i = 0; i < na; ++i) {
