@@ -7,6 +7,7 @@
 // in the project's research note on the aggregates export.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -93,6 +94,16 @@ struct ExportOptions {
   std::string aggregate_type;
   std::string ds_nodash;
 };
+
+// The columns of the BigQuery table, in the seed's order: ingest_date, aggregate_type,
+// ds_nodash, channel and version, the seven dimension keys of the dimensions JSON (positions
+// kFirstDimension to kFirstDimension + 6), and aggregate.
+inline constexpr std::array<std::string_view, 13> kExportColumns = {
+    "ingest_date", "aggregate_type", "ds_nodash", "channel", "version",
+    "os",          "child",          "label",     "metric",  "osVersion",
+    "application", "architecture",   "aggregate"};
+inline constexpr size_t kFirstDimension = 5;
+inline constexpr size_t kDimensionCount = 7;
 
 struct ExportStats {
   size_t tables = 0;

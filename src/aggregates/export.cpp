@@ -19,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<const char*, 7> kDimensions = {
-    "os", "child", "label", "metric", "osVersion", "application", "architecture"};
 constexpr size_t kMalformedExamples = 5;
 
 size_t column_index(const TableData& t, const std::string& name) {
@@ -111,11 +109,13 @@ ExportStats export_rows(const ExportOptions& o,
       read_rows(
           t,
           [&](const std::vector<CopyField>& fields, size_t line) {
-            nlohmann::ordered_json row = {{"ingest_date", o.ingest_date},
-                                          {"aggregate_type", type},
-                                          {"ds_nodash", day},
-                                          {"channel", channel},
-                                          {"version", version}};
+            // The columns in kExportColumns order: the five from the dump, the dimensions,
+            // the aggregate.
+            nlohmann::ordered_json row;
+            const std::array<const std::string*, kFirstDimension> leading = {
+                &o.ingest_date, &type, &day, &channel, &version};
+            for (size_t k = 0; k < kFirstDimension; ++k)
+              row[std::string(kExportColumns[k])] = *leading[k];
             nlohmann::json doc;
             if (fields[dimensions])
               doc = nlohmann::json::parse(*fields[dimensions], nullptr, false);
@@ -125,7 +125,8 @@ ExportStats export_rows(const ExportOptions& o,
               if (stats.malformed_examples.size() < kMalformedExamples)
                 stats.malformed_examples.push_back(fmt::format("{}:{}", file, line));
             }
-            for (const char* key : kDimensions) {
+            for (size_t k = kFirstDimension; k < kFirstDimension + kDimensionCount; ++k) {
+              const std::string key(kExportColumns[k]);
               auto it = object ? doc.find(key) : doc.end();
               if (!object || it == doc.end() || it->is_null()) {
                 row[key] = nullptr;
@@ -141,9 +142,9 @@ ExportStats export_rows(const ExportOptions& o,
                 if (c == '{') c = '[';
                 if (c == '}') c = ']';
               }
-              row["aggregate"] = array;
+              row[std::string(kExportColumns.back())] = array;
             } else {
-              row["aggregate"] = nullptr;
+              row[std::string(kExportColumns.back())] = nullptr;
             }
             std::string text = row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             text += '\n';

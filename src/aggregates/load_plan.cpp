@@ -13,11 +13,6 @@
 namespace shredmit::aggregates {
 namespace {
 
-constexpr std::array<const char*, 13> kColumns = {
-    "ingest_date", "aggregate_type", "ds_nodash", "channel", "version",
-    "os",          "child",          "label",     "metric",  "osVersion",
-    "application", "architecture",   "aggregate"};
-
 // A word for the shell, in single quotes.
 std::string quoted(const std::string& s) {
   std::string out = "'";
@@ -56,8 +51,8 @@ void check(const LoadPlanOptions& o) {
 
 nlohmann::ordered_json bigquery_schema() {
   nlohmann::ordered_json fields = nlohmann::ordered_json::array();
-  for (const char* c : kColumns) {
-    bool ingest = std::string_view(c) == "ingest_date";
+  for (std::string_view c : kExportColumns) {
+    bool ingest = c == "ingest_date";
     fields.push_back({{"name", c},
                       {"type", ingest ? "DATE" : "STRING"},
                       {"mode", ingest ? "REQUIRED" : "NULLABLE"}});
