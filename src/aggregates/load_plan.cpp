@@ -7,6 +7,7 @@
 #include <set>
 
 #include "aggregates/aggregates.h"
+#include "base/diagnostics.h"
 #include "base/error.h"
 #include "base/text.h"
 
@@ -115,7 +116,7 @@ std::string load_plan_json(const LoadPlanOptions& o) {
       {"clustering", clustering(o.aggregate_type)},
       {"schema", bigquery_schema()},
       {"loads", std::move(loads)}};
-  return doc.dump(2) + "\n";
+  return base::dump_json(doc, 2) + "\n";
 }
 
 }  // namespace shredmit::aggregates

@@ -377,12 +377,10 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
 }
 
 std::vector<fs::path> write_plan_files(const Plan& p) {
-  std::vector<fs::path> written;
-  auto write = [&](const fs::path& file, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(file.parent_path(), ec);
-    base::write_file_atomically(file, text);
-    written.push_back(file);
+  // Every file is computed first and written together, so that an error leaves nothing new.
+  std::vector<base::OutputFile> files;
+  auto write = [&](const fs::path& file, std::string text) {
+    files.push_back({file, std::move(text)});
   };
   if (p.generated) {
     write(p.checks_file, p.generated->checks_sql);
@@ -396,6 +394,9 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
   }
   auto schema = project::load_schema(p.schema_file, p.tree);
   write(p.staging_schema_json, schema_json(schema.fields).dump(2) + "\n");
+  base::write_files_atomically(files);
+  std::vector<fs::path> written;
+  for (const auto& f : files) written.push_back(f.path);
   return written;
 }
 
@@ -505,7 +506,7 @@ std::string format_json(const Plan& p) {
     doc["check_file"] = p.check_file.string();
     doc["previous_table"] = p.generated->previous_table.qualified();
   }
-  return doc.dump(2) + "\n";
+  return base::dump_json(doc, 2) + "\n";
 }
 
 std::string format_sh(const Plan& p) {

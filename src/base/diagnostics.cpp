@@ -77,7 +77,7 @@ std::string format_json(const std::vector<Finding>& findings) {
                    {"column", f.column},
                    {"message", f.message}});
   }
-  return out.dump(2) + "\n";
+  return dump_json(out, 2) + "\n";
 }
 
 std::string format_github(const std::vector<Finding>& findings) {
@@ -117,7 +117,11 @@ std::string format_sarif(const std::vector<Finding>& findings, const std::vector
                           {"runs",
                            {{{"tool", {{"driver", {{"name", "shredmit"}, {"rules", rules_json}}}}},
                              {"results", results}}}}};
-  return sarif.dump(2) + "\n";
+  return dump_json(sarif, 2) + "\n";
+}
+
+std::string dump_json(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace shredmit::base

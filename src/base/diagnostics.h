@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace shredmit::base {
 
 enum class Severity { kError, kWarning };
@@ -47,5 +49,10 @@ std::string format_github(const std::vector<Finding>& findings);
 // SARIF 2.1.0: one rule descriptor per entry of `rules` (every finding's rule must be among
 // them; std::out_of_range otherwise) and one result per finding.
 std::string format_sarif(const std::vector<Finding>& findings, const std::vector<Rule>& rules);
+
+// `value` as JSON text (indented by `indent` spaces, on one line when -1). Bytes that are not
+// valid UTF-8 (folder names are bytes on Linux) become U+FFFD instead of throwing: every JSON
+// document shredmit prints goes through this.
+std::string dump_json(const nlohmann::json& value, int indent = -1);
 
 }  // namespace shredmit::base

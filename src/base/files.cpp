@@ -15,12 +15,19 @@ namespace shredmit::base {
 
 namespace fs = std::filesystem;
 
+Error filesystem_error(const fs::path& path, const std::error_code& ec) {
+  return Error(path.string(), 0, 0,
+               "cannot read: " + ec.message() + "; check the path and its permissions");
+}
+
 std::string read_text_file(const fs::path& file) {
   // Only regular files (or links to them): a FIFO would block forever, a device never end, and
   // a directory reads as empty text.
   std::error_code ec;
   fs::file_status status = fs::status(file, ec);
-  if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
+  if (status.type() == fs::file_type::not_found) throw Error(file.string(), 0, 0, "file not found");
+  if (ec) throw filesystem_error(file, ec);
+  if (!fs::is_regular_file(status)) {
     throw Error(file.string(), 0, 0,
                 fs::is_directory(status)
                     ? "is a folder, not a file; give the file inside it"
@@ -28,34 +35,90 @@ std::string read_text_file(const fs::path& file) {
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw Error(
-        file.string(), 0, 0,
-        fs::exists(file) ? "cannot read the file; check its permissions" : "file not found");
+    throw filesystem_error(file, std::error_code(errno, std::generic_category()));
   }
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw filesystem_error(file, std::error_code(errno, std::generic_category()));
   return ss.str();
 }
 
 void write_file_atomically(const fs::path& file, std::string_view content) {
-  fs::path tmp = file;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw Error(file.string(), 0, 0, "cannot write the file; check the output directory");
+  write_files_atomically({OutputFile{file, std::string(content)}});
+}
+
+void write_files_atomically(const std::vector<OutputFile>& files) {
+  std::string suffix = fmt::format(".tmp-{}", ::getpid());
+  std::vector<fs::path> temporaries, backups, created_folders;
+  std::vector<bool> existed(files.size(), false);
+  auto clean_up = [&] {
+    std::error_code ignored;
+    for (const auto& t : temporaries) fs::remove(t, ignored);
+    for (const auto& b : backups) fs::remove(b, ignored);
+    for (auto it = created_folders.rbegin(); it != created_folders.rend(); ++it) {
+      fs::remove(*it, ignored);  // only removes them while empty
+    }
+  };
+  auto fail = [&](const fs::path& file, const std::string& why) {
+    clean_up();
+    return Error(file.string(), 0, 0, why);
+  };
+  for (size_t i = 0; i < files.size(); ++i) {
+    const fs::path& file = files[i].path;
+    std::error_code ec;
+    fs::path folder = file.parent_path();
+    if (!folder.empty() && !fs::exists(folder, ec)) {
+      std::vector<fs::path> missing;
+      for (fs::path f = folder; !f.empty() && !fs::exists(f, ec); f = f.parent_path()) {
+        missing.push_back(f);
+        if (f == f.parent_path()) break;
+      }
+      fs::create_directories(folder, ec);
+      created_folders.insert(created_folders.end(), missing.rbegin(), missing.rend());
+      if (ec) throw fail(folder, "cannot create the output folder: " + ec.message());
+    }
+    fs::file_status status = fs::symlink_status(file, ec);
+    existed[i] = fs::exists(status);
+    if (existed[i] && !fs::is_regular_file(status)) {
+      throw fail(file, fs::is_directory(status)
+                           ? "is a folder; remove it or choose another output folder"
+                           : "is not a regular file; remove it or choose another output folder");
     }
   }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(file.string(), 0, 0, "cannot replace the file: " + ec.message());
+  for (const auto& f : files) {
+    fs::path tmp = f.path;
+    tmp += suffix;
+    temporaries.push_back(tmp);
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
+    out.flush();
+    if (!out) throw fail(f.path, "cannot write the file; check the output folder and free space");
   }
+  // Hard-link backups of the files about to be replaced, to restore them if a rename fails.
+  for (size_t i = 0; i < files.size(); ++i) {
+    fs::path backup = files[i].path;
+    backup += ".bak" + suffix;
+    std::error_code ec;
+    if (existed[i]) fs::create_hard_link(files[i].path, backup, ec);
+    backups.push_back(existed[i] && !ec ? backup : fs::path());
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    fs::rename(temporaries[i], files[i].path, ec);
+    if (!ec) continue;
+    std::error_code ignored;
+    for (size_t j = 0; j < i; ++j) {
+      if (!backups[j].empty()) {
+        fs::rename(backups[j], files[j].path, ignored);
+      } else if (!existed[j]) {
+        fs::remove(files[j].path, ignored);
+      }
+    }
+    throw fail(files[i].path, "cannot replace the file: " + ec.message());
+  }
+  temporaries.clear();
+  created_folders.clear();
+  clean_up();
 }
 
 void rewrite_file(const fs::path& file, std::string_view content) {

@@ -4,6 +4,10 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "base/error.h"
 
 namespace shredmit::base {
 
@@ -16,6 +20,24 @@ std::string read_text_file(const std::filesystem::path& file);
 // so readers never see a partial file. Throws base::Error (kInput) on failure (the temporary is
 // removed).
 void write_file_atomically(const std::filesystem::path& file, std::string_view content);
+
+// One file of a command's output.
+struct OutputFile {
+  std::filesystem::path path;
+  std::string content;
+};
+
+// Writes all of `files` or none of them: their folders are created, every content goes to a
+// temporary file next to its target, and only when all are complete are they renamed into place.
+// When a rename fails, the files already replaced are restored from hard-link backups (new ones
+// removed), so on any error nothing new is visible and nothing old is lost. A target that exists
+// but is not a regular file (a folder) is refused before anything is written. Throws base::Error
+// (kInput) naming the file that failed and why.
+void write_files_atomically(const std::vector<OutputFile>& files);
+
+// The input error for a filesystem failure: names the path and the system's reason (permission
+// denied, too many levels of symbolic links) and says to check the path.
+Error filesystem_error(const std::filesystem::path& path, const std::error_code& ec);
 
 // Replaces the content of the existing file `file` atomically (write_file_atomically), keeping
 // its permission bits; when `file` is a symbolic link, the file it points to is replaced and

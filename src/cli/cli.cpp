@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "aggregates/aggregates.h"
+#include "base/diagnostics.h"
 #include "backfill/backfill.h"
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
@@ -151,6 +152,7 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
     bool ok = false;
     size_t bytes = 0;
     std::string text;  // formatted SQL, JSON, or the error line
+    bool internal = false;  // the error is a shredmit bug (exit 3)
   };
   std::vector<Result> results(files.size());
   std::atomic<size_t> next{0};
@@ -164,7 +166,7 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
         if (!o.stats) {
           r.text = o.format == "ast-json"
                        ? fmt::format("{{\"file\": {}, \"ast\": {}}}\n",
-                                     nlohmann::json(files[i].generic_string()).dump(),
+                                     base::dump_json(files[i].generic_string()),
                                      syntax::to_json(f.script))
                        : syntax::format_generated_sql(syntax::print(f.script), "SQL");
         }
@@ -172,6 +174,13 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
         std::error_code ec;
         r.bytes = static_cast<size_t>(fs::file_size(files[i], ec));
         r.text = e.format() + "\n";
+      } catch (const std::filesystem::filesystem_error& e) {
+        r.text = base::filesystem_error(e.path1(), e.code()).format() + "\n";
+      } catch (const std::exception& e) {
+        // No exception may leave a worker thread: it would terminate the process.
+        r.internal = true;
+        r.text = fmt::format("shredmit: internal error: {}: {}; please report this\n",
+                             files[i].string(), e.what());
       }
     }
   };
@@ -200,7 +209,10 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
                        files.size(), ok, files.size() - ok, bytes, seconds)
         << "\n";
   }
-  return ok == files.size() ? kExitOk : kExitRefused;
+  bool internal = std::any_of(results.begin(), results.end(), [](const Result& r) {
+    return r.internal;
+  });
+  return internal ? kExitInternal : ok == files.size() ? kExitOk : kExitRefused;
 }
 
 struct FormatOptions {
@@ -335,6 +347,9 @@ int format(const FormatOptions& o, std::ostream& out, std::ostream& err) {
       } catch (const base::Error& e) {
         r.failed = true;
         r.message = e.format();
+      } catch (const std::filesystem::filesystem_error& e) {
+        r.failed = true;
+        r.message = base::filesystem_error(e.path1(), e.code()).format();
       } catch (const std::exception& e) {
         r.failed = true;
         r.message = "shredmit: internal error: " + name + ": " + e.what();
@@ -1106,6 +1121,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   } catch (const base::Error& e) {
     err << e.format() << "\n";
     return exit_status(e.kind);
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path that cannot be read (permissions, a symbolic-link loop) is the input's problem.
+    err << base::filesystem_error(e.path1(), e.code()).format() << "\n";
+    return kExitRefused;
   } catch (const std::exception& e) {
     err << "shredmit: internal error: " << e.what() << "; please report this\n";
     return kExitInternal;

@@ -72,12 +72,26 @@ const std::vector<Rule> kRules = {
 
 // ------------------------------------------------------------------ one table
 
+std::string unreadable_message(const std::error_code& ec) {
+  return "folder cannot be read (" + ec.message() + "); fix its permissions so it can be checked";
+}
+
 class TableLinter {
  public:
   TableLinter(const TableRef& table, const Options& options, Report& report)
       : table_(table), options_(options), report_(report) {}
 
   void run() {
+    if (!table_.unreadable.empty()) {
+      add("SM008", table_.dir.string(), {}, table_.unreadable);
+      return;
+    }
+    std::error_code ec;
+    fs::directory_iterator listing(table_.dir, ec);
+    if (ec) {
+      add("SM008", table_.dir.string(), {}, unreadable_message(ec));
+      return;
+    }
     fs::path metadata_path = table_.dir / "metadata.yaml";
     fs::path backfill_path = table_.dir / "backfill.yaml";
     if (exists(metadata_path)) {
@@ -160,9 +174,12 @@ class TableLinter {
     const syntax::Query* statement = nullptr;  // the table's query
   };
 
+  // Whether something is at `p`. A path that cannot be examined (permission denied, a loop of
+  // symbolic links) counts as present, so that reading it reports the error as a finding.
   static bool exists(const fs::path& p) {
     std::error_code ec;
-    return fs::is_regular_file(p, ec);
+    fs::file_status status = fs::symlink_status(p, ec);
+    return status.type() != fs::file_type::not_found && (ec || fs::exists(status));
   }
 
   void add(std::string_view rule_id, const std::string& file, base::Location at,
@@ -425,16 +442,22 @@ class TableLinter {
   // SM006, SM009 against the previous version, SM010 and SM011. Returns whether the metrics were
   // compared with a previous version's (otherwise SM009 judges this version alone).
   bool check_previous(const QueryFile* query, const analysis::AggregateQuery* analysis) {
-    static const std::regex kVersioned(R"(^(.+)_v([0-9]+)$)");
     std::string name = table_.dir.filename().string();
     if (name.empty()) name = table_.dir.parent_path().filename().string();
-    std::smatch m;
-    if (!std::regex_match(name, m, kVersioned)) return false;
-    int version = std::stoi(m[2]);
+    auto split = project::TableId::split_version(name);
+    if (!split) return false;
+    auto [base_name, version] = *split;
     if (version < 2) return false;
-    std::string previous_name = fmt::format("{}_v{}", std::string(m[1]), version - 1);
+    std::string previous_name = fmt::format("{}_v{}", base_name, version - 1);
     fs::path previous_dir = table_.dir.parent_path() / previous_name;
     std::error_code ec;
+    fs::directory_iterator listing(previous_dir, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+      add("SM008", previous_dir.string(), {},
+          "the previous version's folder cannot be read (" + ec.message() +
+              "); fix its permissions: this version is compared against it");
+      return false;
+    }
     if (!fs::is_directory(previous_dir, ec)) {
       // Deployed tables whose older folders were deleted long ago keep their label; only a
       // backfill that asks for mitigation needs the previous version now.
@@ -576,8 +599,15 @@ void lint_in_processes(const std::vector<TableRef>& tables, const Options& optio
       int status = 0;
       try {
         Report part;
-        lint_range(tables, static_cast<size_t>(w), static_cast<size_t>(jobs), options, part);
-        std::string data = to_json(part).dump();
+        nlohmann::json result;
+        try {
+          lint_range(tables, static_cast<size_t>(w), static_cast<size_t>(jobs), options, part);
+          result = to_json(part);
+        } catch (const std::exception& e) {
+          result = {{"internal_error", e.what()}};
+        }
+        // Paths need not be UTF-8 (folder names are bytes); invalid bytes become U+FFFD.
+        std::string data = base::dump_json(result);
         size_t written = 0;
         while (written < data.size()) {
           ssize_t n = write(fds[1], data.data() + written, data.size() - written);
@@ -615,7 +645,12 @@ void lint_in_processes(const std::vector<TableRef>& tables, const Options& optio
       failure = fmt::format("lint worker process {} failed (status {})", w.pid, status);
       continue;
     }
-    merge(report, nlohmann::json::parse(data));
+    auto result = nlohmann::json::parse(data);
+    if (result.contains("internal_error")) {
+      failure = result["internal_error"].get<std::string>();
+      continue;
+    }
+    merge(report, result);
   }
   if (!failure.empty()) throw std::runtime_error(failure);
 }
@@ -640,9 +675,10 @@ size_t Report::warnings() const { return findings.size() - errors(); }
 
 std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
   std::map<std::string, TableRef> found;
-  auto add_table = [&](const fs::path& dir, const project::SqlTree& tree) {
+  auto add_table = [&](const fs::path& dir, const project::SqlTree& tree,
+                       const std::string& unreadable) {
     std::string key = fs::absolute(dir).lexically_normal().string();
-    found.emplace(key, TableRef{dir, tree});
+    found.emplace(key, TableRef{dir, tree, unreadable});
   };
   for (const auto& p : paths) {
     std::error_code ec;
@@ -677,7 +713,7 @@ std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
     project::SqlTree tree = project::SqlTree::from_sql_dir(user_sql);
     if (below.size() >= 3) {
       fs::path dir = user_sql / below[0] / below[1] / below[2];
-      add_table(dir, tree);
+      add_table(dir, tree, "");
       continue;
     }
     // Every folder at depth 3 below sql/ under the given folder.
@@ -685,13 +721,32 @@ std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
     for (size_t depth = below.size(); depth < 3; ++depth) {
       std::vector<fs::path> next;
       for (const auto& d : level) {
-        for (const auto& entry : fs::directory_iterator(d, ec)) {
-          if (entry.is_directory(ec)) next.push_back(entry.path());
+        fs::directory_iterator it(d, ec), end;
+        if (ec) {
+          add_table(d, tree, unreadable_message(ec));
+          continue;
         }
+        for (; it != end; it.increment(ec)) {
+          fs::path path = it->path();
+          std::error_code entry_ec;
+          if (!it->is_directory(entry_ec)) {
+            if (entry_ec) add_table(path, tree, unreadable_message(entry_ec));
+            continue;
+          }
+          std::string name = path.filename().string();
+          if (base::invalid_utf8_offset(name) != std::string_view::npos) {
+            add_table(path, tree,
+                      "folder name is not valid UTF-8; rename it (bigquery-etl's project, dataset "
+                      "and table names are ASCII)");
+          } else {
+            next.push_back(path);
+          }
+        }
+        if (ec) add_table(d, tree, unreadable_message(ec));
       }
       level = std::move(next);
     }
-    for (const auto& d : level) add_table(d, tree);
+    for (const auto& d : level) add_table(d, tree, "");
   }
   std::vector<TableRef> tables;
   for (auto& [key, t] : found) tables.push_back(std::move(t));
@@ -766,7 +821,7 @@ std::string format_json(const Report& report) {
                                   {"tables", report.tables},
                                   {"checked", report.checked}}},
                                 {"skipped", std::move(skipped)}};
-  return doc.dump(2) + "\n";
+  return base::dump_json(doc, 2) + "\n";
 }
 
 std::string format_github(const Report& report) { return base::format_github(report.findings); }

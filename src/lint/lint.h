@@ -45,6 +45,10 @@ struct Options {
 struct TableRef {
   std::filesystem::path dir;
   project::SqlTree tree;
+  // Why the folder (a table, or a project or dataset folder above tables) cannot be linted: it
+  // cannot be listed, or its name is not valid UTF-8. Reported as an SM008 error finding, since
+  // lint never reports success on what it could not read.
+  std::string unreadable;
 };
 
 // The table folders named by `paths`: a sql/ tree, a project or dataset folder (every table

@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "base/diagnostics.h"
 #include "syntax/format.h"
 
 namespace shredmit::mitigation {
@@ -847,19 +848,13 @@ std::string format_json(const Mitigation& m, const std::vector<fs::path>& files)
                                 {"columns", std::move(columns)},
                                 {"warnings", m.warnings},
                                 {"files", std::move(written)}};
-  return doc.dump(2) + "\n";
+  return base::dump_json(doc, 2) + "\n";
 }
 
 std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    throw base::Error(dir.string(), 0, 0, "cannot create the output directory: " + ec.message());
-  }
   std::vector<fs::path> paths = {dir / "shredder_mitigation_query.sql",
                                  dir / "shredder_mitigation_checks.sql"};
-  base::write_file_atomically(paths[0], m.query_sql);
-  base::write_file_atomically(paths[1], m.checks_sql);
+  base::write_files_atomically({{paths[0], m.query_sql}, {paths[1], m.checks_sql}});
   return paths;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <deque>
 #include <fstream>
@@ -98,8 +99,30 @@ class SchemaReader {
   SchemaReader(const SqlTree& tree, std::string file, int depth)
       : tree_(tree), file_(std::move(file)), depth_(depth) {}
 
-  // A node that stands for a list of fields.
+  // A node that stands for a list of fields; refuses more than kMaxSchemaFields in all.
   std::vector<SchemaField> field_list(const Node& n) {
+    std::vector<SchemaField> fields = expand_field_list(n);
+    check_field_count(n, count_fields(fields));
+    return fields;
+  }
+
+ private:
+  void check_field_count(const Node& n, size_t count) const {
+    if (count > kMaxSchemaFields) {
+      throw error(n, fmt::format("this list expands to more than {} fields (BigQuery allows "
+                                 "10,000 columns); check the includes for a file included many "
+                                 "times",
+                                 kMaxSchemaFields));
+    }
+  }
+
+  static size_t count_fields(const std::vector<SchemaField>& fields) {
+    size_t count = fields.size();
+    for (const auto& f : fields) count += count_fields(f.fields);
+    return count;
+  }
+
+  std::vector<SchemaField> expand_field_list(const Node& n) {
     if (n.tag == "!include-fields") return include_fields(n);
     if (n.kind == Node::Kind::kNull) return {};
     if (!n.is_sequence()) {
@@ -109,17 +132,22 @@ class SchemaReader {
     bool flatten = n.tag == "!flatten-lists";
     if (!flatten && !n.tag.empty()) throw unknown_tag(n);
     std::vector<SchemaField> fields;
+    size_t count = 0;  // with nested fields, checked as the list grows
     for (const auto& item : n.items) {
       if (item.tag == "!include-fields" || (flatten && item.is_sequence())) {
-        for (auto& f : field_list(item)) fields.push_back(std::move(f));
+        auto included = field_list(item);
+        count += count_fields(included);
+        check_field_count(item, count);
+        for (auto& f : included) fields.push_back(std::move(f));
       } else {
         fields.push_back(field(item));
+        count += 1 + count_fields(fields.back().fields);
+        check_field_count(item, count);
       }
     }
     return fields;
   }
 
- private:
   base::Error error(const Node& at, const std::string& message) const {
     return base::Error(file_, at.line, at.column, message);
   }
@@ -284,6 +312,12 @@ class SchemaReader {
     target = target.lexically_normal();
     // Messages name the target relative to the working directory, as the user's paths are.
     std::string shown = target.lexically_proximate(fs::current_path()).string();
+    if (auto resolved = outside_repository(target)) {
+      throw error(n, fmt::format("cannot resolve {}: {}{} is outside the repository {}; includes "
+                                 "must name a file inside it",
+                                 tag, shown, *resolved == target ? "" : " (" + resolved->string() + ")",
+                                 tree_.repo_root.string()));
+    }
     int depth = depth_ + 1;
     const SqlTree& tree = tree_;
     auto entry = IncludeCache::instance().get(target, [&]() {
@@ -302,6 +336,22 @@ class SchemaReader {
     scratch_paths_.push_back(shown);
     *path_out = &scratch_paths_.back();
     return entry;
+  }
+
+  // `target` with `..` and symbolic links resolved when that lies outside the repository root
+  // (or cannot be resolved), nullopt when it is inside.
+  std::optional<fs::path> outside_repository(const fs::path& target) const {
+    std::error_code ec;
+    fs::path root = fs::weakly_canonical(fs::absolute(tree_.repo_root, ec), ec);
+    if (ec) return target;
+    fs::path resolved = fs::weakly_canonical(fs::absolute(target, ec), ec);
+    if (ec) return target;
+    auto r = root.begin();
+    auto t = resolved.begin();
+    for (; r != root.end() && !r->empty(); ++r, ++t) {
+      if (t == resolved.end() || *r != *t) return resolved;
+    }
+    return std::nullopt;
   }
 
   const SchemaField& find_field(const Node& n, const char* tag, const std::vector<SchemaField>& top,
@@ -377,7 +427,25 @@ TableId TableId::parse(std::string_view text) {
         "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN, e.g. "
         "moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
   }
-  return TableId{m[1], m[2], m[3], std::stoi(m[4])};
+  auto split = split_version(std::string(m[3]) + "_v" + std::string(m[4]));
+  if (!split) {
+    throw base::Error::usage(fmt::format("'{}': table version {} is too large; versions go up to {}",
+                                         s, std::string(m[4]), kMaxTableVersion));
+  }
+  return TableId{m[1], m[2], m[3], split->second};
+}
+
+std::optional<std::pair<std::string, int>> TableId::split_version(std::string_view table_name) {
+  size_t v = table_name.rfind("_v");
+  if (v == std::string_view::npos || v == 0 || v + 2 == table_name.size()) return std::nullopt;
+  std::string_view digits = table_name.substr(v + 2);
+  if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  int version = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+  if (error != std::errc() || end != digits.data() + digits.size() || version > kMaxTableVersion) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::string(table_name.substr(0, v)), version);
 }
 
 std::string TableId::table() const { return fmt::format("{}_v{}", base_name, version); }
@@ -474,7 +542,9 @@ Metadata load_metadata(const fs::path& file) {
       }
       if (const Node* x = tp->get("expiration_days"); x && x->is_scalar() && x->text != "null") {
         try {
-          m.expiration_days = static_cast<int>(std::stod(x->text));
+          double days = std::stod(x->text);
+          if (!(days >= -1e9 && days <= 1e9)) throw std::out_of_range(x->text);
+          m.expiration_days = static_cast<int>(days);
         } catch (const std::exception&) {
           throw base::Error(m.file, x->line, x->column,
                             "bigquery.time_partitioning.expiration_days must be a number of days");

@@ -29,6 +29,9 @@ class OfflineError : public base::Error {
 // "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4" is project
 // "moz-fx-data-shared-prod", dataset "firefox_desktop_derived", base name
 // "active_users_aggregates", version 4.
+// The largest table version shredmit accepts; bigquery-etl's tree stops at _v20.
+inline constexpr int kMaxTableVersion = 1'000'000;
+
 struct TableId {
   std::string project;
   std::string dataset;
@@ -36,8 +39,12 @@ struct TableId {
   int version = 0;
 
   // Parses PROJECT.DATASET.TABLE_vN. Throws base::Error (kind kUsage) when the text has
-  // not three dot-separated parts or the table name does not end in _v<N>.
+  // not three dot-separated parts, the table name does not end in _v<N>, or N is past
+  // kMaxTableVersion.
   static TableId parse(std::string_view text);
+  // Splits a table folder name "NAME_vN" into NAME and N; nullopt when it has no _vN suffix or
+  // N is past kMaxTableVersion (such a folder is not a version bigquery-etl would create).
+  static std::optional<std::pair<std::string, int>> split_version(std::string_view table_name);
   std::string table() const;      // "active_users_aggregates_v4"
   std::string qualified() const;  // "project.dataset.table_v4"
   // The same table at another version.
@@ -91,12 +98,19 @@ struct Schema {
 //   selected, ordered by field_names, and replaced by name.
 // - `!flatten-lists`: a sequence whose list items are spliced in.
 // `file` is relative to tree.repo_root (a leading "/" is ignored); `table` is project.dataset.
-// table, read from tree.sql_dir. Included files are read once per process (keyed by path and
-// modification time) and shared between threads.
-// Throws base::Error for unreadable or malformed YAML, a field without a name, and an include that
-// cannot be resolved; the last names the schema file, the tag's line:column and the missing
-// target (file or field).
+// table, read from tree.sql_dir. Either must stay inside tree.repo_root once `..` and symbolic
+// links are resolved: in pull-request CI a schema is untrusted input, and an include of any
+// other path could copy a file of the runner into lint output. Included files are read once per
+// process (keyed by path and modification time) and shared between threads.
+// Throws base::Error for unreadable or malformed YAML, a field without a name, an include that
+// cannot be resolved or leaves the repository, and a schema of more than kMaxSchemaFields
+// fields; the include errors name the schema file, the tag's line:column and the target.
 Schema load_schema(const std::filesystem::path& file, const SqlTree& tree);
+
+// Fields (nested ones included) one schema may have after its includes are expanded. BigQuery
+// allows 10,000 columns in a table; this is ten times that, and it stops include chains that fan
+// out (a file including another several times, 8 levels deep) before they exhaust memory.
+inline constexpr size_t kMaxSchemaFields = 100'000;
 
 struct Metadata {
   std::string file;

@@ -83,6 +83,7 @@ class Builder {
           throw base::Error(file_.string(), line, column,
                             "YAML alias to an unknown anchor; define the anchor first");
         }
+        aliased_ = true;
         count(count_nodes(it->second), line, column);
         return finish(Node(it->second));
       }
@@ -118,7 +119,11 @@ class Builder {
     nodes_ += n;
     if (nodes_ > kMaxNodes) {
       throw base::Error(file_.string(), line, column,
-                        "YAML aliases expand to more than a million nodes; remove the aliases");
+                        aliased_ ? "YAML aliases expand to more than a million nodes; remove the "
+                                   "aliases"
+                                 : "the YAML document has more than a million nodes, more than "
+                                   "any bigquery-etl file needs (BigQuery allows 10,000 columns "
+                                   "in a table); split or shorten it");
     }
   }
 
@@ -151,6 +156,7 @@ class Builder {
   std::map<std::string, Node> anchors_;
   Node root_;
   size_t nodes_ = 0;
+  bool aliased_ = false;  // an alias was expanded, so the count may come from the aliases
 };
 
 }  // namespace
@@ -198,9 +204,17 @@ Node parse(const std::filesystem::path& file, std::string_view text) {
   while (true) {
     yaml_event_t event;
     if (!yaml_parser_parse(&parser, &event)) {
-      const yaml_mark_t& mark = parser.problem_mark;
       std::string problem = parser.problem ? parser.problem : "syntax error";
       if (parser.context) problem = std::string(parser.context) + ": " + problem;
+      if (parser.error == YAML_READER_ERROR) {
+        // libyaml's reader (bad encoding, control characters such as NUL) leaves problem_mark
+        // unset and gives the byte offset instead.
+        base::Location at = base::location_of(text, parser.problem_offset);
+        throw base::Error(file.string(), at.line, at.column,
+                          "invalid YAML (" + problem + "); remove the character or save the "
+                          "file as UTF-8");
+      }
+      const yaml_mark_t& mark = parser.problem_mark;
       throw base::Error(file.string(), static_cast<int>(mark.line) + 1,
                         static_cast<int>(mark.column) + 1,
                         "invalid YAML (" + problem + "); fix the YAML syntax");

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -269,6 +272,7 @@ struct Expr {
   std::vector<ExprPtr> args;  // operands, elements, call arguments (receiver first for kAttribute,
                               // kSubscript, kCall, kFilter, kTest)
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
+  int depth = 1;  // levels of the tree below and including this node
 };
 
 struct Token {
@@ -325,6 +329,7 @@ class ExprParser {
   }
 
   ExprPtr expression() {
+    Nesting guard(*this);
     ExprPtr e = or_expr();
     if (is_name("if")) {
       size_t pos = take().pos;
@@ -336,23 +341,51 @@ class ExprParser {
         take();
         otherwise = expression();
       }
-      cond->args.push_back(std::move(test));
-      cond->args.push_back(std::move(e));
-      if (otherwise) cond->args.push_back(std::move(otherwise));
+      adopt(*cond, std::move(test));
+      adopt(*cond, std::move(e));
+      if (otherwise) adopt(*cond, std::move(otherwise));
       return cond;
     }
     return e;
   }
 
  private:
+  // Counts the parser's own recursion (parentheses, `not not ...`, `- - ...`), which runs before
+  // any node is built, so that deep nesting is refused before it exhausts the stack.
+  struct Nesting {
+    explicit Nesting(ExprParser& p) : parser(p) {
+      if (++parser.nesting_ > kMaxExpressionDepth) parser.too_deep(parser.peek().pos);
+    }
+    ~Nesting() { --parser.nesting_; }
+    ExprParser& parser;
+  };
+  [[noreturn]] void too_deep(size_t pos) const {
+    syntax_.fail(fmt::format("expression nested more than {} levels deep; split it with "
+                             "{{% set %}} into smaller expressions",
+                             kMaxExpressionDepth),
+                 pos);
+  }
+  // Appends `child` to `parent`'s operands, refusing a tree deeper than kMaxExpressionDepth
+  // (long operator chains build deep trees without deep recursion).
+  void adopt(Expr& parent, ExprPtr child) {
+    parent.depth = std::max(parent.depth, child->depth + 1);
+    if (parent.depth > kMaxExpressionDepth) too_deep(parent.pos);
+    parent.args.push_back(std::move(child));
+  }
+  void adopt_keyword(Expr& call, std::string key, ExprPtr value) {
+    call.depth = std::max(call.depth, value->depth + 1);
+    if (call.depth > kMaxExpressionDepth) too_deep(call.pos);
+    call.kwargs.emplace_back(std::move(key), std::move(value));
+  }
+
   ExprPtr node(Expr::Kind k, size_t pos, std::string name = {}) {
     auto e = std::make_unique<Expr>(Expr{k, pos, {}, std::move(name), false, {}, {}});
     return e;
   }
   ExprPtr binary(std::string op, size_t pos, ExprPtr a, ExprPtr b) {
     auto e = node(Expr::Kind::kBinary, pos, std::move(op));
-    e->args.push_back(std::move(a));
-    e->args.push_back(std::move(b));
+    adopt(*e, std::move(a));
+    adopt(*e, std::move(b));
     return e;
   }
 
@@ -373,10 +406,11 @@ class ExprParser {
     return e;
   }
   ExprPtr not_expr() {
+    Nesting guard(*this);
     if (is_name("not")) {
       size_t pos = take().pos;
       auto e = node(Expr::Kind::kUnary, pos, "not");
-      e->args.push_back(not_expr());
+      adopt(*e, not_expr());
       return e;
     }
     return comparison();
@@ -429,10 +463,11 @@ class ExprParser {
     return e;
   }
   ExprPtr unary() {
+    Nesting guard(*this);
     if (is_op("-") || is_op("+")) {
       Token t = take();
       auto e = node(Expr::Kind::kUnary, t.pos, t.text);
-      e->args.push_back(unary());
+      adopt(*e, unary());
       return e;
     }
     return filtered(postfix(primary()));
@@ -444,9 +479,9 @@ class ExprParser {
       if (peek().kind == Token::Kind::kName && is_op("=", 1)) {
         std::string key = take().text;
         take();
-        call.kwargs.emplace_back(key, expression());
+        adopt_keyword(call, key, expression());
       } else {
-        call.args.push_back(expression());
+        adopt(call, expression());
       }
       if (!is_op(",")) break;
       take();
@@ -460,18 +495,18 @@ class ExprParser {
         take();
         Token t = peek();
         auto a = node(Expr::Kind::kAttribute, t.pos, expect_name());
-        a->args.push_back(std::move(e));
+        adopt(*a, std::move(e));
         e = std::move(a);
       } else if (is_op("[")) {
         size_t pos = take().pos;
         auto s = node(Expr::Kind::kSubscript, pos);
-        s->args.push_back(std::move(e));
-        s->args.push_back(expression());
+        adopt(*s, std::move(e));
+        adopt(*s, expression());
         expect_op("]");
         e = std::move(s);
       } else if (is_op("(")) {
         auto c = node(Expr::Kind::kCall, peek().pos);
-        c->args.push_back(std::move(e));
+        adopt(*c, std::move(e));
         call_arguments(*c);
         e = std::move(c);
       } else {
@@ -486,7 +521,7 @@ class ExprParser {
         take();
         Token t = peek();
         auto f = node(Expr::Kind::kFilter, t.pos, expect_name());
-        f->args.push_back(std::move(e));
+        adopt(*f, std::move(e));
         if (is_op("(")) call_arguments(*f);
         e = std::move(f);
       } else if (is_name("is")) {
@@ -499,7 +534,7 @@ class ExprParser {
         Token t = peek();
         auto test = node(Expr::Kind::kTest, t.pos, expect_name());
         test->negated = negated;
-        test->args.push_back(std::move(e));
+        adopt(*test, std::move(e));
         e = std::move(test);
       } else {
         return e;
@@ -520,12 +555,20 @@ class ExprParser {
       }
       case Token::Kind::kInt: {
         auto e = node(Expr::Kind::kLiteral, t.pos);
-        e->literal = Value::integer(std::stoll(t.text));
+        long long value = 0;
+        auto [end, error] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
+        if (error != std::errc() || end != t.text.data() + t.text.size()) {
+          syntax_.fail("integer literal " + t.text +
+                           " is outside INT64 (-9223372036854775808 to 9223372036854775807)",
+                       t.pos);
+        }
+        e->literal = Value::integer(value);
         return e;
       }
       case Token::Kind::kFloat: {
         auto e = node(Expr::Kind::kLiteral, t.pos);
-        e->literal = Value::real(std::stod(t.text));
+        // As Python's float(): out-of-range literals become infinity or zero, not errors.
+        e->literal = Value::real(std::strtod(t.text.c_str(), nullptr));
         return e;
       }
       case Token::Kind::kName: {
@@ -553,11 +596,11 @@ class ExprParser {
             return first;
           }
           auto tuple = node(Expr::Kind::kTuple, t.pos);
-          tuple->args.push_back(std::move(first));
+          adopt(*tuple, std::move(first));
           while (is_op(",")) {
             take();
             if (is_op(")")) break;
-            tuple->args.push_back(expression());
+            adopt(*tuple, expression());
           }
           expect_op(")");
           return tuple;
@@ -565,7 +608,7 @@ class ExprParser {
         if (t.text == "[") {
           auto list = node(Expr::Kind::kList, t.pos);
           while (!is_op("]")) {
-            list->args.push_back(expression());
+            adopt(*list, expression());
             if (!is_op(",")) break;
             take();
           }
@@ -575,9 +618,9 @@ class ExprParser {
         if (t.text == "{") {
           auto dict = node(Expr::Kind::kDict, t.pos);
           while (!is_op("}")) {
-            dict->args.push_back(expression());
+            adopt(*dict, expression());
             expect_op(":");
-            dict->args.push_back(expression());
+            adopt(*dict, expression());
             if (!is_op(",")) break;
             take();
           }
@@ -661,6 +704,7 @@ class ExprParser {
 
   const TemplateSyntax& syntax_;
   std::vector<Token> tokens_;
+  int nesting_ = 0;
   size_t next_ = 0;
 };
 
@@ -743,6 +787,18 @@ class TemplateParser {
   }
 
   std::unique_ptr<Node> tag(const std::string& word, ExprParser& ep, const Piece& p) {
+    // Block tags recurse through parse_body; deep nesting is refused before the stack runs out.
+    struct Depth {
+      explicit Depth(int& d) : depth(++d) {}
+      ~Depth() { --depth; }
+      int& depth;
+    } depth(tag_depth_);
+    if (tag_depth_ > kMaxTagDepth) {
+      syntax_.fail(fmt::format("tags nested more than {} levels deep; move the inner part into a "
+                               "{{% macro %}}",
+                               kMaxTagDepth),
+                   p.start);
+    }
     auto n = std::make_unique<Node>();
     n->pos = p.start;
     if (word == "if") {
@@ -922,6 +978,7 @@ class TemplateParser {
   std::vector<Piece> pieces_;
   size_t next_ = 0;
   std::unique_ptr<ExprParser> current_parser_;
+  int tag_depth_ = 0;
 };
 
 // ------------------------------------------------------------------ rendering
@@ -946,9 +1003,19 @@ class Renderer {
       if (args.size() == 3) step = args[2].i;
       if (args.empty() || args.size() > 3 || step == 0)
         fail("range() takes 1 to 3 integers", call_pos_);
+      // The count is computed in 128 bits so that no bound or step can overflow it.
+      __int128 span = step > 0 ? static_cast<__int128>(stop) - start
+                               : static_cast<__int128>(start) - stop;
+      __int128 magnitude = step > 0 ? static_cast<__int128>(step) : -static_cast<__int128>(step);
+      __int128 count = span <= 0 ? 0 : (span + magnitude - 1) / magnitude;
+      if (count > kMaxListItems) {
+        fail(fmt::format("range() would make {} items, more than the limit of {}",
+                         static_cast<unsigned long long>(count), kMaxListItems),
+             call_pos_);
+      }
       List items;
-      for (long long k = start; step > 0 ? k < stop : k > stop; k += step)
-        items.push_back(Value::integer(k));
+      for (__int128 k = 0; k < count; ++k)
+        items.push_back(Value::integer(static_cast<long long>(start + k * step)));
       return Value::list(std::move(items));
     });
     for (const auto& [name, text] : options.variables) {
@@ -995,6 +1062,12 @@ class Renderer {
   Value call_macro(const MacroDef& def, std::vector<Value>& args,
                    std::vector<std::pair<std::string, Value>>& kwargs) {
     const Node& n = *def.node;
+    if (macro_depth_ >= kMaxMacroDepth) {
+      fail(fmt::format("macro '{}' is called more than {} levels deep (a macro that calls itself "
+                       "without end?); make the recursion stop sooner",
+                       n.name, kMaxMacroDepth),
+           call_pos_);
+    }
     if (args.size() > n.params.size()) {
       fail(fmt::format("macro '{}' takes {} arguments, {} given", n.name, n.params.size(),
                        args.size()),
@@ -1032,7 +1105,9 @@ class Renderer {
     // it to the outermost call site.
     std::string captured;
     std::swap(captured, out_.text);
+    ++macro_depth_;
     render(n.body, scope);
+    --macro_depth_;
     std::swap(captured, out_.text);
     source_ = caller_source;
     call_pos_ = call_pos;
@@ -1042,6 +1117,11 @@ class Renderer {
 
   void emit(std::string_view text, size_t src_offset, bool exact) {
     if (text.empty()) return;
+    if (out_.text.size() + text.size() > kMaxRenderedBytes) {
+      fail(fmt::format("the rendered text would pass {} MiB, the limit for one template",
+                       kMaxRenderedBytes >> 20),
+           src_offset);
+    }
     if (!in_macro_) out_.map(out_.text.size(), src_offset, exact);
     out_.text += text;
   }
@@ -1051,6 +1131,7 @@ class Renderer {
   }
 
   void render(const Node& n, Scope& scope) {
+    step(n.pos);
     switch (n.kind) {
       case Node::Kind::kText:
         emit(std::string_view(source_->text).substr(n.begin, n.end - n.begin), n.begin, true);
@@ -1284,7 +1365,12 @@ class Renderer {
     }
     if (name == "string") return Value::string(to_text(v));
     if (name == "int") {
-      if (v.kind == Value::Kind::kFloat) return Value::integer(static_cast<long long>(v.f));
+      if (v.kind == Value::Kind::kFloat) {
+        if (std::isnan(v.f)) return Value::integer(0);  // Jinja's default for a non-number
+        if (!(v.f >= -9.2233720368547758e18 && v.f < 9.2233720368547758e18))
+          fail(fmt::format("integer overflow: {} is outside INT64", v.f), pos);
+        return Value::integer(static_cast<long long>(v.f));
+      }
       if (v.kind == Value::Kind::kInt) return v;
       try {
         return Value::integer(std::stoll(to_text(v)));
@@ -1324,9 +1410,22 @@ class Renderer {
     if ((op == "/" || op == "//" || op == "%") && b.number() == 0) fail("division by zero", pos);
     if (op == "/") return Value::real(a.number() / b.number());
     if (ints) {
-      if (op == "+") return Value::integer(a.i + b.i);
-      if (op == "-") return Value::integer(a.i - b.i);
-      if (op == "*") return Value::integer(a.i * b.i);
+      long long r = 0;
+      bool overflow = false;
+      if (op == "+") overflow = __builtin_add_overflow(a.i, b.i, &r);
+      if (op == "-") overflow = __builtin_sub_overflow(a.i, b.i, &r);
+      if (op == "*") overflow = __builtin_mul_overflow(a.i, b.i, &r);
+      // The one quotient outside INT64: its minimum divided by -1 (a hardware trap in C++).
+      if ((op == "//" || op == "%") && a.i == LLONG_MIN && b.i == -1) {
+        if (op == "%") return Value::integer(0);
+        overflow = true;
+      }
+      if (overflow) {
+        fail(fmt::format("integer overflow: {} {} {} is outside INT64, as it would be in BigQuery",
+                         a.i, op, b.i),
+             pos);
+      }
+      if (op == "+" || op == "-" || op == "*") return Value::integer(r);
       long long q = a.i / b.i;
       if ((a.i % b.i != 0) && ((a.i < 0) != (b.i < 0))) --q;  // floor, as Python
       if (op == "//") return Value::integer(q);
@@ -1350,7 +1449,33 @@ class Renderer {
     return false;
   }
 
+  // Evaluates `e`, counting the step and refusing values past the size limits.
   Value eval(const Expr& e, Scope& scope) {
+    step(e.pos);
+    Value v = evaluate(e, scope);
+    if (v.kind == Value::Kind::kString && v.s.size() > kMaxRenderedBytes) {
+      fail(fmt::format("this builds a string longer than {} MiB, the limit for one template",
+                       kMaxRenderedBytes >> 20),
+           e.pos);
+    }
+    if (v.is_sequence() && v.items->size() > static_cast<size_t>(kMaxListItems)) {
+      fail(fmt::format("this builds a list of more than {} items, the limit for one template",
+                       kMaxListItems),
+           e.pos);
+    }
+    return v;
+  }
+
+  void step(size_t pos) {
+    if (++steps_ > kMaxRenderSteps) {
+      fail(fmt::format("the template takes more than {} steps to render (a loop too long or "
+                       "loops nested too deep); make the loops shorter",
+                       kMaxRenderSteps),
+           pos);
+    }
+  }
+
+  Value evaluate(const Expr& e, Scope& scope) {
     switch (e.kind) {
       case Expr::Kind::kLiteral:
         return e.literal;
@@ -1412,6 +1537,11 @@ class Renderer {
         require_defined(v, e.args[0]->pos);
         if (!v.is_number()) fail("cannot negate " + repr(v), e.pos);
         if (e.name == "+") return v;
+        if (v.kind == Value::Kind::kInt && v.i == LLONG_MIN) {
+          fail(fmt::format("integer overflow: -({}) is outside INT64, as it would be in BigQuery",
+                           v.i),
+               e.pos);
+        }
         return v.kind == Value::Kind::kInt ? Value::integer(-v.i) : Value::real(-v.f);
       }
       case Expr::Kind::kBinary: {
@@ -1465,6 +1595,8 @@ class Renderer {
   bool in_macro_ = false;
   size_t call_pos_ = 0;
   size_t macro_call_site_ = 0;
+  int macro_depth_ = 0;
+  long long steps_ = 0;
 };
 
 }  // namespace

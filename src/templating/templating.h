@@ -100,7 +100,29 @@ class Rendered {
 // True when `text` contains a Jinja tag, expression or comment opener ({%, {{ or {#).
 bool is_template(std::string_view text);
 
-// Renders `tmpl` with `options`. Throws TemplateError.
+// Limits that keep a hostile or runaway template from exhausting the stack, memory or time.
+// Python's Jinja stops at the interpreter's recursion limit (about 1,000 frames) and otherwise
+// runs until memory is gone; bigquery-etl's templates stay far below every one of these (the
+// public tree nests tags 4 deep, expressions 12 deep, and renders at most 200 KB).
+// Nesting of tags ({% if %}, {% for %}, {% macro %}) inside one another.
+inline constexpr int kMaxTagDepth = 100;
+// Nesting of one expression: parentheses, brackets, operator chains (`a + b + ...` is one
+// level per operator), filters and tests.
+inline constexpr int kMaxExpressionDepth = 200;
+// Macro calls active at once (a macro calling itself, directly or not).
+inline constexpr int kMaxMacroDepth = 50;
+// Items one range() call or one list concatenation may produce.
+inline constexpr long long kMaxListItems = 1'000'000;
+// Bytes of rendered output, and of any one string value built while rendering.
+inline constexpr size_t kMaxRenderedBytes = 64u << 20;
+// Tags rendered and expressions evaluated in one render, which bounds its time (a few
+// seconds at most): loops nested inside loops are the way to reach it.
+inline constexpr long long kMaxRenderSteps = 20'000'000;
+
+// Renders `tmpl` with `options`. Throws TemplateError, with the offending position, for a
+// template error and for a template that passes one of the limits above. Integer arithmetic is
+// INT64, as in BigQuery: a result outside it is an "integer overflow" error, not a wrap-around
+// (Python's integers would grow without bound; no bigquery-etl template relies on that).
 Rendered render(const Source& tmpl, const RenderOptions& options);
 
 // Byte offset of 1-based line:column (column in code points) in `text`; the end of the text
