@@ -3,6 +3,7 @@
 // errors naming the construct and its location.
 #include "lowering/lowering.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "syntax/syntax.h"
@@ -215,6 +216,32 @@ TEST(Lowering, SplitOffsetsDateArithmeticTrimAndRowNumber) {
   EXPECT_EQ(run("SELECT COUNTIF('x' IN (SELECT TRIM(t) FROM UNNEST(SPLIT('a, x', ',')) AS t)), "
                 "COUNTIF('x' NOT IN (SELECT TRIM(t) FROM UNNEST(SPLIT(NULL, ',')) AS t))"),
             (Rows{"1|1"}));
+}
+
+// Out-of-range numbers are errors as in BigQuery, not undefined behaviour in the conversion.
+TEST(Lowering, HugeIntervalsAndOffsetsAreRangeErrors) {
+  auto message = [](const std::string& sql) {
+    try {
+      run(sql);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(message("SELECT DATE_ADD(DATE '2024-01-01', INTERVAL 9223372036854775807 DAY)"),
+              testing::HasSubstr("outside the DATE range"));
+  EXPECT_THAT(message("SELECT DATE_ADD(DATE '2024-01-01', INTERVAL 3000000 DAY)"),
+              testing::HasSubstr("outside the DATE range 0001-01-01 to 9999-12-31"));
+  EXPECT_THAT(message("SELECT DATE_SUB(DATE '0001-01-02', INTERVAL 2 DAY)"),
+              testing::HasSubstr("outside the DATE range"));
+  EXPECT_EQ(run("SELECT DATE_ADD(DATE '9999-12-30', INTERVAL 1 DAY)"), (Rows{"9999-12-31"}));
+  EXPECT_THAT(message("SELECT SPLIT('a,b', ',')[OFFSET(9223372036854775807)]"),
+              testing::HasSubstr("out of bounds"));
+  EXPECT_EQ(run("SELECT SPLIT('a,b', ',')[SAFE_OFFSET(-9223372036854775807)]"), (Rows{"NULL"}));
+  EXPECT_THAT(message("SELECT SPLIT('a,b', ',')[OFFSET(CAST('1e300' AS FLOAT64))]"),
+              testing::HasSubstr("out of bounds"));
+  EXPECT_THAT(message("SELECT ROUND(1.5, CAST('1e300' AS FLOAT64))"),
+              testing::HasSubstr("out of range for INT64"));
 }
 
 TEST(Lowering, ConstructsOutsideTheSubsetAreErrorsWithTheirLocation) {

@@ -2,11 +2,10 @@
 // output formats, shared by every command that reports rule violations.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace shredmit::base {
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "aggregates/aggregates.h"
-#include "base/diagnostics.h"
 #include "backfill/backfill.h"
+#include "base/diagnostics.h"
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
@@ -151,7 +151,7 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
   struct Result {
     bool ok = false;
     size_t bytes = 0;
-    std::string text;  // formatted SQL, JSON, or the error line
+    std::string text;       // formatted SQL, JSON, or the error line
     bool internal = false;  // the error is a shredmit bug (exit 3)
   };
   std::vector<Result> results(files.size());
@@ -209,9 +209,8 @@ int parse(const ParseOptions& o, std::ostream& out, std::ostream& err) {
                        files.size(), ok, files.size() - ok, bytes, seconds)
         << "\n";
   }
-  bool internal = std::any_of(results.begin(), results.end(), [](const Result& r) {
-    return r.internal;
-  });
+  bool internal =
+      std::any_of(results.begin(), results.end(), [](const Result& r) { return r.internal; });
   return internal ? kExitInternal : ok == files.size() ? kExitOk : kExitRefused;
 }
 

@@ -52,6 +52,15 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
   y = static_cast<int>(yy + (m <= 2));
 }
 
+// A SQL number used as a count or an index: refuses what is not a finite INT64 (converting it
+// would be undefined behaviour), as BigQuery refuses it.
+int64_t whole_number(double d, const char* what) {
+  if (!std::isfinite(d) || std::fabs(d) >= 9.2233720368547758e18) {
+    throw std::runtime_error(fmt::format("{} {} is out of range for INT64", what, d));
+  }
+  return static_cast<int64_t>(d);
+}
+
 std::optional<std::string> canonical_date(const std::string& s) {
   if (!base::is_iso_date(s)) return std::nullopt;
   return s;
@@ -1094,7 +1103,7 @@ void register_functions(sqlite3* db) {
   });
   define(db, "bq_round", 2, [](const std::vector<Value>& a) -> Value {
     if (is_null(a[0]) || is_null(a[1])) return std::monostate{};
-    return bq_round(as_double(a[0]), static_cast<int64_t>(as_double(a[1])));
+    return bq_round(as_double(a[0]), whole_number(as_double(a[1]), "ROUND digits"));
   });
   define(db, "bq_cast", 2, [](const std::vector<Value>& a) -> Value {
     return bq_cast(a[0], std::get<std::string>(a[1]));
@@ -1117,9 +1126,20 @@ void register_functions(sqlite3* db) {
     auto date = canonical_date(
         std::holds_alternative<std::string>(a[0]) ? std::get<std::string>(a[0]) : "");
     if (!date) throw std::runtime_error("DATE_ADD needs a DATE, got " + to_string(a[0]));
+    // BigQuery's DATE range is 0001-01-01 to 9999-12-31; a result outside it is an error.
+    constexpr int64_t kFirstDay = -719162, kLastDay = 2932896;
+    double interval = as_double(a[1]);
     int64_t days = days_from_civil(number(*date, 0, 4), static_cast<unsigned>(number(*date, 5, 2)),
-                                   static_cast<unsigned>(number(*date, 8, 2))) +
-                   static_cast<int64_t>(as_double(a[1]));
+                                   static_cast<unsigned>(number(*date, 8, 2)));
+    // Compared as doubles, so that no interval (huge, infinite, NaN) is converted unchecked.
+    if (!(interval >= static_cast<double>(kFirstDay - days) &&
+          interval <= static_cast<double>(kLastDay - days))) {
+      throw std::runtime_error(
+          fmt::format("DATE_ADD: {} plus {:.0f} days is outside the DATE "
+                      "range 0001-01-01 to 9999-12-31",
+                      *date, interval));
+    }
+    days += static_cast<int64_t>(interval);
     int y, m, d;
     civil_from_days(days, y, m, d);
     return fmt::format("{:04}-{:02}-{:02}", y, m, d);
@@ -1151,11 +1171,12 @@ void register_functions(sqlite3* db) {
   define(db, "bq_split_offset", 4, [split](const std::vector<Value>& a) -> Value {
     if (is_null(a[0]) || is_null(a[1]) || is_null(a[2])) return std::monostate{};
     auto parts = split(to_string(a[0]), to_string(a[1]));
-    auto i = static_cast<int64_t>(as_double(a[2]));
-    if (i < 0 || i >= static_cast<int64_t>(parts.size())) {
+    // Compared as a double, so that no index (huge, NaN) is converted unchecked.
+    double i = as_double(a[2]);
+    if (!(i >= 0 && i < static_cast<double>(parts.size()))) {
       if (as_double(a[3]) != 0) return std::monostate{};
       throw std::runtime_error(
-          fmt::format("array index {} is out of bounds (array size {})", i, parts.size()));
+          fmt::format("array index {:.0f} is out of bounds (array size {})", i, parts.size()));
     }
     return parts[static_cast<size_t>(i)];
   });

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -313,10 +313,11 @@ class SchemaReader {
     // Messages name the target relative to the working directory, as the user's paths are.
     std::string shown = target.lexically_proximate(fs::current_path()).string();
     if (auto resolved = outside_repository(target)) {
-      throw error(n, fmt::format("cannot resolve {}: {}{} is outside the repository {}; includes "
-                                 "must name a file inside it",
-                                 tag, shown, *resolved == target ? "" : " (" + resolved->string() + ")",
-                                 tree_.repo_root.string()));
+      throw error(
+          n, fmt::format("cannot resolve {}: {}{} is outside the repository {}; includes "
+                         "must name a file inside it",
+                         tag, shown, *resolved == target ? "" : " (" + resolved->string() + ")",
+                         tree_.repo_root.string()));
     }
     int depth = depth_ + 1;
     const SqlTree& tree = tree_;
@@ -429,8 +430,9 @@ TableId TableId::parse(std::string_view text) {
   }
   auto split = split_version(std::string(m[3]) + "_v" + std::string(m[4]));
   if (!split) {
-    throw base::Error::usage(fmt::format("'{}': table version {} is too large; versions go up to {}",
-                                         s, std::string(m[4]), kMaxTableVersion));
+    throw base::Error::usage(
+        fmt::format("'{}': table version {} is too large; versions go up to {}", s,
+                    std::string(m[4]), kMaxTableVersion));
   }
   return TableId{m[1], m[2], m[3], split->second};
 }

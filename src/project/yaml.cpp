@@ -211,8 +211,9 @@ Node parse(const std::filesystem::path& file, std::string_view text) {
         // unset and gives the byte offset instead.
         base::Location at = base::location_of(text, parser.problem_offset);
         throw base::Error(file.string(), at.line, at.column,
-                          "invalid YAML (" + problem + "); remove the character or save the "
-                          "file as UTF-8");
+                          "invalid YAML (" + problem +
+                              "); remove the character or save the "
+                              "file as UTF-8");
       }
       const yaml_mark_t& mark = parser.problem_mark;
       throw base::Error(file.string(), static_cast<int>(mark.line) + 1,

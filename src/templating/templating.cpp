@@ -8,8 +8,8 @@
 #include <cctype>
 #include <charconv>
 #include <climits>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -1004,8 +1004,8 @@ class Renderer {
       if (args.empty() || args.size() > 3 || step == 0)
         fail("range() takes 1 to 3 integers", call_pos_);
       // The count is computed in 128 bits so that no bound or step can overflow it.
-      __int128 span = step > 0 ? static_cast<__int128>(stop) - start
-                               : static_cast<__int128>(start) - stop;
+      __int128 span =
+          step > 0 ? static_cast<__int128>(stop) - start : static_cast<__int128>(start) - stop;
       __int128 magnitude = step > 0 ? static_cast<__int128>(step) : -static_cast<__int128>(step);
       __int128 count = span <= 0 ? 0 : (span + magnitude - 1) / magnitude;
       if (count > kMaxListItems) {
