@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/text.h"
 #include "syntax/format_tokenizer.h"
+#include "syntax/syntax.h"
 
 namespace shredmit::syntax {
 namespace {
@@ -417,11 +418,28 @@ std::optional<TokenDifference> first_difference(std::string_view before,
 
 }  // namespace
 
+namespace {
+
+// The formatter keeps every token and line of the text (about 40 bytes per byte of SQL), so it
+// refuses what the parser refuses: text longer than BigQuery's query length limit.
+void check_length(std::string_view sql) {
+  if (sql.size() <= kMaxQueryBytes) return;
+  base::Location at = base::location_of(sql, kMaxQueryBytes);
+  throw base::Error("", at.line, at.column,
+                    fmt::format("the SQL text is {} bytes, longer than BigQuery's limit of "
+                                "1,024 KB for a query; split it into several files",
+                                sql.size()));
+}
+
+}  // namespace
+
 std::string format_sql(std::string_view sql, bool trailing_newline) {
+  check_length(sql);
   return lay_out(sql, formatting::tokenize(sql), trailing_newline);
 }
 
 CheckedFormat format_sql_checked(std::string_view sql, bool trailing_newline) {
+  check_length(sql);
   std::vector<Token> tokens = formatting::tokenize(sql);
   CheckedFormat result;
   result.text = lay_out(sql, tokens, trailing_newline);

@@ -36,7 +36,8 @@ inline constexpr size_t kMaxFormatDepth = 256;
 // does not recognise is copied as an opaque token. Line breaks are expected as "\n" (read files
 // with normalize_newlines first, as Python's text mode does); line lengths are counted in
 // Unicode code points. Throws base::Error (kInput, `file` empty, at the line:column of the
-// token) where nesting passes kMaxFormatDepth; nothing else throws.
+// token) where nesting passes kMaxFormatDepth, and for a text longer than kMaxQueryBytes
+// (syntax.h); nothing else throws.
 std::string format_sql(std::string_view sql, bool trailing_newline = true);
 
 // format_sql, and first_token_difference(sql, text) computed on the tokens format_sql already

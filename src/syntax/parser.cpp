@@ -2,6 +2,7 @@
 // syntax.h. Two-stage prediction (SLL, then full LL only when SLL fails) as recommended by the
 // ANTLR documentation for speed.
 #include <antlr4-runtime.h>
+#include <fmt/format.h>
 
 #include <string>
 #include <typeinfo>
@@ -1376,6 +1377,13 @@ class AstBuilder {
 // again with full LL prediction and the error listener that reports the first syntax error.
 template <typename Build>
 auto parse_with(std::string_view sql, Build build) {
+  if (sql.size() > kMaxQueryBytes) {
+    base::Location at = base::location_of(sql, kMaxQueryBytes);
+    throw SyntaxError(fmt::format("the SQL text is {} bytes, longer than BigQuery's limit of "
+                                  "1,024 KB for a query; split it into several queries",
+                                  sql.size()),
+                      at, "");
+  }
   check_utf8(sql);
   antlr4::ANTLRInputStream input(sql.data(), sql.size());
   GoogleSQLLexer lexer(&input);

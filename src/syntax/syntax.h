@@ -937,13 +937,20 @@ inline constexpr int kMaxNestingDepth = 256;
 // commas); such chains nest in the tree, and longer ones would overflow the stack.
 inline constexpr int kMaxChainLength = 10000;
 
+// Longest SQL text parsed: BigQuery refuses a query (or script) longer than 1,024 KB before it
+// resolves it ("maximum unresolved GoogleSQL query length", BigQuery quotas), and bigquery-etl's
+// longest query.sql is 345 KB. Parsing needs about 200 bytes of memory per byte of SQL (ANTLR's
+// token objects and parse tree), so this also bounds memory to about 200 MB per file.
+inline constexpr size_t kMaxQueryBytes = 1024 * 1024;
+
 // Throws SyntaxError at the first byte of `text` that is not valid UTF-8, and at a NUL byte.
 // parse_query and parse_statements check this themselves; templates are checked before rendering.
 void check_text(std::string_view text);
 
 // Parses one query, as held by a bigquery-etl query.sql (trailing semicolons allowed).
 // Throws SyntaxError on the first error (invalid UTF-8, an unexpected token, nesting deeper than
-// kMaxNestingDepth, an empty text). Uses SLL prediction first and full LL only when SLL fails.
+// kMaxNestingDepth, a text longer than kMaxQueryBytes, an empty text). Uses SLL prediction first
+// and full LL only when SLL fails.
 std::unique_ptr<Query> parse_query(std::string_view sql);
 
 // Parses semicolon-separated statements: any bigquery-etl .sql file (query, view, udf, script,

@@ -214,6 +214,18 @@ sys.stdout.write('fields:\n' + ''.join(f'- name: f{i}\n  type: STRING\n  mode: N
     expect 1 "error: [SM008] the YAML document has more than a million nodes"
     if grep -q alias <<<"$output"; then echo "FAIL: message mentions aliases" >&2; exit 1; fi
     ;;
+  huge_query)
+    python3 -c "
+import sys
+sys.stdout.write(''.join(f'SELECT a{i}, b + {i} FROM t{i % 97} WHERE c = {i};\n' for i in range(933882)))" >q.sql
+    sm parse q.sql --stats
+    expect 1 "q.sql:21257:51: error: the SQL text is 50000018 bytes, longer than BigQuery's limit of 1,024 KB"
+    python3 -c "print('SELECT ' + ', '.join(f'c{i}' for i in range(1200000)) + ' FROM t')" >q.sql
+    sm parse q.sql
+    expect 1 "q.sql:1:1048577: error: the SQL text is 10888903 bytes"
+    sm format q.sql
+    expect 1 "q.sql:1:1048577: error: the SQL text is 10888903 bytes"
+    ;;
   *)
     echo "unknown case $case_name" >&2
     exit 2
