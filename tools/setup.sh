@@ -26,4 +26,10 @@ fi
 build_dir="${1:-build}"
 shift || true
 cmake -S . -B "$build_dir" -G Ninja "$@" >&2
-cmake --build "$build_dir" -j "$(nproc)" >&2
+# SHREDMIT_BUILD_TARGETS: build only these targets (tools/fuzz/run.sh: the fuzz targets).
+read -r -a targets <<<"${SHREDMIT_BUILD_TARGETS:-}"
+if [ ${#targets[@]} -gt 0 ]; then
+  cmake --build "$build_dir" -j "$(nproc)" --target "${targets[@]}" >&2
+else
+  cmake --build "$build_dir" -j "$(nproc)" >&2
+fi
