@@ -177,7 +177,9 @@ case "$case_name" in
     sm generate $table --sql-dir sql --output-dir out
     expect 1 "query.sql"
     cmp -s before.sql out/shredder_mitigation_query.sql || { echo "FAIL: old output lost" >&2; exit 1; }
-    ls out | grep -q tmp && { echo "FAIL: temporary files left" >&2; exit 1; }
+    for f in out/*; do
+      case "$f" in *tmp*) echo "FAIL: temporary file $f left" >&2; exit 1 ;; esac
+    done
     ;;
   folder_name_not_utf8)
     cp -r $v4 "$dataset/bad$(printf '\xff')_v4"

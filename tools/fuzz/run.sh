@@ -12,7 +12,7 @@ seconds="${1:?usage: tools/fuzz/run.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parse format jinja schema template_params aggregates)
-build=build-fuzz
+build="build-fuzz"
 
 fuzz_targets=()
 for t in "${targets[@]}"; do fuzz_targets+=("fuzz_$t"); done
@@ -37,18 +37,21 @@ for f in "${sql_files[@]}"; do
 done
 seed parse "${plain_sql[@]}"
 seed format "${plain_sql[@]}" "${jinja_sql[@]}"
-seed jinja "${jinja_sql[@]}" $(find fixtures -name '*.jinja' | sort)
-seed schema $(find fixtures -name '*.yaml' -size -64k | sort)
+mapfile -t jinja_files < <(find fixtures -name '*.jinja' | sort)
+mapfile -t yaml_files < <(find fixtures -name '*.yaml' -size -64k | sort)
+seed jinja "${jinja_sql[@]}" "${jinja_files[@]}"
+seed schema "${yaml_files[@]}"
 mkdir -p "$seeds/template_params"
 for i in 0 1 2 3 4 5 6 7; do
-  printf "\\x$i\\nmoz-fx-data-shared-prod\\n2024-06-01\\n42\\n" >"$seeds/template_params/$i"
+  # The first byte picks the template; the lines are parameter values.
+  { printf '%b' "\\x$i"; printf 'moz-fx-data-shared-prod\n2024-06-01\n42\n'; } \
+    >"$seeds/template_params/$i"
 done
 mkdir -p "$seeds/aggregates"
-for d in fixtures/aggregates/uncompressed/build_id/20150128; do
-  for data in "$d"/*.dat; do
-    { cat "$d/toc.dat"; printf '\xff\x00\xff'; head -c 4096 "$data"; } \
-      >"$seeds/aggregates/$(basename "$data")"
-  done
+dump=fixtures/aggregates/uncompressed/build_id/20150128
+for data in "$dump"/*.dat; do
+  { cat "$dump/toc.dat"; printf '\xff\x00\xff'; head -c 4096 "$data"; } \
+    >"$seeds/aggregates/$(basename "$data")"
 done
 
 mkdir -p "$build/findings"
