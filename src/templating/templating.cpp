@@ -406,8 +406,8 @@ class ExprParser {
     return e;
   }
   ExprPtr not_expr() {
-    Nesting guard(*this);
     if (is_name("not")) {
+      Nesting guard(*this);
       size_t pos = take().pos;
       auto e = node(Expr::Kind::kUnary, pos, "not");
       adopt(*e, not_expr());
@@ -463,8 +463,8 @@ class ExprParser {
     return e;
   }
   ExprPtr unary() {
-    Nesting guard(*this);
     if (is_op("-") || is_op("+")) {
+      Nesting guard(*this);
       Token t = take();
       auto e = node(Expr::Kind::kUnary, t.pos, t.text);
       adopt(*e, unary());

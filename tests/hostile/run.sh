@@ -97,7 +97,7 @@ case "$case_name" in
     expect 0 "-9223372036854775807," "0," "9223372036854775807,"
     sql '{% for i in range(100000) %}{% for j in range(100000) %}{% set x = 1 %}{% endfor %}{% endfor %}SELECT 1'
     sm parse q.sql
-    expect 1 "error: the template takes more than 20000000 steps to render"
+    expect 1 "error: the template takes more than 1000000 steps to render"
     ;;
   include_fan_out)
     mkdir fan
