@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "base/files.h"
 #include "syntax_statements.h"
 
 namespace shredmit::syntax {
@@ -257,3 +260,103 @@ TEST(SyntaxErrors, BinaryGarbage) {
 
 }  // namespace
 }  // namespace shredmit::syntax
+
+// The hand-written lexer the parser reads from gives ANTLR's generated lexer's tokens, on every
+// SQL file of the project and on the corners of the lexer grammar.
+TEST(Lexer, AgreesWithTheGeneratedLexerOnEveryProjectFile) {
+  size_t files = 0;
+  for (const char* root : {"fixtures", "tests/data", "tests/golden"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (entry.path().extension() != ".sql") continue;
+      std::string text = shredmit::base::read_text_file(entry.path());
+      if (shredmit::base::invalid_utf8_offset(text) != std::string::npos) continue;
+      if (text.find('\0') != std::string::npos) continue;
+      ++files;
+      EXPECT_EQ(shredmit::syntax::lexer_difference(text), std::nullopt) << entry.path();
+    }
+  }
+  EXPECT_GT(files, 100u);
+}
+
+TEST(Lexer, AgreesWithTheGeneratedLexerOnTheGrammarsCorners) {
+  const char* cases[] = {
+      "''",
+      "'''",
+      "''''",
+      "'''a'''",
+      "'''a''''",
+      "'''a\\''''",
+      "'a\\\nb'",
+      "'a\nb'",
+      "'abc",
+      "\"\"\"x\"y\"\"\"",
+      "r'a'",
+      "R\"a\"",
+      "b'a'",
+      "rb'a'",
+      "BR'a'",
+      "br'''a'''",
+      "rr'a'",
+      "xr'a'",
+      "r'abc",
+      "b",
+      "`a`",
+      "``",
+      "`a\\`b`",
+      "`a\nb`",
+      "@p",
+      "@`p q`",
+      "@@a.b.c",
+      "@@a.",
+      "@@1",
+      "@",
+      "@@",
+      "1",
+      "1.",
+      "1.5",
+      ".5",
+      "1e5",
+      "1E+5",
+      "1e",
+      "1e+",
+      "1.e5",
+      "1.5e-3x",
+      "0x1F",
+      "0x",
+      "0x1g",
+      "0e5",
+      "1..2",
+      "1.5.3",
+      "123abc",
+      "a.5",
+      "--c\nx",
+      "#c\r\nx",
+      "/*c*/x",
+      "/* open",
+      "/**/",
+      "-->",
+      "->",
+      "=>",
+      "!=",
+      "<>",
+      "<=",
+      ">=",
+      "||",
+      "|",
+      "!",
+      "<=>",
+      ">>",
+      "\t\f\r\n x",
+      "\v",
+      "é",
+      "a日b",
+      "'日本'",
+      "select SELECT SeLeCt",
+      "safe_cast SAFE_CASTX false_ null true",
+      "$x % ? : ; ^ ~ & { } [ ]",
+      "a\n\n  b\n c",
+  };
+  for (const char* sql : cases) {
+    EXPECT_EQ(shredmit::syntax::lexer_difference(sql), std::nullopt) << sql;
+  }
+}

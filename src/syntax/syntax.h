@@ -947,6 +947,13 @@ inline constexpr size_t kMaxQueryBytes = 1024 * 1024;
 // parse_query and parse_statements check this themselves; templates are checked before rendering.
 void check_text(std::string_view text);
 
+// The parser reads tokens from a hand-written lexer (lexer.cpp) that must produce what ANTLR's
+// lexer generated from grammar/GoogleSQLLexer.g4 produces. This compares the two on `sql`
+// (valid UTF-8 without NUL, as check_text ensures) and describes the first token where they
+// differ in type, text, line, column or start/stop index; nullopt when they agree. For tests
+// and the lexer fuzz target.
+std::optional<std::string> lexer_difference(std::string_view sql);
+
 // Parses one query, as held by a bigquery-etl query.sql (trailing semicolons allowed).
 // Throws SyntaxError on the first error (invalid UTF-8, an unexpected token, nesting deeper than
 // kMaxNestingDepth, a text longer than kMaxQueryBytes, an empty text). Uses SLL prediction first

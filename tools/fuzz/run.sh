@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:?usage: tools/fuzz/run.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse format jinja schema template_params aggregates)
+[ ${#targets[@]} -gt 0 ] || targets=(parse lexer format jinja schema template_params aggregates)
 build="build-fuzz"
 
 fuzz_targets=()
@@ -36,6 +36,7 @@ for f in "${sql_files[@]}"; do
   if grep -q '{[{%#]' "$f"; then jinja_sql+=("$f"); else plain_sql+=("$f"); fi
 done
 seed parse "${plain_sql[@]}"
+seed lexer "${plain_sql[@]}"
 seed format "${plain_sql[@]}" "${jinja_sql[@]}"
 mapfile -t jinja_files < <(find fixtures -name '*.jinja' | sort)
 mapfile -t yaml_files < <(find fixtures -name '*.yaml' -size -64k | sort)
