@@ -24,7 +24,7 @@ cmp "$work/out/shredder_mitigation_query.sql" \
 test -s "$work/root/usr/share/man/man1/shredmit.1.gz"
 test -s "$work/root/usr/share/doc/shredmit/README.md"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libantlr4-runtime libfmt libyaml libsqlite3 libstdc++; do
+for lib in libantlr4-runtime libfmt libyaml libsqlite3 libjemalloc libstdc++; do
   grep -q "$lib" <<<"$depends" || { echo "Depends lacks $lib: $depends" >&2; exit 1; }
 done
 echo "ok: $(basename "$deb"), Depends: $depends"
