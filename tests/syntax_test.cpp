@@ -278,6 +278,14 @@ TEST(Lexer, AgreesWithTheGeneratedLexerOnEveryProjectFile) {
   EXPECT_GT(files, 100u);
 }
 
+// Found by the lexer fuzz target: a file that starts with a UTF-8 byte order mark parses, with
+// columns counted after it.
+TEST(Lexer, ALeadingByteOrderMarkIsSkipped) {
+  auto script = shredmit::syntax::parse_statements("\xEF\xBB\xBFSELECT a FROM t");
+  ASSERT_EQ(script.statements.size(), 1u);
+  EXPECT_EQ(shredmit::syntax::print(script), "SELECT\n  a\nFROM\n  t;");
+}
+
 TEST(Lexer, AgreesWithTheGeneratedLexerOnTheGrammarsCorners) {
   const char* cases[] = {
       "''",
@@ -355,6 +363,9 @@ TEST(Lexer, AgreesWithTheGeneratedLexerOnTheGrammarsCorners) {
       "safe_cast SAFE_CASTX false_ null true",
       "$x % ? : ; ^ ~ & { } [ ]",
       "a\n\n  b\n c",
+      "\xEF\xBB\xBF-- a byte order mark\nSELECT 1",
+      "SELECT \xEF\xBB\xBF"
+      "1",
   };
   for (const char* sql : cases) {
     EXPECT_EQ(shredmit::syntax::lexer_difference(sql), std::nullopt) << sql;

@@ -290,7 +290,9 @@ SqlLexer::SqlLexer(std::string_view sql) {
   Scanner scanner(sql);
   size_t line = 1, column = 0, index = 0;  // column and index in code points, as ANTLR counts
   std::string upper;
-  for (size_t at = 0; at < sql.size();) {
+  // ANTLR's input stream drops a leading byte order mark; it counts for no column or index.
+  size_t first = sql.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  for (size_t at = first; at < sql.size();) {
     auto [type, length] = scanner.token(at);
     size_t code_points = 0;
     size_t next_line = line, next_column = column;
