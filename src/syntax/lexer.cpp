@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "GoogleSQLLexer.h"
+#include "base/text.h"
 #include "syntax/syntax.h"
 
 namespace shredmit::syntax {
@@ -285,11 +286,11 @@ class Scanner {
 
 }  // namespace
 
-SqlLexer::SqlLexer(std::string_view sql) {
+std::vector<std::unique_ptr<antlr4::Token>> lex(std::string_view sql) {
+  std::vector<std::unique_ptr<antlr4::Token>> tokens;
   const auto& words = keywords();
   Scanner scanner(sql);
   size_t line = 1, column = 0, index = 0;  // column and index in code points, as ANTLR counts
-  std::string upper;
   // ANTLR's input stream drops a leading byte order mark; it counts for no column or index.
   size_t first = sql.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   for (size_t at = first; at < sql.size();) {
@@ -309,17 +310,15 @@ SqlLexer::SqlLexer(std::string_view sql) {
     }
     if (type != 0) {
       std::string text(sql.substr(at, length));
-      if (type == L::IDENTIFIER && length <= 20) {
-        upper.assign(text);
-        for (char& ch : upper) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
-        if (auto it = words.find(upper); it != words.end()) type = it->second;
+      if (type == L::IDENTIFIER) {
+        if (auto it = words.find(base::to_upper(text)); it != words.end()) type = it->second;
       }
       auto token = std::make_unique<antlr4::CommonToken>(type, std::move(text));
       token->setLine(line);
       token->setCharPositionInLine(column);
       token->setStartIndex(index);
       token->setStopIndex(index + code_points - 1);
-      tokens_.push_back(std::move(token));
+      tokens.push_back(std::move(token));
     }
     line = next_line;
     column = next_column;
@@ -331,32 +330,15 @@ SqlLexer::SqlLexer(std::string_view sql) {
   eof->setCharPositionInLine(column);
   eof->setStartIndex(index);
   eof->setStopIndex(index - 1);
-  tokens_.push_back(std::move(eof));
-}
-
-std::unique_ptr<antlr4::Token> SqlLexer::nextToken() {
-  if (next_ + 1 < tokens_.size()) return std::move(tokens_[next_++]);
-  // EOF, as often as asked.
-  return std::make_unique<antlr4::CommonToken>(tokens_.back().get());
-}
-
-size_t SqlLexer::getLine() const {
-  return next_ < tokens_.size() && tokens_[next_] ? tokens_[next_]->getLine() : 0;
-}
-
-size_t SqlLexer::getCharPositionInLine() {
-  return next_ < tokens_.size() && tokens_[next_] ? tokens_[next_]->getCharPositionInLine() : 0;
-}
-
-antlr4::TokenFactory<antlr4::CommonToken>* SqlLexer::getTokenFactory() {
-  return antlr4::CommonTokenFactory::DEFAULT.get();
+  tokens.push_back(std::move(eof));
+  return tokens;
 }
 
 std::optional<std::string> lexer_difference(std::string_view sql) {
   antlr4::ANTLRInputStream input(sql.data(), sql.size());
   GoogleSQLLexer generated(&input);
   generated.removeErrorListeners();
-  SqlLexer ours(sql);
+  antlr4::ListTokenSource ours(lex(sql));
   auto describe = [&](antlr4::Token& t) {
     return fmt::format("{} '{}' at {}:{} [{}, {}]",
                        t.getType() == antlr4::Token::EOF

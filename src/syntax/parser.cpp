@@ -1403,7 +1403,7 @@ auto parse_with(std::string_view sql, Build build) {
                       at, "");
   }
   check_utf8(sql);
-  SqlLexer lexer(sql);
+  antlr4::ListTokenSource lexer(lex(sql));
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   check_nesting(tokens);
