@@ -452,13 +452,14 @@ class TableLinter {
     fs::path previous_dir = table_.dir.parent_path() / previous_name;
     std::error_code ec;
     fs::directory_iterator listing(previous_dir, ec);
-    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    bool missing = ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory;
+    if (ec && !missing) {
       add("SM008", previous_dir.string(), {},
           "the previous version's folder cannot be read (" + ec.message() +
               "); fix its permissions: this version is compared against it");
       return false;
     }
-    if (!fs::is_directory(previous_dir, ec)) {
+    if (missing) {
       // Deployed tables whose older folders were deleted long ago keep their label; only a
       // backfill that asks for mitigation needs the previous version now.
       if (requested_) {
