@@ -101,7 +101,8 @@ class SchemaReader {
 
   // A node that stands for a list of fields; refuses more than kMaxSchemaFields in all.
   std::vector<SchemaField> field_list(const Node& n) {
-    std::vector<SchemaField> fields = expand_field_list(n);
+    if (n.tag != "!include-fields") return expand_field_list(n);  // counts as the list grows
+    std::vector<SchemaField> fields = include_fields(n);
     check_field_count(n, count_fields(fields));
     return fields;
   }
@@ -122,8 +123,8 @@ class SchemaReader {
     return count;
   }
 
+  // A sequence of fields (or null), its count checked as it grows.
   std::vector<SchemaField> expand_field_list(const Node& n) {
-    if (n.tag == "!include-fields") return include_fields(n);
     if (n.kind == Node::Kind::kNull) return {};
     if (!n.is_sequence()) {
       throw base::Error(file_, n.line, n.column,
@@ -416,6 +417,19 @@ YamlValue item_of(const Node& n) {
   return v;
 }
 
+// The N of a table's _vN suffix: decimal digits up to kMaxTableVersion, or nullopt.
+std::optional<int> version_number(std::string_view digits) {
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  int version = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+  if (error != std::errc() || end != digits.data() + digits.size() || version > kMaxTableVersion) {
+    return std::nullopt;
+  }
+  return version;
+}
+
 }  // namespace
 
 TableId TableId::parse(std::string_view text) {
@@ -428,26 +442,21 @@ TableId TableId::parse(std::string_view text) {
         "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN, e.g. "
         "moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
   }
-  auto split = split_version(std::string(m[3]) + "_v" + std::string(m[4]));
-  if (!split) {
+  auto version = version_number(m[4].str());
+  if (!version) {
     throw base::Error::usage(
         fmt::format("'{}': table version {} is too large; versions go up to {}", s,
                     std::string(m[4]), kMaxTableVersion));
   }
-  return TableId{m[1], m[2], m[3], split->second};
+  return TableId{m[1], m[2], m[3], *version};
 }
 
 std::optional<std::pair<std::string, int>> TableId::split_version(std::string_view table_name) {
   size_t v = table_name.rfind("_v");
-  if (v == std::string_view::npos || v == 0 || v + 2 == table_name.size()) return std::nullopt;
-  std::string_view digits = table_name.substr(v + 2);
-  if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-  int version = 0;
-  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-  if (error != std::errc() || end != digits.data() + digits.size() || version > kMaxTableVersion) {
-    return std::nullopt;
-  }
-  return std::make_pair(std::string(table_name.substr(0, v)), version);
+  if (v == std::string_view::npos || v == 0) return std::nullopt;
+  auto version = version_number(table_name.substr(v + 2));
+  if (!version) return std::nullopt;
+  return std::make_pair(std::string(table_name.substr(0, v)), *version);
 }
 
 std::string TableId::table() const { return fmt::format("{}_v{}", base_name, version); }
