@@ -246,6 +246,18 @@ struct Piece {
 
 // ------------------------------------------------------------------ expressions
 
+// One level of a recursion whose depth is limited: increments `depth` for its lifetime.
+class DepthGuard {
+ public:
+  explicit DepthGuard(int& depth) : depth_(++depth) {}
+  ~DepthGuard() { --depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  int& depth_;
+};
+
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
@@ -329,7 +341,8 @@ class ExprParser {
   }
 
   ExprPtr expression() {
-    Nesting guard(*this);
+    DepthGuard guard(nesting_);
+    check_nesting();
     ExprPtr e = or_expr();
     if (is_name("if")) {
       size_t pos = take().pos;
@@ -350,15 +363,12 @@ class ExprParser {
   }
 
  private:
-  // Counts the parser's own recursion (parentheses, `not not ...`, `- - ...`), which runs before
-  // any node is built, so that deep nesting is refused before it exhausts the stack.
-  struct Nesting {
-    explicit Nesting(ExprParser& p) : parser(p) {
-      if (++parser.nesting_ > kMaxExpressionDepth) parser.too_deep(parser.peek().pos);
-    }
-    ~Nesting() { --parser.nesting_; }
-    ExprParser& parser;
-  };
+  // The parser's own recursion (parentheses, `not not ...`, `- - ...`) runs before any node is
+  // built; each level holds a DepthGuard on nesting_ and calls this, so that deep nesting is
+  // refused before it exhausts the stack.
+  void check_nesting() const {
+    if (nesting_ > kMaxExpressionDepth) too_deep(peek().pos);
+  }
   [[noreturn]] void too_deep(size_t pos) const {
     syntax_.fail(fmt::format("expression nested more than {} levels deep; split it with "
                              "{{% set %}} into smaller expressions",
@@ -368,14 +378,16 @@ class ExprParser {
   // Appends `child` to `parent`'s operands, refusing a tree deeper than kMaxExpressionDepth
   // (long operator chains build deep trees without deep recursion).
   void adopt(Expr& parent, ExprPtr child) {
-    parent.depth = std::max(parent.depth, child->depth + 1);
-    if (parent.depth > kMaxExpressionDepth) too_deep(parent.pos);
+    deepen(parent, *child);
     parent.args.push_back(std::move(child));
   }
   void adopt_keyword(Expr& call, std::string key, ExprPtr value) {
-    call.depth = std::max(call.depth, value->depth + 1);
-    if (call.depth > kMaxExpressionDepth) too_deep(call.pos);
+    deepen(call, *value);
     call.kwargs.emplace_back(std::move(key), std::move(value));
+  }
+  void deepen(Expr& parent, const Expr& child) const {
+    parent.depth = std::max(parent.depth, child.depth + 1);
+    if (parent.depth > kMaxExpressionDepth) too_deep(parent.pos);
   }
 
   ExprPtr node(Expr::Kind k, size_t pos, std::string name = {}) {
@@ -407,7 +419,8 @@ class ExprParser {
   }
   ExprPtr not_expr() {
     if (is_name("not")) {
-      Nesting guard(*this);
+      DepthGuard guard(nesting_);
+      check_nesting();
       size_t pos = take().pos;
       auto e = node(Expr::Kind::kUnary, pos, "not");
       adopt(*e, not_expr());
@@ -464,7 +477,8 @@ class ExprParser {
   }
   ExprPtr unary() {
     if (is_op("-") || is_op("+")) {
-      Nesting guard(*this);
+      DepthGuard guard(nesting_);
+      check_nesting();
       Token t = take();
       auto e = node(Expr::Kind::kUnary, t.pos, t.text);
       adopt(*e, unary());
@@ -788,11 +802,7 @@ class TemplateParser {
 
   std::unique_ptr<Node> tag(const std::string& word, ExprParser& ep, const Piece& p) {
     // Block tags recurse through parse_body; deep nesting is refused before the stack runs out.
-    struct Depth {
-      explicit Depth(int& d) : depth(++d) {}
-      ~Depth() { --depth; }
-      int& depth;
-    } depth(tag_depth_);
+    DepthGuard guard(tag_depth_);
     if (tag_depth_ > kMaxTagDepth) {
       syntax_.fail(fmt::format("tags nested more than {} levels deep; move the inner part into a "
                                "{{% macro %}}",
@@ -1105,9 +1115,10 @@ class Renderer {
     // it to the outermost call site.
     std::string captured;
     std::swap(captured, out_.text);
-    ++macro_depth_;
-    render(n.body, scope);
-    --macro_depth_;
+    {
+      DepthGuard guard(macro_depth_);
+      render(n.body, scope);
+    }
     std::swap(captured, out_.text);
     source_ = caller_source;
     call_pos_ = call_pos;
