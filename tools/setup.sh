@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ ccache antlr4 libantlr4-runtime-dev nlohmann-json3-dev
           libyaml-dev pkg-config libsqlite3-dev libfmt-dev libgtest-dev libcli11-dev
           sqlite3 shellcheck libdtl-dev help2man dpkg-dev file pre-commit git
-          python3-jsonschema zlib1g-dev libjemalloc-dev)
+          python3-jsonschema zlib1g-dev libjemalloc-dev libgrpc++-dev protobuf-compiler-grpc
+          libprotobuf-dev protobuf-compiler openssl)
 # Packages a caller needs beyond these (tools/test.sh --clang: clang-16).
 read -r -a extra <<<"${SHREDMIT_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
@@ -23,9 +24,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
+# GoogleSQL's reference implementation (the engine), outside the repository (87 MB).
+engine_dir=$(tools/install_engine.sh)
+# ccache: clones in other folders (CI's fresh clone) share the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+
 build_dir="${1:-build}"
 shift || true
-cmake -S . -B "$build_dir" -G Ninja "$@" >&2
+cmake -S . -B "$build_dir" -G Ninja -DSHREDMIT_ENGINE_DIR="$engine_dir" "$@" >&2
 # SHREDMIT_BUILD_TARGETS: build only these targets (tools/fuzz/run.sh: the fuzz targets).
 read -r -a targets <<<"${SHREDMIT_BUILD_TARGETS:-}"
 if [ ${#targets[@]} -gt 0 ]; then
