@@ -92,9 +92,7 @@ void column_refs(const Expr& e, std::vector<const Expr*>& out) {
 
 class Analyzer {
  public:
-  // collect: list problems in result.problems instead of throwing the first.
-  Analyzer(const project::Schema& schema, const std::string& file, bool collect)
-      : schema_(schema), file_(file), collect_(collect) {}
+  explicit Analyzer(const project::Schema& schema) : schema_(schema) {}
 
   AggregateQuery run(const Query& query) {
     lineage_ = std::make_shared<Lineage>(query);
@@ -116,12 +114,7 @@ class Analyzer {
  private:
   using Definitions = std::vector<std::pair<const Expr*, Lineage::Scope>>;
 
-  base::Error error(Location loc, const std::string& message) const {
-    return base::Error(file_, loc.line, loc.column, message);
-  }
-
   void report(ProblemKind kind, Location loc, const std::string& message) {
-    if (!collect_) throw error(loc, message);
     result_.problems.push_back(Problem{kind, loc, message});
   }
 
@@ -568,7 +561,52 @@ class Analyzer {
       if (c.role == Role::kMetric) c.definitions.emplace_back(rc.expr, &s);
       out.push_back(std::move(c));
     }
+    if (grouped) check_hidden_grain(s, out);
     return out;
+  }
+
+  // Every GROUP BY item must be an output dimension or be read by one (`IFNULL(city, '??') AS
+  // city ... GROUP BY city`): grouping by a value the table does not show splits its rows by a
+  // hidden grain (several rows with the same dimensions), and with a COUNT(DISTINCT ...) metric
+  // that grain acts as an added dimension nobody declared. Items made only of literals and
+  // parameters are constant and do not split groups.
+  void check_hidden_grain(const resolve::Scope& s, const std::vector<OutputColumn>& columns) {
+    for (const auto& item : s.select->group_by->items) {
+      if (item.kind != GroupingItem::Kind::kExpression) continue;
+      const Expr& g = *item.exprs[0];
+      std::vector<const Expr*> refs;
+      column_refs(g, refs);
+      if (refs.empty()) continue;
+      auto gkey = column_key(s, g);
+      bool found = false;
+      for (size_t i = 0; i < s.columns.size() && !found; ++i) {
+        const resolve::Column& rc = s.columns[i];
+        const OutputColumn* c = find_column(columns, rc.name);
+        if (c == nullptr || c->role != Role::kDimension) continue;
+        if (g.kind == ExprKind::kName && base::same_name(g.as<NameRef>().name.name, rc.name)) {
+          found = true;
+        } else if (rc.expr != nullptr && equivalent(g, *rc.expr)) {
+          found = true;
+        } else if (rc.expr == nullptr) {
+          found = gkey && *gkey == syntax::to_lower(rc.name);
+        } else {
+          for_each_expr(*rc.expr, [&](const Expr& x) {
+            if (found) return;
+            if (equivalent(g, x)) found = true;
+            auto xkey = gkey ? column_key(s, x) : std::nullopt;
+            if (xkey && *xkey == *gkey) found = true;
+          });
+        }
+      }
+      if (!found) {
+        report(ProblemKind::kGroupBy, item.loc,
+               fmt::format("GROUP BY {} is not an output column: it splits the rows by a value the "
+                           "table does not keep (a hidden grain, which a COUNT(DISTINCT ...) "
+                           "metric counts as an undeclared dimension); add it to the select list "
+                           "or remove it from GROUP BY",
+                           syntax::print(g)));
+      }
+    }
   }
 
   // The type of an output column: schema.yaml first, then the defining expression.
@@ -581,13 +619,7 @@ class Analyzer {
       c.type = infer(*c.expr);
       c.type_source = "inferred from the expression";
     }
-    if (c.type == Type::kUnknown) {
-      if (!collect_) {
-        throw error(c.loc, fmt::format("cannot tell the type of output column '{}' without "
-                                       "BigQuery; add it with its type to {}",
-                                       c.name, schema_.file));
-      }
-    } else if (c.role == Role::kMetric && !is_numeric(c.type)) {
+    if (c.type != Type::kUnknown && c.role == Role::kMetric && !is_numeric(c.type)) {
       report(ProblemKind::kMetricType, c.loc,
              fmt::format("output column '{}' is an ungrouped {} aggregate; shredder "
                          "mitigation subtracts numeric metrics only: group by it, make it "
@@ -725,8 +757,6 @@ class Analyzer {
   }
 
   const project::Schema& schema_;
-  const std::string& file_;
-  bool collect_;
   AggregateQuery result_;
   std::shared_ptr<Lineage> lineage_;
 };
@@ -855,14 +885,8 @@ const OutputColumn* AggregateQuery::find(std::string_view name) const {
   return find_column(columns, name);
 }
 
-AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
-                                 const std::string& query_file) {
-  return Analyzer(schema, query_file, false).run(query);
-}
-
-AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema,
-                                 const std::string& query_file) {
-  return Analyzer(schema, query_file, true).run(query);
+AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema) {
+  return Analyzer(schema).run(query);
 }
 
 const syntax::Select& final_select(const syntax::Query& query, bool* set_operation) {

@@ -3,6 +3,7 @@
 // schema.yaml (no BigQuery call, no sample rows).
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -70,7 +71,7 @@ struct OutputColumn {
   std::vector<std::pair<const syntax::Expr*, const resolve::Scope*>> definitions;
 };
 
-// What is wrong with an aggregate query for shredder mitigation (see analyze_aggregate).
+// What is wrong with an aggregate query for shredder mitigation (see inspect_aggregate).
 enum class ProblemKind {
   kGroupBy,     // no GROUP BY, GROUP BY ALL, ordinals, ROLLUP/CUBE/GROUPING SETS, ()
   kShape,       // final query is a set operation, `*`, an unnamed or duplicated output column
@@ -95,38 +96,34 @@ struct AggregateQuery {
   // The query's name resolution and lineage; the scopes of the columns' definitions are its.
   std::shared_ptr<const Lineage> lineage;
   std::vector<OutputColumn> columns;
-  std::vector<Problem> problems;  // inspect_aggregate only; analyze_aggregate throws the first
+  std::vector<Problem> problems;                          // in query order
   const OutputColumn* find(std::string_view name) const;  // case-insensitive
 };
 
-// Analyses `query` (read from `query_file`) with the table's schema.
+// Analyses `query` with the table's schema. Never throws for the
+// query's shape: every problem is listed in `problems` (in query order) and the analysis goes
+// on (check_preconditions turns them into refusals).
 //
 // Rules (seed 004, "Key considerations"):
-// - The final SELECT is the query's last query expression; a set operation there is refused.
-// - It needs an explicit GROUP BY: none, GROUP BY ALL, ordinals, ROLLUP/CUBE/GROUPING SETS and
-//   () are refused with the location of the offending clause or item.
+// - The final SELECT is the query's last query expression; a set operation there other than
+//   UNION ALL is a problem.
+// - Every SELECT that defines the grain needs an explicit GROUP BY: none, GROUP BY ALL,
+//   ordinals, ROLLUP/CUBE/GROUPING SETS and () are problems located at the clause or item; so is
+//   a GROUP BY item that is neither an output dimension nor read by one (a hidden grain).
 // - Dimensions are output columns whose expression is grouped: the GROUP BY item is the same
 //   expression (so `normalized_channel AS channel ... GROUP BY normalized_channel` makes
 //   `channel` a dimension), or names the output column's alias (`@submission_date AS
 //   submission_date ... GROUP BY submission_date`), or is the same column with or without its
 //   table qualifier. An ungrouped expression built only from grouped columns, literals and
 //   parameters is a dimension too (BigQuery accepts it; it is constant within each group).
+//   Without a usable GROUP BY, output columns without an aggregate count as dimensions.
 // - Metrics are the other output columns: they contain an aggregate function. A metric whose
-//   type is not numeric, and a column that is neither grouped nor aggregated, are errors.
+//   type is not numeric, and a column that is neither grouped nor aggregated, are problems.
 // - Types come from the schema (top-level field of the same name); otherwise they are inferred
 //   from the expression (COUNT is INT64, SUM keeps INT64/FLOAT64/NUMERIC, CAST gives its type,
-//   literals their own, @..._date parameters DATE). A column whose type is still unknown is an
-//   error asking for the schema entry.
-// Throws base::Error naming `query_file` and the line:column of the problem.
-AggregateQuery analyze_aggregate(const syntax::Query& query, const project::Schema& schema,
-                                 const std::string& query_file);
-
-// Like analyze_aggregate, but never throws for the query's shape: every problem is listed in
-// `problems` (in query order) and the analysis goes on. Without a usable GROUP BY, output
-// columns without an aggregate count as dimensions; a column whose type cannot be told keeps
-// kUnknown. Used by `shredmit lint`.
-AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema,
-                                 const std::string& query_file);
+//   literals their own, @..._date parameters DATE); a column whose type cannot be told keeps
+//   kUnknown.
+AggregateQuery inspect_aggregate(const syntax::Query& query, const project::Schema& schema);
 
 // Names of the aggregate functions the analysis recognises (upper case, without SAFE.).
 bool is_aggregate_function(std::string_view name);
@@ -266,10 +263,140 @@ struct MetricKindInfo {
 MetricKindInfo metric_kind(const syntax::Expr& metric, const Lineage& lineage,
                            bool declared_signed);
 
-// The kind of an output column of analyze_aggregate, judged on each of its definitions (the
+// The kind of an output column of inspect_aggregate, judged on each of its definitions (the
 // branches of a UNION ALL, the grouped query a projection reads): not recoverable when one is,
 // non-negative and a count only when all are. `lineage` is built from the same query.
 MetricKindInfo metric_kind(const OutputColumn& metric, const Lineage& lineage,
                            bool declared_signed);
+
+// ------------------------------------------------------------------ preconditions
+
+// What a reason to refuse shredder mitigation is about. `lint` reports each kind under its own
+// rule (SM001 ... SM014); generate and `backfill validate` (BF027) report all of them.
+enum class Precondition {
+  kVersion,        // the version is below 2 (or the folder has no _vN suffix)
+  kPrevious,       // the previous version's folder is missing
+  kLabel,          // metadata.yaml has no shredder_mitigation label
+  kFiles,          // a file is missing, unreadable or does not parse (SQL after rendering,
+                   // YAML, a schema include)
+  kSchemaMissing,  // a version has no schema.yaml
+  kShape,          // the grain: no explicit GROUP BY, not an aggregate, a set operation other
+                   // than UNION ALL, `*` over unknown columns, an ungrouped or unnamed column, a
+                   // GROUP BY item that is not an output column
+  kDescriptions,   // a schema field without a description
+  kIdLevel,        // an id-level column in the schema or the query's output
+  kSchemaMatch,    // the query's output columns and the schema's fields and types disagree
+  kMetricKind,     // a metric that is not numeric, or common to both versions and not
+                   // recoverable by subtraction
+  kComparable,     // no common dimension or metric, a common column changes role or type, a
+                   // common dimension BigQuery cannot group by
+  kPartition,      // partitioning the mitigation cannot replace one partition of
+};
+
+// One reason, located in the file it is about (line and column 0 for a whole file or folder),
+// worded as a fix.
+struct Refusal {
+  Precondition kind;
+  std::string file;
+  base::Location at;
+  std::string message;
+  // As an input error, for generate to throw.
+  base::Error error() const;
+};
+
+// One version of a table as check_preconditions read it. Each part is absent when the file is
+// missing or did not read (a Refusal says which).
+struct TableVersion {
+  std::filesystem::path dir;
+  std::string name;  // the folder name: "active_users_aggregates_v4"
+  int version = 0;   // N of _vN; 0 when the name has none
+  std::optional<project::Metadata> metadata;
+  std::optional<project::TableQuery> query;
+  std::optional<project::Schema> schema;
+  std::optional<AggregateQuery> aggregate;  // inspect_aggregate of the query with the schema
+  // query.sql calls metric-hub, which cannot be rendered offline (lint skips such a table).
+  bool needs_network = false;
+  bool exists() const { return !dir.empty(); }
+};
+
+struct ClassifiedColumn {
+  std::string name;
+  Type type = Type::kUnknown;
+  MetricKindInfo kind;  // metrics only
+};
+
+// How the columns of the previous and new versions relate, matched by name (case-insensitive).
+struct Classification {
+  std::vector<ClassifiedColumn> common_dimensions;   // in both versions, new version's order
+  std::vector<ClassifiedColumn> added_dimensions;    // new version only: NULL in shredded rows
+  std::vector<ClassifiedColumn> removed_dimensions;  // previous version only: dropped
+  std::vector<ClassifiedColumn> common_metrics;      // in both: compensated by their kind
+  std::vector<ClassifiedColumn> new_metrics;         // new version only: NULL in shredded rows
+  std::vector<ClassifiedColumn> removed_metrics;     // previous version only: dropped
+};
+
+// The partition the mitigation replaces: the new version's bigquery.time_partitioning, and the
+// date parameter the backfill binds for it (scheduling.date_partition_parameter, default
+// submission_date; bigquery-etl binds it as DATE).
+struct Partitioning {
+  std::string field;        // the partitioning column, a dimension of both versions
+  Type type = Type::kDate;  // kDate, kTimestamp or kDatetime
+  bool month = false;       // month partitions; day otherwise
+  std::string parameter;    // the DATE parameter's name, without @
+};
+
+struct PreconditionOptions {
+  // Columns that identify a client (`--id-level-columns`; bigquery-etl's
+  // bigquery_etl/metadata/id_level_columns.yaml).
+  std::vector<std::string> id_level_columns = project::default_id_level_columns();
+  // Metrics declared signed (--signed-metric), for their kinds.
+  std::vector<std::string> signed_metrics;
+  project::RenderSettings render;
+};
+
+struct Preconditions {
+  TableVersion next;
+  TableVersion previous;  // !exists() when there is none
+  // Set when both versions' grains could be read: the columns matched between versions.
+  std::optional<Classification> classification;
+  std::optional<Partitioning> partitioning;  // set when it passed every partition rule
+  std::vector<Refusal> refusals;             // every reason, in the order found
+  bool ok() const { return refusals.empty(); }
+};
+
+// The one decision whether the table version in `table_dir` (sql/<project>/<dataset>/<name>_vN)
+// may use shredder mitigation, with every reason it may not. `generate`, `lint` (its SM rules for
+// tables set up for mitigation) and `backfill validate` (BF027) all call it, so they refuse the
+// same inputs with the same messages. The rules (seed 004, "Key considerations" 1 and
+// troubleshooting 2; bigquery-etl's generate_query_with_shredder_mitigation):
+// - the new metadata.yaml has the shredder_mitigation label (project::Metadata), the version is
+//   2 or more and the previous version's folder exists;
+// - each version has metadata.yaml, query.sql and schema.yaml, and they read and parse (Jinja
+//   rendered, schema includes resolved);
+// - each version's grain is an explicit aggregate (inspect_aggregate): every SELECT that defines
+//   the grain (the final SELECT, the branches of a final UNION ALL, the grouped query a
+//   projection reads) has an explicit GROUP BY whose every item is an output column;
+// - every field of both schemas has a description (`!include-field-description` counts), and
+//   neither schema nor query output of either version has an id-level column (any depth);
+// - each query's output columns and its schema's top-level fields are the same, with types the
+//   expressions do not contradict (check_schema_matches), and every column has a known type;
+// - the new version's metadata partitions by day or month on a column (not ingestion time) that
+//   is a DATE, TIMESTAMP or DATETIME dimension of both versions, the previous version is
+//   partitioned on the same column, and the date parameter is not null;
+// - the versions share a dimension and a metric, a common column keeps its role and type, a
+//   common dimension can be grouped, and a common metric is recoverable by subtraction in both
+//   versions (metric_kind).
+// Never throws for the table's problems; throws base::Error only for a failure of the machine
+// (memory).
+Preconditions check_preconditions(const project::SqlTree& tree,
+                                  const std::filesystem::path& table_dir,
+                                  const PreconditionOptions& options = {});
+
+// SM005's rule, also a precondition: the output columns of `query` (when they are known from the
+// text) and the top-level fields of `schema` are the same names, and no schema type contradicts
+// the type an expression proves (`COUNT(*)` declared STRING). Each mismatch is a kSchemaMatch
+// refusal located at the select item or the schema field.
+std::vector<Refusal> check_schema_matches(const syntax::Query& query, const std::string& query_file,
+                                          const project::Schema& schema);
 
 }  // namespace shredmit::analysis

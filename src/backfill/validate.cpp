@@ -77,13 +77,10 @@ const std::vector<base::Rule> kRules = {
      "An Initiate entry's custom_query_path names an existing .sql or .py file that parses.",
      Severity::kError},
     {"BF027", "mitigation-preconditions",
-     "An Initiate entry with shredder_mitigation: true is on a table `shredmit generate` accepts "
-     "(version 2 or more, previous version with query.sql and schema.yaml, explicit GROUP BY, "
-     "common dimensions and recoverable metrics).",
-     Severity::kError},
-    {"BF028", "mitigation-partitioning",
-     "A shredder-mitigation backfill is on a day-partitioned table whose partition field is the "
-     "date parameter the backfill binds.",
+     "An Initiate entry with shredder_mitigation: true is on a table that meets every "
+     "precondition of shredder mitigation (the ones `shredmit generate` and `lint` check: "
+     "label, versions, files, explicit GROUP BY, descriptions, no id-level columns, schema and "
+     "query agree, partitioning, comparable versions, recoverable metrics).",
      Severity::kError},
     {"BF029", "status-case",
      "status is written Initiate, Complete or Cancelled: bigquery-etl parses other letter cases "
@@ -386,7 +383,7 @@ class Validator {
     bool initiate = status == "initiate";
     const auto& md = metadata_;
     if (initiate && md) {
-      bool label = md->shredder_mitigation_label_present;
+      bool label = md->shredder_mitigation;
       if (label != e.mitigation) {
         add("BF015", at(e.shredder_mitigation, e),
             label ? fmt::format("shredder_mitigation label in {} and backfill entry {} should "
@@ -452,6 +449,42 @@ class Validator {
     return status;
   }
 
+  // A Python custom_query_path compiles: bigquery-etl runs it with Python, so a syntax error
+  // fails the backfill at its first date. Compiled by Python itself (compile(), which writes no
+  // __pycache__ into the tree); without python3 the finding says the file was not checked.
+  void check_python(const fs::path& path, const YamlValue& custom) {
+    static const char* kCompile =
+        "import sys\n"
+        "p = sys.argv[1]\n"
+        "try:\n"
+        "    compile(open(p, 'rb').read(), p, 'exec')\n"
+        "except SyntaxError as e:\n"
+        "    print(f'{e.lineno or 0}:{e.offset or 0}:{e.msg}')\n"
+        "    sys.exit(1)\n";
+    auto result = base::run_program({"python3", "-c", kCompile, path.string()});
+    if (!result) {
+      add("BF026", custom.value,
+          fmt::format("custom_query_path {} was not checked: python3 is not installed to compile "
+                      "it",
+                      custom.text),
+          {}, Severity::kWarning);
+      return;
+    }
+    if (result->status == 0) return;
+    static const std::regex kError(R"(^(\d+):(\d+):(.*)\n?$)");
+    std::smatch m;
+    if (result->status == 1 && std::regex_match(result->output, m, kError)) {
+      add("BF026", custom.value,
+          fmt::format("custom_query_path does not compile: {}:{}:{}: {}", path.string(), m[1].str(),
+                      m[2].str(), m[3].str()));
+    } else {
+      add("BF026", custom.value,
+          fmt::format("custom_query_path {} could not be compiled (python3 exited with status "
+                      "{})",
+                      custom.text, result->status));
+    }
+  }
+
   // What bigquery-etl checks only when `initiate` runs, for an Initiate entry.
   void check_initiate(const project::BackfillEntry& e, const YamlValue& custom) {
     const std::string& date = e.entry_date.text;
@@ -471,7 +504,9 @@ class Validator {
           add("BF026", custom.value,
               fmt::format("custom_query_path does not parse: {}", err.format()));
         }
-      } else if (path.extension() != ".py") {
+      } else if (path.extension() == ".py") {
+        check_python(path, custom);
+      } else {
         add("BF026", custom.value,
             fmt::format("custom_query_path {} must be a .sql or .py file", custom.text));
       }
@@ -499,49 +534,20 @@ class Validator {
                       "date with reinitialize_table",
                       date));
     }
-    if (!e.mitigation) return;
+    if (!e.mitigation || !options_.mitigation_preconditions) return;
+    // One finding per reason, quoting it with its own location, as generate reports it.
     base::Location where = at(e.shredder_mitigation, e);
-    std::string parameter = md.date_partition_parameter.value_or("");
-    bool bound = !parameter.empty();
-    if (type != "day" || !md.partition_field) {
-      add("BF028", where,
-          fmt::format("shredder mitigation needs a day-partitioned table with a partition "
-                      "field; {} has {}",
-                      md.file,
-                      type.empty() ? std::string("no time_partitioning")
-                                   : fmt::format("time_partitioning type {}", type)));
-    } else {
-      bool in_parameters = std::any_of(md.parameters.begin(), md.parameters.end(), [&](auto& p) {
-        return p.substr(0, p.find(':')) == *md.partition_field;
-      });
-      if (!in_parameters && (!bound || parameter != *md.partition_field)) {
-        add("BF028", where,
-            fmt::format("the mitigation query and checks read @{} (the partition field) but the "
-                        "backfill binds {}; set scheduling.date_partition_parameter to {} in {}",
-                        *md.partition_field,
-                        bound ? "@" + parameter : std::string("no date parameter"),
-                        *md.partition_field, md.file));
-      }
-    }
-    if (!options_.mitigation_preconditions) return;
-    fs::path dir = file_.parent_path();
-    std::string text = dir.parent_path().parent_path().filename().string() + "." +
-                       dir.parent_path().filename().string() + "." + dir.filename().string();
-    try {
-      auto id = project::TableId::parse(text);
-      mitigation::Options mo = options_.mitigation;
-      mo.staging_table = staging_table_name(id, date);
-      mitigation::generate(tree_, id, mo);
-    } catch (const base::Error& err) {
-      std::string cause = err.kind == base::ErrorKind::kUsage
-                              ? std::string()
-                              : fmt::format(" ({}{})", err.file,
-                                            err.line() > 0 ? fmt::format(":{}:{}", err.line(),
-                                                                         std::max(1, err.column()))
-                                                           : std::string());
+    analysis::PreconditionOptions po;
+    po.id_level_columns = options_.mitigation.id_level_columns;
+    po.signed_metrics = options_.mitigation.signed_metrics;
+    analysis::Preconditions pre = analysis::check_preconditions(tree_, file_.parent_path(), po);
+    for (const auto& r : pre.refusals) {
+      std::string cause =
+          r.at.line > 0 ? fmt::format(" ({}:{}:{})", r.file, r.at.line, std::max(1, r.at.column))
+                        : fmt::format(" ({})", r.file);
       add("BF027", where,
-          fmt::format("shredder mitigation cannot run for backfill entry {}: {}{}", date,
-                      err.what(), cause));
+          fmt::format("shredder mitigation cannot run for backfill entry {}: {}{}", date, r.message,
+                      cause));
     }
   }
 

@@ -24,10 +24,18 @@ Error Error::internal(const std::string& message, std::string file) {
 std::string Error::format() const {
   std::string where = file.empty() ? "shredmit" : file;
   if (!file.empty() && line() > 0) where += fmt::format(":{}:{}", line(), std::max(column(), 1));
-  if (kind == ErrorKind::kInternal) {
-    return fmt::format("{}: internal error: {}; please report this", where, what());
-  }
-  return fmt::format("{}: error: {}", where, what());
+  std::string out = kind == ErrorKind::kInternal
+                        ? fmt::format("{}: internal error: {}; please report this", where, what())
+                        : fmt::format("{}: error: {}", where, what());
+  for (const auto& e : also) out += "\n" + e.format();
+  return out;
+}
+
+Error Error::all(const std::vector<Error>& errors) {
+  if (errors.empty()) return internal("an empty list of errors was reported");
+  Error first = errors.front();
+  first.also.assign(errors.begin() + 1, errors.end());
+  return first;
 }
 
 Location location_of(std::string_view text, size_t offset) {

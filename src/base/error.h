@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shredmit::base {
 
@@ -54,8 +55,12 @@ class Error : public std::runtime_error {
 
   // One line: "file:line:col: error: message", "file: error: message" for a whole-file error,
   // "shredmit: error: message" without a file, and "shredmit: internal error: message; please
-  // report this" for kInternal.
+  // report this" for kInternal; then one line for each error of `also`.
   std::string format() const;
+
+  // Several refusals at once (every reason a table may not be mitigated): the first is this
+  // error, the others follow in `also`, each formatted on its own line.
+  static Error all(const std::vector<Error>& errors);
 
   int line() const { return span.begin.line; }
   int column() const { return span.begin.column; }
@@ -63,6 +68,7 @@ class Error : public std::runtime_error {
   ErrorKind kind;
   std::string file;
   Span span;
+  std::vector<Error> also;  // further errors reported with this one
 };
 
 }  // namespace shredmit::base

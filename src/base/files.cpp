@@ -1,8 +1,11 @@
 // Whole-file reading and atomic writing (see files.h).
 #include "base/files.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fnmatch.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -149,6 +152,44 @@ bool glob_parts_match(const std::vector<std::string>& pattern, size_t p,
 
 bool glob_match(std::string_view pattern, std::string_view path) {
   return glob_parts_match(split(pattern, "/"), 0, split(path, "/"), 0);
+}
+
+std::optional<ProgramResult> run_program(const std::vector<std::string>& argv) {
+  if (argv.empty()) return std::nullopt;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (spawned != 0) {
+    close(fds[0]);
+    return std::nullopt;
+  }
+  ProgramResult result;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = read(fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    result.output.append(buffer, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // posix_spawnp reports a missing program as the child's exit status 127.
+  if (result.status == 127 && result.output.empty()) return std::nullopt;
+  return result;
 }
 
 }  // namespace shredmit::base

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -50,5 +51,17 @@ void rewrite_file(const std::filesystem::path& file, std::string_view content);
 // more folders, and `*`, `?` and `[...]` match within one part (fnmatch(3) with FNM_PATHNAME).
 // bigquery-etl's bqetl_project.yaml lists files to skip with such patterns.
 bool glob_match(std::string_view pattern, std::string_view path);
+
+// What a program printed and how it ended (run_program).
+struct ProgramResult {
+  int status = 0;      // the exit status; 128 + N when it was killed by signal N
+  std::string output;  // its standard output
+};
+
+// Runs `argv` (argv[0] is looked up in PATH) with standard input from /dev/null and standard
+// error discarded, and waits for it. nullopt when the program cannot be started (not installed).
+// For the checks that use another tool as an oracle, such as Python's own compiler for a
+// custom_query_path written in Python.
+std::optional<ProgramResult> run_program(const std::vector<std::string>& argv);
 
 }  // namespace shredmit::base

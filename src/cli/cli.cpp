@@ -76,6 +76,9 @@ int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
                       "bigquery-etl checkout");
   }
   auto m = mitigation::generate(tree, id, mitigation_options(o));
+  // The offline dry run: every statement analyzed by GoogleSQL's own analyzer before it is
+  // written.
+  for (auto& note : mitigation::verify(m, tree)) m.warnings.push_back(std::move(note));
   if (o.format != "json") err << mitigation::format_classification(m);
   fs::path dir = o.output_dir.empty() ? tree.table_dir(id) : fs::path(o.output_dir);
   std::vector<fs::path> written = mitigation::write_files(m, dir);

@@ -308,14 +308,24 @@ class Server {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(512 * 1024 * 1024);
     args.SetMaxSendMessageSize(512 * 1024 * 1024);
-    auto channel = grpc::CreateCustomChannel("unix:" + std::string(g_socket_file),
-                                             grpc::InsecureChannelCredentials(), args);
+    // gRPC waits a second before retrying a failed connection; the server listens within about
+    // 10 ms, so the channel is made once its socket exists and retries quickly.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 10);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 10);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
     auto started = std::chrono::steady_clock::now();
+    std::shared_ptr<grpc::Channel> channel;
     while (true) {
-      if (channel->WaitForConnected(std::chrono::system_clock::now() +
-                                    std::chrono::milliseconds(100))) {
+      struct stat st {};
+      if (!channel && stat(g_socket_file, &st) == 0) {
+        channel = grpc::CreateCustomChannel("unix:" + std::string(g_socket_file),
+                                            grpc::InsecureChannelCredentials(), args);
+      }
+      if (channel && channel->WaitForConnected(std::chrono::system_clock::now() +
+                                               std::chrono::milliseconds(50))) {
         break;
       }
+      if (!channel) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) {
         g_server_pid = -1;
@@ -629,11 +639,13 @@ Prepared prepare(Server& server, std::string_view sql, const Catalog& catalog,
   return p;
 }
 
-// Analyzes each statement of `p` in turn, defining the temporary functions for those after them.
-Verdict analyze_prepared(Server& server, std::string_view sql, Prepared& p) {
+// Analyzes `statements` of `p` in turn, defining the temporary functions for those after them.
+Verdict analyze_prepared(
+    Server& server, std::string_view sql, Prepared& p,
+    const std::vector<std::pair<size_t, const syntax::Statement*>>& statements) {
   auto& stub = server.stub();
   std::string input(sql);
-  for (const auto& [offset, statement] : p.statements) {
+  for (const auto& [offset, statement] : statements) {
     ls::AnalyzeRequest request;
     *request.mutable_options() = p.options;
     *request.mutable_simple_catalog() = p.root;
@@ -987,7 +999,20 @@ Verdict analyze(std::string_view sql, const Catalog& catalog,
                 const std::vector<Parameter>& parameters) {
   Server& server = Server::get();
   Prepared p = prepare(server, sql, catalog, parameters, true);
-  return analyze_prepared(server, sql, p);
+  return analyze_prepared(server, sql, p, p.statements);
+}
+
+std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
+                                  const std::vector<Parameter>& parameters) {
+  Server& server = Server::get();
+  Prepared p = prepare(server, sql, catalog, parameters, true);
+  zetasql::SimpleCatalogProto root = p.root;
+  std::vector<Verdict> out;
+  for (const auto& statement : p.statements) {
+    p.root = root;  // what one statement defines is not defined for the next
+    out.push_back(analyze_prepared(server, sql, p, {statement}));
+  }
+  return out;
 }
 
 Evaluation evaluate(std::string_view sql, const Catalog& catalog,
@@ -1000,7 +1025,7 @@ Evaluation evaluate(std::string_view sql, const Catalog& catalog,
   Evaluation result;
   // Analyzed first, statement by statement, so that refusals are located in the whole text and
   // the temporary functions are in the catalog.
-  result.verdict = analyze_prepared(server, sql, p);
+  result.verdict = analyze_prepared(server, sql, p, p.statements);
   if (!result.verdict.accepted()) return result;
 
   ls::EvaluateQueryRequest request;

@@ -139,6 +139,13 @@ Evaluation evaluate(std::string_view sql, const Catalog& catalog,
                     const std::map<std::string, std::vector<std::vector<Value>>>& contents,
                     const std::vector<Binding>& parameters);
 
+// Analyzes each statement of `sql` alone, as bigquery-etl's check runner runs the statements of a
+// checks file (one job each): a temporary function one statement defines is not defined for the
+// next. One verdict per statement, in order, with locations in the whole text. Throws as
+// analyze does.
+std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
+                                  const std::vector<Parameter>& parameters);
+
 // Where the engine's server is: $SHREDMIT_ENGINE when set, else the folder the build was
 // configured with (tools/install_engine.sh). nullopt when there is no executable there.
 std::optional<std::string> server_path();

@@ -49,8 +49,9 @@ const std::vector<Rule> kRules = {
      "query does not contradict.",
      Severity::kError, true},
     {"SM006", "previous-version-present",
-     "A table whose backfill.yaml has an Initiate entry asking for shredder mitigation, at "
-     "version N >= 2, has its version N-1 folder (with --strict: every labelled table).",
+     "A table whose backfill.yaml has an Initiate entry asking for shredder mitigation is at "
+     "version N >= 2 and has its version N-1 folder (with --strict: every labelled table of "
+     "version 2 or more has it).",
      Severity::kError, false},
     {"SM008", "files-parse",
      "query.sql, schema.yaml (with its includes), metadata.yaml and backfill.yaml parse.",
@@ -68,6 +69,14 @@ const std::vector<Rule> kRules = {
      "A column whose defining expression changed between versions has a new name, so it is "
      "recalculated.",
      Severity::kWarning, false},
+    {"SM013", "comparable-versions",
+     "The version and its previous version share a dimension and a metric, each common column "
+     "keeps its role and type, and each common dimension can be grouped.",
+     Severity::kError, false},
+    {"SM014", "partitioning",
+     "The table is partitioned by day or month on a DATE, TIMESTAMP or DATETIME dimension of "
+     "both versions, the same column in both, and the backfill binds a date parameter.",
+     Severity::kError, false},
 };
 
 // ------------------------------------------------------------------ one table
@@ -123,18 +132,19 @@ class TableLinter {
     if (backfill_) check_backfill();
     if (!mitigation_ && !options_.all_tables) return;
     ++report_.checked;
-    if (labelled) {
-      trigger_file_ = metadata_->file;
-      trigger_ = metadata_->label;
-    } else if (requested) {
-      trigger_file_ = backfill_->file;
-      trigger_ = requested->shredder_mitigation.key;
-    }
 
-    auto query = read_query(table_.dir);
-    auto schema = read_schema(table_.dir);
-    if (query && query->statement && schema) check_schema_matches(*query, *schema);
-    if (!mitigation_) return;
+    if (!mitigation_) {
+      // --all-tables on a table not set up for mitigation: the schema must match the query.
+      auto query = read_query(table_.dir);
+      auto schema = read_schema(table_.dir);
+      if (query && query->statement && schema) {
+        for (const auto& r :
+             analysis::check_schema_matches(*query->statement, query->file, *schema)) {
+          add("SM005", r.file, r.at, r.message);
+        }
+      }
+      return;
+    }
     if (!exists(table_.dir / "query.sql")) {
       bool view = exists(table_.dir / "view.sql");
       report_.skipped.push_back(
@@ -146,25 +156,88 @@ class TableLinter {
                   "the generated folder"});
       return;
     }
+    analysis::PreconditionOptions po;
+    po.id_level_columns = options_.id_level_columns;
+    po.signed_metrics = options_.signed_metrics;
+    po.render = options_.render;
+    analysis::Preconditions pre = analysis::check_preconditions(table_.tree, table_.dir, po);
+    if (pre.next.needs_network) {
+      report_.skipped.push_back(
+          {pre.next.query ? pre.next.query->file : (table_.dir / "query.sql").string(),
+           "it needs metric-hub definitions, which shredmit does not download"});
+      return;
+    }
+    for (const auto& r : pre.refusals) report_refusal(r);
+    warn(pre);
+  }
 
-    if (!exists(table_.dir / "schema.yaml")) {
-      add("SM002", trigger_file_, trigger_,
-          "table is set up for shredder mitigation but has no schema.yaml; add one with every "
-          "column's name, type and description (`bqetl query schema update` writes it)");
+ private:
+  // The lint rule that reports each kind of precondition: the same reason, in the same words and
+  // at the same place, as generate and backfill validate give it.
+  void report_refusal(const analysis::Refusal& r) {
+    using analysis::Precondition;
+    const char* rule = nullptr;
+    switch (r.kind) {
+      case Precondition::kLabel:
+        // An entry asking for mitigation without the label is BF015's finding.
+        return;
+      case Precondition::kVersion:
+        // A labelled version 1 is how a table gets set up; only a backfill asking for
+        // mitigation needs version 2 now.
+        if (!requested_) return;
+        rule = "SM006";
+        break;
+      case Precondition::kPrevious:
+        // Deployed tables whose older folders were deleted long ago keep their label; only a
+        // backfill that asks for mitigation needs the previous version now (--strict: always).
+        if (!requested_ && !options_.strict) return;
+        rule = "SM006";
+        break;
+      case Precondition::kFiles:
+        rule = "SM008";
+        break;
+      case Precondition::kSchemaMissing:
+        rule = "SM002";
+        break;
+      case Precondition::kShape:
+        rule = "SM001";
+        break;
+      case Precondition::kDescriptions:
+        rule = "SM003";
+        break;
+      case Precondition::kIdLevel:
+        rule = "SM004";
+        break;
+      case Precondition::kSchemaMatch:
+        rule = "SM005";
+        break;
+      case Precondition::kMetricKind:
+        rule = "SM009";
+        break;
+      case Precondition::kComparable:
+        rule = "SM013";
+        break;
+      case Precondition::kPartition:
+        rule = "SM014";
+        break;
     }
-    if (schema) {
-      check_descriptions(*schema, schema->fields, "");
-      check_id_level_schema(*schema, schema->fields, "");
+    add(rule, r.file, r.at, r.message);
+  }
+
+  // The warnings of a table set up for mitigation: SM009's metric kinds, SM010 and SM011.
+  void warn(const analysis::Preconditions& pre) {
+    const analysis::TableVersion& next = pre.next;
+    if (!next.aggregate || next.aggregate->final_select == nullptr) return;
+    const QueryFile query{next.query->file, *next.query, next.query->query};
+    const analysis::TableVersion& previous = pre.previous;
+    if (previous.exists() && previous.aggregate && previous.aggregate->final_select != nullptr) {
+      const QueryFile previous_query{previous.query->file, *previous.query, previous.query->query};
+      check_metrics(query, *next.aggregate, *next.aggregate->lineage, *previous.aggregate,
+                    *previous.aggregate->lineage);
+      check_versions(query, *next.aggregate, previous_query, *previous.aggregate);
+    } else {
+      check_metrics_alone(query, *next.aggregate);
     }
-    std::optional<analysis::AggregateQuery> analysis;
-    if (query && query->statement) {
-      analysis = analysis::inspect_aggregate(*query->statement, schema ? *schema : empty_schema_,
-                                             query->file);
-      check_aggregate(*analysis, query->file);
-      check_id_level_query(*analysis, query->file);
-    }
-    bool compared = check_previous(query ? &*query : nullptr, analysis ? &*analysis : nullptr);
-    if (!compared && analysis) check_metrics_alone(*query, *analysis);
   }
 
  private:
@@ -226,126 +299,7 @@ class TableLinter {
     }
   }
 
-  // ---------------------------------------------------------------- SM005
-
-  static bool compatible(Type query_type, const project::SchemaField& field) {
-    Type schema_type = analysis::type_from_schema(field);
-    if (schema_type == Type::kUnknown || query_type == Type::kUnknown) return true;
-    return schema_type == query_type;
-  }
-
-  void check_schema_matches(const QueryFile& q, const project::Schema& schema) {
-    auto columns = analysis::output_columns(*q.statement);
-    if (!columns) return;  // `*` or unnamed columns: the output is not known without BigQuery
-    std::set<std::string> output;
-    for (const auto& c : *columns) {
-      output.insert(syntax::to_lower(c.name));
-      const project::SchemaField* field = schema.find(c.name);
-      if (field == nullptr) {
-        add("SM005", q.file, c.loc,
-            fmt::format("output column '{}' is not in schema.yaml; add it with its type and "
-                        "description",
-                        c.name));
-        continue;
-      }
-      Type proven = analysis::proven_type(*c.expr);
-      if (!compatible(proven, *field)) {
-        add("SM005", q.file, c.loc,
-            fmt::format("output column '{}' is {} but schema.yaml (line {}) declares {}{}; fix "
-                        "the expression or the schema",
-                        c.name, analysis::type_name(proven), field->line,
-                        field->mode == "REPEATED" ? "REPEATED " : "",
-                        field->type.empty() ? "no type" : field->type));
-      }
-    }
-    for (const auto& f : schema.fields) {
-      if (!output.count(syntax::to_lower(f.name))) {
-        add("SM005", schema.file, base::Location{f.line, f.column},
-            fmt::format("schema field '{}' is not an output column of {}; remove it or add the "
-                        "column to the query",
-                        f.name, fs::path(q.file).filename().string()));
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- SM003, SM004
-
-  void check_descriptions(const project::Schema& schema,
-                          const std::vector<project::SchemaField>& fields,
-                          const std::string& prefix) {
-    for (const auto& f : fields) {
-      std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
-      if (!f.description) {
-        add("SM003", schema.file, base::Location{f.line, f.column},
-            fmt::format("schema field '{}' has no description{}; describe it (and the date it "
-                        "became available, if it is new)",
-                        path, f.included ? " (it comes through an include)" : ""));
-      }
-      check_descriptions(schema, f.fields, path);
-    }
-  }
-
-  bool is_id_level(const std::string& name) const {
-    std::string key = syntax::to_lower(name);
-    for (const auto& c : options_.id_level_columns) {
-      if (syntax::to_lower(c) == key) return true;
-    }
-    return false;
-  }
-
-  void check_id_level_schema(const project::Schema& schema,
-                             const std::vector<project::SchemaField>& fields,
-                             const std::string& prefix) {
-    for (const auto& f : fields) {
-      std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
-      if (is_id_level(f.name)) {
-        add("SM004", schema.file, base::Location{f.line, f.column},
-            fmt::format("schema field '{}' is an id-level column; an aggregate set up for "
-                        "shredder mitigation must not keep client-level identifiers: remove it",
-                        path));
-      }
-      check_id_level_schema(schema, f.fields, path);
-    }
-  }
-
-  void check_id_level_query(const analysis::AggregateQuery& a, const std::string& file) {
-    for (const auto& c : a.columns) {
-      if (is_id_level(c.name)) {
-        add("SM004", file, c.loc,
-            fmt::format("output column '{}' is an id-level column; aggregate it away (for "
-                        "example COUNT(DISTINCT ...) in an upstream table) and remove it",
-                        c.name));
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- SM001, SM009
-
-  void check_aggregate(const analysis::AggregateQuery& a, const std::string& file) {
-    for (const auto& p : a.problems) {
-      switch (p.kind) {
-        case analysis::ProblemKind::kGroupBy:
-        case analysis::ProblemKind::kUngrouped:
-          add("SM001", file, p.loc, p.message);
-          break;
-        case analysis::ProblemKind::kShape:
-          // A set operation as the final query means there is no final GROUP BY.
-          if (a.final_select == nullptr) add("SM001", file, p.loc, p.message);
-          break;
-        case analysis::ProblemKind::kMetricType: {
-          // A schema type the expression contradicts is SM005's finding, not this one.
-          auto c = std::find_if(a.columns.begin(), a.columns.end(),
-                                [&](const analysis::OutputColumn& c) { return c.loc == p.loc; });
-          if (c != a.columns.end() && c->expr &&
-              analysis::is_numeric(analysis::proven_type(*c->expr))) {
-            break;
-          }
-          add("SM009", file, p.loc, p.message);
-          break;
-        }
-      }
-    }
-  }
+  // ---------------------------------------------------------------- SM009
 
   bool declared_signed(const std::string& name) const {
     return analysis::has_name(options_.signed_metrics, name);
@@ -370,11 +324,11 @@ class TableLinter {
     }
   }
 
-  // SM009 on the metrics of a version and its previous version: what `generate` refuses is an
-  // error, COUNT(DISTINCT ...) over changed dimensions and signed-only totals are warnings.
+  // SM009's warnings on the metrics of a version and its previous version: COUNT(DISTINCT ...)
+  // over changed dimensions and signed-only totals (what `generate` refuses is a precondition).
   void check_metrics(const QueryFile& query, const analysis::AggregateQuery& a,
-                     const analysis::Lineage& lineage, const QueryFile& previous,
-                     const analysis::AggregateQuery& p, const analysis::Lineage& previous_lineage) {
+                     const analysis::Lineage& lineage, const analysis::AggregateQuery& p,
+                     const analysis::Lineage& previous_lineage) {
     std::vector<std::string> added, removed;
     for (const auto& c : a.columns) {
       if (c.role == Role::kDimension && p.find(c.name) == nullptr) added.push_back(c.name);
@@ -391,24 +345,11 @@ class TableLinter {
       if (old == nullptr || old->role != Role::kMetric) continue;  // new metrics are NULL
       bool declared = declared_signed(c.name);
       auto kind = analysis::metric_kind(c, lineage, declared);
-      if (kind.kind == analysis::MetricKind::kNotRecoverable) {
-        add("SM009", query.file, c.loc,
-            fmt::format("metric '{}' is common to both versions but cannot be recovered by "
-                        "subtraction ({}); `shredmit generate` refuses it: rename it so that it "
-                        "is recomputed as a new metric, or keep its sum and count as metrics",
-                        c.name, kind.reason));
+      // A metric subtraction cannot recover is the preconditions' SM009 error.
+      if (kind.kind == analysis::MetricKind::kNotRecoverable) continue;
+      if (old->expr != nullptr && analysis::metric_kind(*old, previous_lineage, declared).kind ==
+                                      analysis::MetricKind::kNotRecoverable) {
         continue;
-      }
-      if (old->expr != nullptr) {
-        auto previous_kind = analysis::metric_kind(*old, previous_lineage, declared);
-        if (previous_kind.kind == analysis::MetricKind::kNotRecoverable) {
-          add("SM009", query.file, c.loc,
-              fmt::format("metric '{}' cannot be recovered by subtraction in {} (line {}: {}); "
-                          "`shredmit generate` refuses it: rename it so that it is recomputed "
-                          "as a new metric",
-                          c.name, previous.file, old->loc.line, previous_kind.reason));
-          continue;
-        }
       }
       if (first_common == nullptr) first_common = &c;
       all_signed = all_signed && kind.kind == analysis::MetricKind::kSigned;
@@ -437,59 +378,14 @@ class TableLinter {
     }
   }
 
-  // ---------------------------------------------------------------- SM006, SM010, SM011
+  // ---------------------------------------------------------------- SM010, SM011
 
-  // SM006, SM009 against the previous version, SM010 and SM011. Returns whether the metrics were
-  // compared with a previous version's (otherwise SM009 judges this version alone).
-  bool check_previous(const QueryFile* query, const analysis::AggregateQuery* analysis) {
-    std::string name = table_.dir.filename().string();
-    if (name.empty()) name = table_.dir.parent_path().filename().string();
-    auto split = project::TableId::split_version(name);
-    if (!split) return false;
-    auto [base_name, version] = *split;
-    if (version < 2) return false;
-    std::string previous_name = fmt::format("{}_v{}", base_name, version - 1);
-    fs::path previous_dir = table_.dir.parent_path() / previous_name;
-    std::error_code ec;
-    fs::directory_iterator listing(previous_dir, ec);
-    bool missing = ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory;
-    if (ec && !missing) {
-      add("SM008", previous_dir.string(), {},
-          "the previous version's folder cannot be read (" + ec.message() +
-              "); fix its permissions: this version is compared against it");
-      return false;
-    }
-    if (missing) {
-      // Deployed tables whose older folders were deleted long ago keep their label; only a
-      // backfill that asks for mitigation needs the previous version now.
-      if (requested_) {
-        add("SM006", backfill_->file, requested_->shredder_mitigation.key,
-            fmt::format("this backfill asks for shredder mitigation, but the previous version "
-                        "{} is missing and mitigation recomputes totals against it: restore its "
-                        "folder, or set shredder_mitigation: false",
-                        previous_name));
-      } else if (options_.strict) {
-        add("SM006", trigger_file_, trigger_,
-            fmt::format("the previous version {} is missing; a backfill with shredder "
-                        "mitigation would need it: restore its folder, or remove the label",
-                        previous_name));
-      }
-      return false;
-    }
-    if (query == nullptr || analysis == nullptr || analysis->final_select == nullptr) return false;
-    auto previous = read_query(previous_dir);
-    if (!previous || !previous->statement) return false;
-    auto previous_schema = read_schema(previous_dir);
-    auto previous_analysis = analysis::inspect_aggregate(
-        *previous->statement, previous_schema ? *previous_schema : empty_schema_, previous->file);
-    check_aggregate(previous_analysis, previous->file);
-    if (previous_analysis.final_select == nullptr) return false;
-
-    const analysis::Lineage& new_lineage = *analysis->lineage;
-    const analysis::Lineage& previous_lineage = *previous_analysis.lineage;
-    check_metrics(*query, *analysis, new_lineage, *previous, previous_analysis, previous_lineage);
-    for (const auto& c : analysis->columns) {
-      const analysis::OutputColumn* p = previous_analysis.find(c.name);
+  void check_versions(const QueryFile& query, const analysis::AggregateQuery& next,
+                      const QueryFile& previous, const analysis::AggregateQuery& prior) {
+    const analysis::Lineage& new_lineage = *next.lineage;
+    const analysis::Lineage& previous_lineage = *prior.lineage;
+    for (const auto& c : next.columns) {
+      const analysis::OutputColumn* p = prior.find(c.name);
       if (p == nullptr) continue;
       if (c.role == Role::kDimension && p->role == Role::kDimension) {
         bool string_type = c.type == Type::kString || p->type == Type::kString ||
@@ -497,26 +393,25 @@ class TableLinter {
         bool new_maps = maps_to_placeholder(new_lineage, c.name);
         bool previous_maps = maps_to_placeholder(previous_lineage, c.name);
         if (string_type && new_maps != previous_maps) {
-          add("SM010", query->file, c.loc,
+          add("SM010", query.file, c.loc,
               fmt::format("dimension '{}' maps NULL to '??' in {} but not in {}; totals for "
                           "NULL will not match: apply the same NULL handling in both versions "
                           "(seed 004, consideration 3)",
-                          c.name, new_maps ? "this version" : previous->file,
-                          new_maps ? previous->file : "this version"));
+                          c.name, new_maps ? "this version" : previous.file,
+                          new_maps ? previous.file : "this version"));
         }
       }
       std::string new_definition = new_lineage.definition(c.name);
       std::string previous_definition = previous_lineage.definition(c.name);
       if (!new_definition.empty() && !previous_definition.empty() &&
           new_definition != previous_definition) {
-        add("SM011", query->file, c.loc,
+        add("SM011", query.file, c.loc,
             fmt::format("column '{}' keeps its name but its definition changed since {} "
                         "(line {}); the mitigation will not recalculate it: rename it in the "
                         "query and schema (seed 004, consideration 2)",
-                        c.name, previous->file, p->loc.line));
+                        c.name, previous.file, p->loc.line));
       }
     }
-    return true;
   }
 
   static bool maps_to_placeholder(const analysis::Lineage& lineage, const std::string& column) {
@@ -546,11 +441,8 @@ class TableLinter {
   std::optional<project::Metadata> metadata_;
   std::optional<project::Backfill> backfill_;
   bool mitigation_ = false;
-  std::string trigger_file_;
-  base::Location trigger_;
   // The first Initiate entry of backfill.yaml with shredder_mitigation: true, or null.
   const project::BackfillEntry* requested_ = nullptr;
-  const project::Schema empty_schema_;
 };
 
 // ------------------------------------------------------------------ worker processes
@@ -857,14 +749,14 @@ std::optional<std::string> grouped_expressions(const analysis::AggregateQuery& a
 }
 
 // The edits that fix the GROUP BY of `text` (a query.sql that is not a template), or nothing.
-std::vector<Edit> group_by_edits(const std::string& file, const std::string& text) {
+std::vector<Edit> group_by_edits(const std::string& text) {
   std::vector<Edit> edits;
   syntax::Script script = syntax::parse_statements(text);
   if (script.statements.empty()) return edits;
   const syntax::Statement& last = *script.statements.back();
   if (last.kind != syntax::StatementKind::kQuery) return edits;
   const syntax::Query& query = *last.as<syntax::QueryStatement>().query;
-  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{}, file);
+  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{});
   const syntax::Select* select = a.final_select;
   if (select == nullptr || !select->group_by) return edits;
   const syntax::GroupBy& group_by = *select->group_by;
@@ -904,10 +796,10 @@ std::vector<Edit> group_by_edits(const std::string& file, const std::string& tex
   return edits;
 }
 
-bool still_has_group_by_finding(const std::string& file, const std::string& text) {
+bool still_has_group_by_finding(const std::string& text) {
   syntax::Script script = syntax::parse_statements(text);
   const syntax::Query& query = *script.statements.back()->as<syntax::QueryStatement>().query;
-  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{}, file);
+  analysis::AggregateQuery a = analysis::inspect_aggregate(query, project::Schema{});
   for (const auto& p : a.problems) {
     if (p.kind == analysis::ProblemKind::kGroupBy && is_group_by_all_or_ordinal(p.message))
       return true;
@@ -930,7 +822,7 @@ std::vector<FileFix> fixes(const Report& report) {
     if (templating::is_template(fix.before)) continue;
     std::vector<Edit> edits;
     try {
-      edits = group_by_edits(file, fix.before);
+      edits = group_by_edits(fix.before);
     } catch (const std::exception&) {
       continue;  // a query that does not parse is SM008's finding, not a fix
     }
@@ -940,7 +832,7 @@ std::vector<FileFix> fixes(const Report& report) {
               [](const Edit& a, const Edit& b) { return a.offset > b.offset; });
     for (const auto& e : edits) fix.after.replace(e.offset, e.length, e.text);
     try {
-      if (still_has_group_by_finding(file, fix.after)) continue;
+      if (still_has_group_by_finding(fix.after)) continue;
     } catch (const std::exception&) {
       continue;
     }

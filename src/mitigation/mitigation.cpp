@@ -55,60 +55,15 @@ std::string sql_string(const std::string& text) {
   return out + "'";
 }
 
-// One version of the table, read and analysed.
+// One version of the table as check_preconditions read it, with its name.
 struct Version {
   project::TableId id;
-  fs::path dir;
-  std::string query_file;
-  project::TableQuery source;  // query.sql: the query and its CREATE TEMP FUNCTION preamble
-  const syntax::Query* query = nullptr;
-  project::Schema schema;
-  project::Metadata metadata;
-  AggregateQuery analysis;
+  const analysis::TableVersion& v;
+  const std::string& query_file() const { return v.query->file; }
+  const syntax::Query& query() const { return *v.query->query; }
+  const std::vector<const syntax::CreateFunction*>& functions() const { return v.query->functions; }
+  const AggregateQuery& analysis() const { return *v.aggregate; }
 };
-
-fs::path require_file(const fs::path& dir, const char* name, const std::string& fix) {
-  fs::path file = dir / name;
-  if (!fs::exists(file)) throw base::Error(file.string(), 0, 0, "file not found; " + fix);
-  return file;
-}
-
-// Reads one version. For the new version (previous == false) the metadata is read first and its
-// shredder_mitigation label checked before the query: the label is the switch that allows the
-// process, so an unlabelled table is refused as such whatever else is wrong with it.
-Version load_version(const project::SqlTree& tree, const project::TableId& id, bool previous) {
-  Version v;
-  v.id = id;
-  v.dir = tree.table_dir(id);
-  if (!fs::is_directory(v.dir)) {
-    throw base::Error(v.dir.string(), 0, 0,
-                      previous ? fmt::format("the previous version {} is missing; shredder "
-                                             "mitigation compares against it: restore its folder "
-                                             "or pass the right version",
-                                             id.table())
-                               : fmt::format("table folder not found; check the table name and "
-                                             "--sql-dir"));
-  }
-  fs::path metadata_path = require_file(v.dir, "metadata.yaml", "add the table's metadata.yaml");
-  v.metadata = project::load_metadata(metadata_path);
-  if (!previous && !v.metadata.shredder_mitigation) {
-    throw base::Error(v.metadata.file, v.metadata.label.line, v.metadata.label.column,
-                      "the table is not set up for shredder mitigation: add the label "
-                      "`shredder_mitigation: true` under `labels:` once its query and schema "
-                      "follow the requirements (seed 004, consideration 1)");
-  }
-  require_file(v.dir, "query.sql", "shredder mitigation needs the query of both versions");
-  v.source = project::read_table_query(v.dir);
-  v.query_file = v.source.file;
-  v.query = v.source.query;
-  fs::path schema_path =
-      require_file(v.dir, "schema.yaml",
-                   "shredder mitigation needs every column's type and description: add schema.yaml "
-                   "(`bqetl query schema update` writes one)");
-  v.schema = project::load_schema(schema_path, tree);
-  v.analysis = analysis::analyze_aggregate(*v.query, v.schema, v.query_file);
-  return v;
-}
 
 std::string names_of(const std::vector<ClassifiedColumn>& cols) {
   std::vector<std::string> names;
@@ -116,97 +71,21 @@ std::string names_of(const std::vector<ClassifiedColumn>& cols) {
   return names.empty() ? "(none)" : join(names, ", ");
 }
 
-// Refuses a common metric that subtraction cannot recover, in the new or the previous version.
-void require_recoverable(const Version& version, const OutputColumn& col,
-                         const analysis::MetricKindInfo& kind, const Version& next) {
-  if (kind.kind != MetricKind::kNotRecoverable) return;
-  bool is_next = &version == &next;
-  throw base::Error(
-      version.query_file, col.loc.line, col.loc.column,
-      fmt::format("metric '{}' {} cannot be recovered by subtraction ({}); rename it in {}'s "
-                  "query and schema so that it is recomputed as a new metric (its shredded rows "
-                  "are NULL), or keep its sum and count as metrics and derive it in a view",
-                  col.name,
-                  is_next ? "is common to both versions but"
-                          : fmt::format("of the previous version {}", version.id.table()),
-                  kind.reason, next.id.table()));
-}
-
-Classification classify(const Version& previous, const Version& next, const Options& options) {
+// --signed-metric must name a metric of the new version: a usage error otherwise.
+void check_signed_metrics(const Options& options, const analysis::TableVersion& next) {
+  if (!next.aggregate) return;
   for (const auto& name : options.signed_metrics) {
-    const OutputColumn* col = next.analysis.find(name);
-    if (col == nullptr || col->role != Role::kMetric) {
-      std::vector<std::string> metrics;
-      for (const auto& c : next.analysis.columns) {
-        if (c.role == Role::kMetric) metrics.push_back(c.name);
-      }
-      throw base::Error::usage(
-          fmt::format("--signed-metric {}: {} has no metric named {}; its metrics are "
-                      "{}",
-                      name, next.id.table(), name, join(metrics, ", ")));
+    const OutputColumn* col = next.aggregate->find(name);
+    if (col != nullptr && col->role == Role::kMetric) continue;
+    std::vector<std::string> metrics;
+    for (const auto& c : next.aggregate->columns) {
+      if (c.role == Role::kMetric) metrics.push_back(c.name);
     }
+    throw base::Error::usage(
+        fmt::format("--signed-metric {}: {} has no metric named {}; its "
+                    "metrics are {}",
+                    name, next.name, name, join(metrics, ", ")));
   }
-  const analysis::Lineage& next_lineage = *next.analysis.lineage;
-  const analysis::Lineage& previous_lineage = *previous.analysis.lineage;
-  Classification c;
-  for (const auto& col : next.analysis.columns) {
-    const OutputColumn* old = previous.analysis.find(col.name);
-    bool is_dim = col.role == Role::kDimension;
-    if (old != nullptr && old->role != col.role) {
-      throw base::Error(next.query_file, col.loc.line, col.loc.column,
-                        fmt::format("column '{}' is a {} in {} but a {} in {}; rename it so that "
-                                    "it is recalculated as a new column",
-                                    col.name, is_dim ? "dimension" : "metric", next.id.table(),
-                                    is_dim ? "metric" : "dimension", previous.id.table()));
-    }
-    if (old != nullptr && old->type != col.type) {
-      throw base::Error(next.query_file, col.loc.line, col.loc.column,
-                        fmt::format("column '{}' is {} in {} but {} in {}; keep its type or rename "
-                                    "it so that it is recalculated",
-                                    col.name, analysis::type_name(col.type), next.id.table(),
-                                    analysis::type_name(old->type), previous.id.table()));
-    }
-    ClassifiedColumn classified{col.name, col.type, {}};
-    if (is_dim) {
-      if (old != nullptr && !analysis::is_groupable(col.type)) {
-        throw base::Error(next.query_file, col.loc.line, col.loc.column,
-                          fmt::format("dimension '{}' has type {}, which BigQuery cannot group by",
-                                      col.name, analysis::type_name(col.type)));
-      }
-      (old != nullptr ? c.common_dimensions : c.added_dimensions).push_back(classified);
-      continue;
-    }
-    bool declared = analysis::has_name(options.signed_metrics, col.name);
-    classified.kind = analysis::metric_kind(col, next_lineage, declared);
-    if (old == nullptr) {
-      c.new_metrics.push_back(classified);
-      continue;
-    }
-    require_recoverable(next, col, classified.kind, next);
-    require_recoverable(previous, *old, analysis::metric_kind(*old, previous_lineage, declared),
-                        next);
-    c.common_metrics.push_back(classified);
-  }
-  for (const auto& col : previous.analysis.columns) {
-    if (next.analysis.find(col.name) != nullptr) continue;
-    (col.role == Role::kDimension ? c.removed_dimensions : c.removed_metrics)
-        .push_back(ClassifiedColumn{col.name, col.type, {}});
-  }
-  if (c.common_dimensions.empty()) {
-    throw base::Error(next.query_file, next.analysis.final_select->loc.line,
-                      next.analysis.final_select->loc.column,
-                      fmt::format("no dimension is common to {} and {}; shredder mitigation keeps "
-                                  "totals per common dimension: keep at least one dimension's name",
-                                  next.id.table(), previous.id.table()));
-  }
-  if (c.common_metrics.empty()) {
-    throw base::Error(next.query_file, next.analysis.final_select->loc.line,
-                      next.analysis.final_select->loc.column,
-                      fmt::format("no metric is common to {} and {}; there is no total to keep: "
-                                  "keep at least one metric's name",
-                                  next.id.table(), previous.id.table()));
-  }
-  return c;
 }
 
 // The warnings and notes printed with the classification.
@@ -253,21 +132,31 @@ std::vector<std::string> warnings_for(const Classification& c, Baseline baseline
   if (baseline == Baseline::kPreviousQuery) {
     out.push_back(
         "note: --baseline previous-query runs the previous version's query as well: the "
-        "mitigation query and the checks read the upstream tables twice");
+        "mitigation query reads the upstream tables three times (the new query for its rows and "
+        "for its groups' spellings, the previous query once) and the checks twice");
   }
   return out;
 }
 
 // Builds the SQL texts. Helper columns start with a prefix no output column of either version
 // starts with, so that they never shadow a user's column.
+// The queries the statements embed: the new query as written (after its CREATE TEMP FUNCTION
+// preamble in the mitigation query), and the new and previous queries as a statement that runs
+// alone embeds them. A dry run swaps them for tables of their declared schemas.
+struct Embedded {
+  std::string new_query;
+  std::optional<std::string> new_standalone;       // nullopt: cannot be inlined
+  std::optional<std::string> previous_standalone;  // nullopt: cannot be inlined
+};
+
 class Builder {
  public:
   Builder(const Version& previous, const Version& next, const Classification& c,
-          const Mitigation& m)
-      : previous_(previous), next_(next), c_(c), m_(m) {
+          const Mitigation& m, Embedded embedded)
+      : previous_(previous), next_(next), c_(c), m_(m), embedded_(std::move(embedded)) {
     std::vector<std::string> names;
     for (const auto* v : {&previous, &next}) {
-      for (const auto& col : v->analysis.columns) names.push_back(syntax::to_lower(col.name));
+      for (const auto& col : v->analysis().columns) names.push_back(syntax::to_lower(col.name));
     }
     while (std::any_of(names.begin(), names.end(),
                        [&](const std::string& n) { return n.rfind(prefix_, 0) == 0; })) {
@@ -276,38 +165,40 @@ class Builder {
     base_ = m.baseline == Baseline::kNewQuery ? "new" : "rerun";
   }
 
+  // The query of `v` as a statement that runs alone can embed it: its temporary functions
+  // inlined (syntax::print_inlined). nullopt when one cannot be inlined (JavaScript).
+  static std::optional<std::string> standalone(const Version& v) {
+    if (v.functions().empty()) return syntax::print(v.query());
+    return syntax::print_inlined(v.query(), v.functions());
+  }
+
   std::string query() const {
-    std::vector<std::string> final_items, shredded_final_items;
-    for (const auto& col : next_.analysis.columns) {
-      std::string name = sql_name(col.name);
-      final_items.push_back(name);
-      bool restore = col.role == Role::kDimension && is_common_dimension(col.name) &&
-                     col.type == Type::kString && col.expr != nullptr &&
-                     analysis::maps_null_to_placeholder(*col.expr);
-      shredded_final_items.push_back(restore ? fmt::format("IFNULL({0}, '??') AS {0}", name)
-                                             : name);
-    }
-    auto ctes = mitigation_ctes();
+    std::vector<std::string> final_items;
+    for (const auto& col : next_.analysis().columns) final_items.push_back(sql_name(col.name));
+    auto ctes = mitigation_ctes(false);
     ctes.emplace_back("shredded", shredded());
     return fmt::format("{} SELECT {} FROM new_version UNION ALL SELECT {} FROM shredded",
-                       with(ctes), join(final_items, ", "), join(shredded_final_items, ", "));
+                       with(ctes), join(final_items, ", "), join(final_items, ", "));
   }
 
   // The mismatch CTEs of the checks: ..., compared, expected, flagged, mismatches.
   std::vector<std::pair<std::string, std::string>> check_ctes() const {
     std::string filter = partition_filter();
     std::vector<std::pair<std::string, std::string>> ctes = {
-        {"previous_agg", aggregate(sql_table(previous_.id.qualified()), filter)},
-        {"backfilled_agg", aggregate(sql_table(m_.staging_table), filter)}};
+        {"previous_agg", aggregate(sql_table(previous_.id.qualified()), filter, false)},
+        {"backfilled_agg", aggregate(sql_table(m_.staging_table), filter, false)}};
     std::vector<std::string> sides = {"previous", "backfilled"};
     if (m_.baseline == Baseline::kPreviousQuery) {
-      ctes.emplace_back("new_version", syntax::print(*next_.query));
-      ctes.emplace_back("new_agg", aggregate("new_version", ""));
-      ctes.emplace_back("previous_rerun", syntax::print(*previous_.query));
-      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", ""));
+      ctes.emplace_back("new_version", *embedded_.new_standalone);
+      ctes.emplace_back("new_agg", aggregate("new_version", "", false));
+      ctes.emplace_back("previous_rerun", *embedded_.previous_standalone);
+      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", "", false));
       sides = {"previous", "backfilled", "new", "rerun"};
     }
-    ctes.emplace_back("compared", compared(sides));
+    if (!string_dimensions().empty()) {
+      ctes.emplace_back("backfilled_spellings", spellings(filter));
+    }
+    ctes.emplace_back("compared", compared(sides, false));
     ctes.emplace_back("expected", expected());
     ctes.emplace_back("flagged", flagged());
     ctes.emplace_back("mismatches", mismatches());
@@ -324,19 +215,23 @@ class Builder {
   std::string check() const {
     std::string what = fmt::format(
         " per common dimension group and metric of the backfilled {} differ from {} for {} ",
-        m_.staging_table, previous_.id.table(), m_.partition_field);
+        m_.staging_table, previous_.id.table(), m_.partitioning.parameter);
     std::string legend =
         "increase: late data or a column redefined upstream, rename it (seed 004); new group: a "
         "value the previous version lacks, often NULL against \"??\"; null mismatch: NULL in one "
-        "only; held back: not compensated because a count grew in its group; decrease: a "
-        "mitigation defect, please report it";
-    std::string line = m_.baseline == Baseline::kNewQuery
-                           ? "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', "
-                             "backfilled ', backfilled, ', difference ', difference, ' (', kind, "
-                             "')')"
-                           : "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', "
-                             "expected ', expected, ', backfilled ', backfilled, ', difference ', "
-                             "difference, ' (', kind, ')')";
+        "only; two spellings: a group stored both as NULL and as \"??\", apply one NULL handling "
+        "(seed 004, consideration 3); held back: not compensated because a count grew in its "
+        "group; decrease: a mitigation defect, please report it";
+    std::string totals =
+        m_.baseline == Baseline::kNewQuery
+            ? "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', backfilled ', "
+              "backfilled, ', difference ', difference, ' (', kind, ')')"
+            : "CONCAT(dimensions, ' ', metric, ': previous ', previous, ', expected ', expected, "
+              "', backfilled ', backfilled, ', difference ', difference, ' (', kind, ')')";
+    std::string line = fmt::format(
+        "IF(kind = 'two spellings', CONCAT(dimensions, ' ', metric, ': stored as NULL and as "
+        "\\'??\\' (two spellings)'), {})",
+        totals);
     return fmt::format(
         "{} SELECT IF((SELECT COUNT(*) FROM mismatches) > 0, ERROR(CONCAT('shredder mitigation "
         "check failed: ', CAST((SELECT COUNT(*) FROM mismatches) AS STRING), {}, CAST(@{} AS "
@@ -344,13 +239,15 @@ class Builder {
         "AS STRING)) AS counted FROM mismatches GROUP BY kind, metric ORDER BY MIN(priority), "
         "metric), ', '), '); first 20: ', ARRAY_TO_STRING(ARRAY(SELECT {} AS listed FROM "
         "mismatches ORDER BY priority, dimensions, metric LIMIT 20), '; '), '. ', {})), NULL)",
-        with(check_ctes()), sql_string(" totals" + what), m_.partition_field, line,
+        with(check_ctes()), sql_string(" totals" + what), m_.partitioning.parameter, line,
         sql_string(legend));
   }
 
-  std::string report() const {
+  // nullopt when the new query cannot be embedded in a statement that runs alone.
+  std::optional<std::string> report() const {
+    if (!embedded_.new_standalone) return std::nullopt;
     std::vector<std::string> selects;
-    auto ctes = mitigation_ctes();
+    auto ctes = mitigation_ctes(true);
     ctes.emplace_back(
         "emitted", fmt::format("SELECT *, {} AS {} FROM compensation", emit(), helper("emitted")));
     for (const auto& m : c_.common_metrics) {
@@ -373,6 +270,15 @@ class Builder {
                        [&](const ClassifiedColumn& d) { return d.name == name; });
   }
 
+  // The common STRING dimensions: '??' and NULL are one group of them.
+  std::vector<std::string> string_dimensions() const {
+    std::vector<std::string> out;
+    for (const auto& d : c_.common_dimensions) {
+      if (d.type == Type::kString) out.push_back(d.name);
+    }
+    return out;
+  }
+
   std::string helper(const std::string& name) const { return sql_name(prefix_ + name); }
 
   static std::string with(const std::vector<std::pair<std::string, std::string>>& ctes) {
@@ -381,8 +287,26 @@ class Builder {
     return "WITH " + join(parts, ", ");
   }
 
+  // The rows of the partition being backfilled: the partition column isolated on the left of
+  // comparisons with constant expressions of the DATE parameter, which is what lets BigQuery
+  // prune partitions. A DATE day is one value; a TIMESTAMP or DATETIME day, and any month, is a
+  // half-open range [start, end) (TIMESTAMP(date) is midnight UTC, the boundary of BigQuery's
+  // TIMESTAMP partitions), so a type-correct comparison never needs DATE(column).
   std::string partition_filter() const {
-    return fmt::format("{} = @{}", sql_name(m_.partition_field), m_.partition_field);
+    const analysis::Partitioning& p = m_.partitioning;
+    std::string column = sql_name(p.field);
+    std::string parameter = "@" + p.parameter;
+    if (p.type == Type::kDate && !p.month) return fmt::format("{} = {}", column, parameter);
+    std::string start = p.month ? fmt::format("DATE_TRUNC({}, MONTH)", parameter) : parameter;
+    std::string end = fmt::format("DATE_ADD({}, INTERVAL 1 {})", start, p.month ? "MONTH" : "DAY");
+    if (p.type == Type::kTimestamp) {
+      start = "TIMESTAMP(" + start + ")";
+      end = "TIMESTAMP(" + end + ")";
+    } else if (p.type == Type::kDatetime) {
+      start = "DATETIME(" + start + ")";
+      end = "DATETIME(" + end + ")";
+    }
+    return fmt::format("{0} >= {1} AND {0} < {2}", column, start, end);
   }
 
   std::vector<std::string> keys() const {
@@ -391,29 +315,73 @@ class Builder {
     return out;
   }
 
-  // SELECT <common dimension keys>, SUM(<common metrics>) FROM <source> [WHERE ...] GROUP BY
-  // keys. STRING dimensions are grouped on NULLIF(x, '??'): '??' and NULL are one group.
-  std::string aggregate(const std::string& source, const std::string& where) const {
-    std::vector<std::string> items, group;
+  // The grouping keys of the common dimensions over a source: STRING dimensions are grouped on
+  // NULLIF(x, '??'), so '??' and NULL are one group; `items` gets "key AS name".
+  void group_keys(std::vector<std::string>& items, std::vector<std::string>& group) const {
     for (const auto& d : c_.common_dimensions) {
       std::string name = sql_name(d.name);
       std::string key = d.type == Type::kString ? fmt::format("NULLIF({}, '??')", name) : name;
       items.push_back(key == name ? key : key + " AS " + name);
       group.push_back(key);
     }
+  }
+
+  // SELECT <common dimension keys>, SUM(<common metrics>) FROM <source> [WHERE ...] GROUP BY
+  // keys. With `spelled`, also the spelling each STRING group has in the source: MAX(x) is the
+  // value itself, or for the NULL/'??' group '??' when some row spells it so, NULL otherwise.
+  std::string aggregate(const std::string& source, const std::string& where, bool spelled) const {
+    std::vector<std::string> items, group;
+    group_keys(items, group);
     for (const auto& m : c_.common_metrics) {
       items.push_back(fmt::format("SUM({0}) AS {0}", sql_name(m.name)));
+    }
+    if (spelled) {
+      for (const auto& d : string_dimensions()) {
+        items.push_back(fmt::format("MAX({}) AS {}", sql_name(d), helper("spelling_" + d)));
+      }
     }
     std::string sql = fmt::format("SELECT {} FROM {}", join(items, ", "), source);
     if (!where.empty()) sql += " WHERE " + where;
     return sql + " GROUP BY " + join(group, ", ");
   }
 
+  // Per common dimension group, whether each STRING dimension is stored both as NULL and as '??'
+  // in the backfilled partition while the previous version stored it one way: one group in two
+  // spellings, which the checks' totals (grouped on NULLIF(x, '??')) cannot see but a dashboard
+  // filtering on '??' can. A group the previous version already stored both ways is not this
+  // backfill's doing and is not flagged.
+  std::string spellings(const std::string& filter) const {
+    std::vector<std::string> items, group, columns;
+    group_keys(items, group);
+    for (const auto& d : c_.common_dimensions) columns.push_back(sql_name(d.name));
+    for (const auto& d : string_dimensions()) {
+      std::string name = sql_name(d);
+      auto both = [&](const char* side) {
+        return fmt::format(
+            "COUNTIF({0} = '{1}' AND {2} IS NULL) > 0 AND COUNTIF({0} = '{1}' AND {2} = '??') > 0",
+            helper("side"), side, name);
+      };
+      items.push_back(fmt::format("{} AND NOT ({}) AS {}", both("backfilled"), both("previous"),
+                                  helper("two_spellings_" + d)));
+    }
+    std::string sides = fmt::format(
+        "SELECT {0}, 'backfilled' AS {1} FROM {2} WHERE {4} UNION ALL SELECT {0}, 'previous' AS "
+        "{1} FROM {3} WHERE {4}",
+        join(columns, ", "), helper("side"), sql_table(m_.staging_table),
+        sql_table(previous_.id.qualified()), filter);
+    return fmt::format("SELECT {} FROM ({}) AS sides GROUP BY {}", join(items, ", "), sides,
+                       join(group, ", "));
+  }
+
+  // The sides whose spellings the compensation reads: the previous version's, and the new
+  // query's, which the backfilled rows come from.
+  static bool spelled_side(const std::string& side) { return side == "previous" || side == "new"; }
+
   // One row per common dimension group of any side, with each side's presence
   // (_in_<side>) and totals (_<side>_<metric>). The sides are regrouped from a UNION ALL:
   // GROUP BY puts NULLs in one group for every groupable type, so matching is NULL-safe and no
   // sentinel value is ever compared or emitted.
-  std::string compared(const std::vector<std::string>& sides) const {
+  std::string compared(const std::vector<std::string>& sides, bool spelled) const {
     static const std::map<std::string, std::string> kCte = {{"previous", "previous_agg"},
                                                             {"new", "new_agg"},
                                                             {"rerun", "previous_rerun_agg"},
@@ -429,10 +397,25 @@ class Builder {
                                     sql_name(m.name), helper(side + "_" + m.name)));
       }
     }
+    std::vector<std::string> spelling_columns;
+    if (spelled) {
+      for (const auto& d : string_dimensions()) {
+        spelling_columns.push_back(helper("spelling_" + d));
+        for (const auto& side : sides) {
+          if (!spelled_side(side)) continue;
+          items.push_back(fmt::format("MAX(IF({} = '{}', {}, NULL)) AS {}", helper("side"), side,
+                                      helper("spelling_" + d), helper(side + "_spelling_" + d)));
+        }
+      }
+    }
     std::vector<std::string> columns = keys();
     for (const auto& m : c_.common_metrics) columns.push_back(sql_name(m.name));
     for (const auto& side : sides) {
-      unions.push_back(fmt::format("SELECT {}, '{}' AS {} FROM {}", join(columns, ", "), side,
+      std::vector<std::string> side_columns = columns;
+      for (const auto& s : spelling_columns) {
+        side_columns.push_back(spelled_side(side) ? s : "CAST(NULL AS STRING) AS " + s);
+      }
+      unions.push_back(fmt::format("SELECT {}, '{}' AS {} FROM {}", join(side_columns, ", "), side,
                                    helper("side"), kCte.at(side)));
     }
     return fmt::format("SELECT {} FROM ({}) AS sides GROUP BY {}", join(items, ", "),
@@ -485,19 +468,25 @@ class Builder {
                        join(any, " OR "));
   }
 
-  std::vector<std::pair<std::string, std::string>> mitigation_ctes() const {
-    std::string previous_agg = aggregate(sql_table(previous_.id.qualified()), partition_filter());
+  // `standalone`: for a statement that runs alone (the report), so the queries embedded have
+  // their temporary functions inlined; otherwise the mitigation query, whose new_version is the
+  // new query as written after its CREATE TEMP FUNCTION preamble.
+  std::vector<std::pair<std::string, std::string>> mitigation_ctes(bool standalone_sql) const {
+    std::string previous_agg =
+        aggregate(sql_table(previous_.id.qualified()), partition_filter(), true);
     std::vector<std::pair<std::string, std::string>> ctes = {
-        {"new_version", syntax::print(*next_.query)}};
+        {"new_version", standalone_sql ? *embedded_.new_standalone : embedded_.new_query}};
     if (m_.baseline == Baseline::kNewQuery) {
-      ctes.emplace_back("new_agg", aggregate("new_version", ""));
+      ctes.emplace_back("new_agg", aggregate("new_version", "", true));
       ctes.emplace_back("previous_agg", previous_agg);
-      ctes.emplace_back("compared", compared({"previous", "new"}));
+      ctes.emplace_back("compared", compared({"previous", "new"}, true));
     } else {
-      ctes.emplace_back("previous_rerun", syntax::print(*previous_.query));
-      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", ""));
+      // The new query is aggregated too, for the spellings of its groups only.
+      ctes.emplace_back("new_agg", aggregate("new_version", "", true));
+      ctes.emplace_back("previous_rerun", *embedded_.previous_standalone);
+      ctes.emplace_back("previous_rerun_agg", aggregate("previous_rerun", "", false));
       ctes.emplace_back("previous_agg", previous_agg);
-      ctes.emplace_back("compared", compared({"previous", "rerun"}));
+      ctes.emplace_back("compared", compared({"previous", "rerun", "new"}, true));
     }
     std::vector<std::string> items = keys();
     items.push_back(helper("in_previous"));
@@ -507,6 +496,14 @@ class Builder {
       items.push_back(fmt::format("{} AS {}", compensation(m), sql_name(m.name)));
     }
     for (const auto& m : c_.common_metrics) items.push_back(helper("previous_" + m.name));
+    // The spelling a shredded row carries: the one the new query's rows of its group have, which
+    // the backfilled table holds, else, for a group the new query lost, the one the previous
+    // table stores.
+    for (const auto& d : string_dimensions()) {
+      items.push_back(fmt::format("IF({}, {}, {}) AS {}", helper("in_new"),
+                                  helper("new_spelling_" + d), helper("previous_spelling_" + d),
+                                  helper("spelled_" + d)));
+    }
     ctes.emplace_back("compensation", fmt::format("SELECT {} FROM compared", join(items, ", ")));
     return ctes;
   }
@@ -516,14 +513,20 @@ class Builder {
     auto typed_null = [](Type t) {
       return fmt::format("CAST(NULL AS {})", analysis::type_name(t));
     };
-    for (const auto& col : next_.analysis.columns) {
+    for (const auto& col : next_.analysis().columns) {
       std::string name = sql_name(col.name);
       bool common =
           col.role == Role::kDimension
               ? is_common_dimension(col.name)
               : std::any_of(c_.common_metrics.begin(), c_.common_metrics.end(),
                             [&](const ClassifiedColumn& m) { return m.name == col.name; });
-      items.push_back(common ? name : typed_null(col.type) + " AS " + name);
+      if (!common) {
+        items.push_back(typed_null(col.type) + " AS " + name);
+      } else if (col.role == Role::kDimension && col.type == Type::kString) {
+        items.push_back(helper("spelled_" + col.name) + " AS " + name);
+      } else {
+        items.push_back(name);
+      }
     }
     return fmt::format("SELECT {} FROM compensation WHERE {}", join(items, ", "), emit());
   }
@@ -613,10 +616,18 @@ class Builder {
           dimensions, sql_string(m.name), kind, text(p), text(e), text(a),
           text(fmt::format("{} - {}", a, e)), differs));
     }
+    for (const auto& d : string_dimensions()) {
+      selects.push_back(fmt::format(
+          "SELECT {} AS dimensions, {} AS metric, 'two spellings' AS kind, '' AS previous, 'one "
+          "spelling' AS expected, 'NULL and ??' AS backfilled, '' AS difference FROM "
+          "backfilled_spellings WHERE {}",
+          dimensions, sql_string(d), helper("two_spellings_" + d)));
+    }
     return fmt::format(
         "SELECT dimensions, metric, kind, previous, expected, backfilled, difference, CASE kind "
-        "WHEN 'increase' THEN 1 WHEN 'new group' THEN 2 WHEN 'null mismatch' THEN 3 WHEN 'held "
-        "back' THEN 4 ELSE 5 END AS priority FROM ({}) AS per_metric",
+        "WHEN 'increase' THEN 1 WHEN 'new group' THEN 2 WHEN 'null mismatch' THEN 3 WHEN 'two "
+        "spellings' THEN 4 WHEN 'held back' THEN 5 ELSE 6 END AS priority FROM ({}) AS "
+        "per_metric",
         join(selects, " UNION ALL "));
   }
 
@@ -624,6 +635,7 @@ class Builder {
   const Version& next_;
   const Classification& c_;
   const Mitigation& m_;
+  Embedded embedded_;
   std::string prefix_ = "_";
   std::string base_;
 };
@@ -653,22 +665,27 @@ std::string reformat(const std::string& sql, const char* what) {
 }
 
 // The CREATE TEMP FUNCTION statements the mitigation query needs before its WITH: the new
-// version's. With --baseline previous-query a query with temporary functions is refused: the
-// check embeds both queries, and bigquery-etl's runner runs each #fail statement as a job of its
-// own, where a temporary function of another statement is not defined.
+// version's. Every other statement embeds the queries with their functions inlined (bigquery-etl
+// runs each check statement as a job of its own, where a temporary function of another statement
+// is not defined), so with --baseline previous-query, whose check embeds both queries, a function
+// that cannot be inlined (JavaScript) is refused.
 std::string function_preamble(const Version& previous, const Version& next, Baseline baseline) {
   if (baseline == Baseline::kPreviousQuery) {
     for (const Version* v : {&next, &previous}) {
-      if (v->source.functions.empty()) continue;
-      const syntax::CreateFunction& f = *v->source.functions.front();
-      throw base::Error(v->query_file, f.loc.line, f.loc.column,
-                        "--baseline previous-query needs queries without CREATE TEMP FUNCTION: "
-                        "the check embeds them and bigquery-etl runs each check statement alone; "
-                        "use the default baseline, or call a persistent UDF instead");
+      if (v->functions().empty() || Builder::standalone(*v)) continue;
+      const syntax::CreateFunction* f = v->functions().front();
+      for (const auto* g : v->functions()) {
+        if (g->language || !g->body) f = g;
+      }
+      throw base::Error(v->query_file(), f->loc.line, f->loc.column,
+                        "--baseline previous-query embeds the queries in the check, which "
+                        "bigquery-etl runs alone, and this temporary function cannot be inlined "
+                        "there (it is not a SQL function): use the default baseline, or call a "
+                        "persistent UDF instead");
     }
   }
   std::string out;
-  for (const syntax::CreateFunction* f : next.source.functions) out += syntax::print(*f) + ";\n\n";
+  for (const syntax::CreateFunction* f : next.functions()) out += syntax::print(*f) + ";\n\n";
   return out;
 }
 
@@ -678,6 +695,16 @@ bool is_table_path(const std::string& text) {
   return std::regex_match(text, kPath);
 }
 
+// How the rows of one partition are selected, for the files' comments.
+std::string partition_text(const analysis::Partitioning& p) {
+  if (p.type == Type::kDate && !p.month) return fmt::format("{} = @{}", p.field, p.parameter);
+  return fmt::format("{} in the {} of @{} ({})", p.field, p.month ? "month" : "day", p.parameter,
+                     analysis::type_name(p.type));
+}
+
+void build_statements(Mitigation& m, const Version& previous, const Version& next,
+                      const Embedded& embedded);
+
 }  // namespace
 
 std::string_view baseline_name(Baseline b) {
@@ -686,40 +713,61 @@ std::string_view baseline_name(Baseline b) {
 
 Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
                     const Options& options) {
-  fs::path new_dir = tree.table_dir(new_table);
-  if (new_table.version < 2) {
-    throw base::Error(new_dir.string(), 0, 0,
-                      fmt::format("{} is version {}; shredder mitigation applies from version 2 "
-                                  "on, against the previous version: bump the version first",
-                                  new_table.table(), new_table.version));
-  }
   if (!options.staging_table.empty() && !is_table_path(options.staging_table)) {
     throw base::Error::usage(fmt::format("--staging-table takes PROJECT.DATASET.TABLE, got '{}'",
                                          options.staging_table));
   }
-  Version next = load_version(tree, new_table, false);
-  Version previous = load_version(tree, new_table.with_version(new_table.version - 1), true);
-
+  fs::path new_dir = tree.table_dir(new_table);
+  std::error_code ec;
+  if (!fs::is_directory(new_dir, ec)) {
+    throw base::Error(new_dir.string(), 0, 0,
+                      "table folder not found; check the table name and --sql-dir");
+  }
+  analysis::PreconditionOptions po;
+  po.id_level_columns = options.id_level_columns;
+  po.signed_metrics = options.signed_metrics;
+  auto pre =
+      std::make_shared<analysis::Preconditions>(analysis::check_preconditions(tree, new_dir, po));
+  check_signed_metrics(options, pre->next);
+  if (!pre->ok()) {
+    std::vector<base::Error> errors;
+    for (const auto& r : pre->refusals) errors.push_back(r.error());
+    throw base::Error::all(errors);
+  }
   Mitigation m;
+  m.preconditions = pre;
   m.new_table = new_table;
-  m.previous_table = previous.id;
-  m.new_query = next.source;
-  m.previous_query = previous.source;
+  m.previous_table = new_table.with_version(new_table.version - 1);
+  m.new_query = *pre->next.query;
+  m.previous_query = *pre->previous.query;
   m.baseline = options.baseline;
   m.staging_table = options.staging_table.empty() ? new_table.qualified() : options.staging_table;
-  m.classification = classify(previous, next, options);
-  auto partition = previous.metadata.partition_field;
-  if (!partition) partition = next.metadata.partition_field;
-  if (!partition) {
-    throw base::Error(previous.metadata.file, 0, 0,
-                      "no bigquery.time_partitioning.field: the mitigation reads one partition of "
-                      "the previous version; add the partition field to metadata.yaml");
-  }
-  m.partition_field = *partition;
+  m.classification = *pre->classification;
+  m.partitioning = *pre->partitioning;
+  m.partition_field = m.partitioning.field;
   m.warnings = warnings_for(m.classification, m.baseline);
+  Version next{new_table, pre->next};
+  Version previous{m.previous_table, pre->previous};
+  Embedded embedded{syntax::print(next.query()), Builder::standalone(next),
+                    Builder::standalone(previous)};
+  build_statements(m, previous, next, embedded);
+  if (m.report_sql.empty()) {
+    m.warnings.push_back(
+        "note: the checks file has no report statement: it would embed the new query, whose "
+        "JavaScript temporary function cannot be inlined into a statement that runs alone");
+  }
+  return m;
+}
 
+namespace {
+
+// Fills the SQL texts of `m` (the mitigation query, the check, its mismatches and the report,
+// and the two files) from the classification and the embedded queries.
+void build_statements(Mitigation& m, const Version& previous, const Version& next,
+                      const Embedded& embedded) {
+  const auto& new_table = m.new_table;
   const auto& c = m.classification;
-  Builder builder(previous, next, c, m);
+  Builder builder(previous, next, c, m, embedded);
   std::string preamble = function_preamble(previous, next, m.baseline);
   std::string baseline_text =
       m.baseline == Baseline::kNewQuery
@@ -729,38 +777,39 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
   for (const auto& x : c.common_metrics) {
     (x.kind.kind == MetricKind::kSigned ? signed_names : count_names).push_back(x.name);
   }
-  m.query_sql =
-      comment_block({
-          fmt::format("Shredder mitigation query for {}, generated by shredmit from {} "
-                      "and {}.",
-                      new_table.qualified(), new_table.table(), previous.id.table()),
-          fmt::format("Run it for one partition: {} = @{}.", m.partition_field, m.partition_field),
-          fmt::format("Baseline: {}; per common dimension group, previous totals are "
-                      "compared with {} totals.",
-                      baseline_name(m.baseline), baseline_text),
-          "Common dimensions: " + names_of(c.common_dimensions),
-          "Added dimensions (NULL in shredded rows): " + names_of(c.added_dimensions),
-          "Count metrics (previous minus baseline where positive, in groups where no "
-          "count grew): " +
-              (count_names.empty() ? "(none)" : join(count_names, ", ")),
-          "Signed metrics (previous minus baseline): " +
-              (signed_names.empty() ? "(none)" : join(signed_names, ", ")),
-          "New metrics (NULL in shredded rows): " + names_of(c.new_metrics),
-      }) +
-      preamble + reformat(builder.query(), "mitigation query") + "\n";
+  std::string selection = partition_text(m.partitioning);
+  m.query_sql = comment_block({
+                    fmt::format("Shredder mitigation query for {}, generated by shredmit from {} "
+                                "and {}.",
+                                new_table.qualified(), new_table.table(), previous.id.table()),
+                    fmt::format("Run it for one partition: {}.", selection),
+                    fmt::format("Baseline: {}; per common dimension group, previous totals are "
+                                "compared with {} totals.",
+                                baseline_name(m.baseline), baseline_text),
+                    "Common dimensions: " + names_of(c.common_dimensions),
+                    "Added dimensions (NULL in shredded rows): " + names_of(c.added_dimensions),
+                    "Count metrics (previous minus baseline where positive, in groups where no "
+                    "count grew): " +
+                        (count_names.empty() ? "(none)" : join(count_names, ", ")),
+                    "Signed metrics (previous minus baseline): " +
+                        (signed_names.empty() ? "(none)" : join(signed_names, ", ")),
+                    "New metrics (NULL in shredded rows): " + names_of(c.new_metrics),
+                }) +
+                preamble + reformat(builder.query(), "mitigation query") + "\n";
   m.query_sql = syntax::format_generated_sql(m.query_sql, "mitigation query");
 
   m.check_sql = reformat(builder.check(), "check");
   // Used by simulate and the tests, not written: its CTEs are the check's, parsed above.
   m.mismatches_sql = builder.mismatches_query();
-  m.report_sql = reformat(builder.report(), "report");
+  auto report = builder.report();
+  m.report_sql = report ? reformat(*report, "report") : std::string();
   std::vector<std::string> expected =
       m.baseline == Baseline::kNewQuery
-          ? std::vector<std::string>{fmt::format("for @{} must be the same in {},",
-                                                 m.partition_field, previous.id.table())}
+          ? std::vector<std::string>{fmt::format("for {} must be the same in {},", selection,
+                                                 previous.id.table())}
           : std::vector<std::string>{
-                fmt::format("for @{} must be those of {} plus the intended change:",
-                            m.partition_field, previous.id.table()),
+                fmt::format("for {} must be those of {} plus the intended change:", selection,
+                            previous.id.table()),
                 fmt::format("the new query's totals minus those of {}'s query re-run on today's "
                             "data,",
                             previous.id.table())};
@@ -770,22 +819,28 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
       "common metrics in the backfilled " + m.staging_table};
   check_comment.insert(check_comment.end(), expected.begin(), expected.end());
   check_comment.push_back(
-      "FLOAT64 ones within 1e-9 x max(|totals|, 1). Its ERROR counts the mismatches per kind");
-  check_comment.push_back("and metric and lists the first 20.");
+      "FLOAT64 ones within 1e-9 x max(|totals|, 1); and a STRING group the previous version");
+  check_comment.push_back(
+      "stores one way may not be stored both as NULL and as '??'. Its ERROR counts the");
+  check_comment.push_back("mismatches per kind and metric and lists the first 20.");
   // bigquery-etl's runner runs the statements whose text contains the #fail marker: only the
   // check has it.
-  m.checks_sql = comment_block(check_comment) + "#fail\n" + m.check_sql + ";\n\n" +
-                 comment_block({
-                     "Report, not a check: bigquery-etl's runner skips it. Per common metric: the "
-                     "previous",
-                     "total, the amount the mitigation adds back and its share, the groups the "
-                     "baseline lost",
-                     "and the groups held back because a count grew there.",
-                 }) +
-                 m.report_sql + ";\n";
+  m.checks_sql = comment_block(check_comment) + "#fail\n" + m.check_sql + ";\n";
+  if (!m.report_sql.empty()) {
+    m.checks_sql += "\n" +
+                    comment_block({
+                        "Report, not a check: bigquery-etl's runner skips it. Per common metric: "
+                        "the previous",
+                        "total, the amount the mitigation adds back and its share, the groups the "
+                        "baseline lost",
+                        "and the groups held back because a count grew there.",
+                    }) +
+                    m.report_sql + ";\n";
+  }
   m.checks_sql = syntax::format_generated_sql(m.checks_sql, "mitigation checks");
-  return m;
 }
+
+}  // namespace
 
 std::string format_classification(const Mitigation& m) {
   std::string out = fmt::format(
@@ -843,6 +898,9 @@ std::string format_json(const Mitigation& m, const std::vector<fs::path>& files)
   nlohmann::ordered_json doc = {{"table", m.new_table.qualified()},
                                 {"previous_version", m.previous_table.qualified()},
                                 {"partition_field", m.partition_field},
+                                {"partition_type", analysis::type_name(m.partitioning.type)},
+                                {"partition_unit", m.partitioning.month ? "month" : "day"},
+                                {"partition_parameter", m.partitioning.parameter},
                                 {"baseline", baseline_name(m.baseline)},
                                 {"staging_table", m.staging_table},
                                 {"columns", std::move(columns)},
@@ -856,6 +914,171 @@ std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {
                                  dir / "shredder_mitigation_checks.sql"};
   base::write_files_atomically({{paths[0], m.query_sql}, {paths[1], m.checks_sql}});
   return paths;
+}
+
+}  // namespace shredmit::mitigation
+
+namespace shredmit::mitigation {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The table a FROM path names, as PROJECT.DATASET.TABLE (a two-part path is in `project`), or
+// nullopt for a path of another shape.
+std::optional<std::string> qualified_table(const std::string& path, const std::string& project) {
+  std::vector<std::string> parts = base::split(path, ".");
+  if (parts.size() == 2) parts.insert(parts.begin(), project);
+  if (parts.size() != 3) return std::nullopt;
+  return join(parts, ".");
+}
+
+// GoogleSQL refuses a query for a name the catalog lacks: a function or a table outside the tree.
+bool missing_from_catalog(const engine::Verdict& v) {
+  return v.message.rfind("Function not found", 0) == 0 ||
+         v.message.rfind("Table not found", 0) == 0 ||
+         v.message.find("not found inside") != std::string::npos;
+}
+
+constexpr const char* kNewQueryTable = "shredmit_dry_run.new_query";
+constexpr const char* kPreviousQueryTable = "shredmit_dry_run.previous_query";
+
+}  // namespace
+
+DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
+               const std::vector<engine::Table>& extra) {
+  const analysis::Preconditions& pre = *m.preconditions;
+  DryRun out;
+  engine::Catalog catalog;
+  auto add = [&](const std::string& name, const project::Schema& schema) {
+    catalog.tables.push_back(engine::Table{name, engine::columns_from_schema(schema)});
+  };
+  add(m.previous_table.qualified(), *pre.previous.schema);
+  add(m.new_table.qualified(), *pre.next.schema);
+  if (m.staging_table != m.new_table.qualified()) add(m.staging_table, *pre.next.schema);
+  add(std::string("p.") + kNewQueryTable, *pre.next.schema);
+  add(std::string("p.") + kPreviousQueryTable, *pre.previous.schema);
+
+  // The tables the queries read, where the tree has their schema.
+  bool previous_embedded = m.baseline == Baseline::kPreviousQuery;
+  std::set<std::string> added;
+  for (const auto& t : extra) {
+    catalog.tables.push_back(t);
+    added.insert(syntax::to_lower(t.name));
+  }
+  for (const analysis::TableVersion* v : {&pre.next, &pre.previous}) {
+    if (v == &pre.previous && !previous_embedded) continue;
+    for (const auto& [path, at] : v->aggregate->lineage->resolution().tables_read()) {
+      auto name = qualified_table(path, m.new_table.project);
+      if (name && added.count(syntax::to_lower(*name))) continue;
+      fs::path schema_file;
+      if (name) {
+        auto parts = base::split(*name, ".");
+        schema_file = tree.sql_dir / parts[0] / parts[1] / parts[2] / "schema.yaml";
+      }
+      std::error_code ec;
+      if (!name || !fs::is_regular_file(schema_file, ec)) {
+        out.unknown.push_back("table " + path + " (no schema.yaml in the tree)");
+        continue;
+      }
+      if (!added.insert(syntax::to_lower(*name)).second) continue;
+      try {
+        add(*name, project::load_schema(schema_file, tree));
+      } catch (const base::Error&) {
+        out.unknown.push_back("table " + path + " (its schema.yaml does not load)");
+      }
+    }
+  }
+
+  std::vector<engine::Parameter> parameters = {
+      {m.partitioning.parameter, engine::scalar(analysis::Type::kDate)}};
+  for (const auto& p : pre.next.metadata->parameters) {
+    auto parts = base::split(p, ":");
+    if (parts.size() < 2 || base::same_name(parts[0], m.partitioning.parameter)) continue;
+    analysis::Type t = analysis::type_from_name(parts[1]);
+    if (t != analysis::Type::kUnknown) parameters.push_back({parts[0], engine::scalar(t)});
+  }
+
+  // The queries alone, where everything they read is known.
+  if (out.unknown.empty()) {
+    for (const analysis::TableVersion* v : {&pre.next, &pre.previous}) {
+      if (v == &pre.previous && !previous_embedded) continue;
+      engine::Verdict verdict = engine::analyze(v->query->sql->sql, catalog, parameters);
+      if (verdict.accepted()) continue;
+      if (missing_from_catalog(verdict)) {
+        out.unknown.push_back(verdict.message);
+      } else if (!out.query_error) {
+        out.query_error = base::Error(v->query->file, verdict.at.line, verdict.at.column,
+                                      "GoogleSQL refuses this query: " + verdict.message +
+                                          "; BigQuery would refuse it too, fix it before "
+                                          "backfilling");
+      }
+    }
+  }
+  out.queries_as_tables = !out.unknown.empty() || out.query_error.has_value();
+
+  const Mitigation* statements = &m;
+  Mitigation replaced;
+  if (out.queries_as_tables) {
+    replaced = m;
+    Version next{m.new_table, pre.next};
+    Version previous{m.previous_table, pre.previous};
+    std::string new_query = fmt::format("SELECT * FROM `p.{}`", kNewQueryTable);
+    Embedded embedded{new_query, new_query,
+                      fmt::format("SELECT * FROM `p.{}`", kPreviousQueryTable)};
+    build_statements(replaced, previous, next, embedded);
+    statements = &replaced;
+  }
+  out.statements.push_back({"shredder_mitigation_query.sql", "mitigation query",
+                            engine::analyze(statements->query_sql, catalog, parameters)});
+  auto checks = engine::analyze_each(statements->checks_sql, catalog, parameters);
+  const char* names[] = {"check", "report"};
+  for (size_t i = 0; i < checks.size(); ++i) {
+    out.statements.push_back(
+        {"shredder_mitigation_checks.sql", i < 2 ? names[i] : "statement", checks[i]});
+  }
+  return out;
+}
+
+}  // namespace shredmit::mitigation
+
+namespace shredmit::mitigation {
+
+std::vector<std::string> verify(const Mitigation& m, const project::SqlTree& tree) {
+  if (!engine::server_path()) {
+    return {
+        "warning: the generated SQL was not analyzed: GoogleSQL's engine is not installed "
+        "(tools/install_engine.sh installs it, or set SHREDMIT_ENGINE)"};
+  }
+  DryRun d = dry_run(m, tree);
+  if (d.query_error) throw *d.query_error;
+  for (const auto& s : d.statements) {
+    if (s.verdict.accepted()) continue;
+    throw base::Error::internal(
+        fmt::format("GoogleSQL's analyzer refuses the generated {} ({}{}): {}", s.what, s.file,
+                    s.verdict.at.line > 0
+                        ? fmt::format(" line {} column {}", s.verdict.at.line, s.verdict.at.column)
+                        : std::string(),
+                    s.verdict.message));
+  }
+  std::vector<std::string> notes;
+  if (d.queries_as_tables) {
+    std::vector<std::string> unknown = d.unknown;
+    if (unknown.size() > 3) {
+      size_t more = unknown.size() - 3;
+      unknown.resize(3);
+      unknown.push_back(fmt::format("{} more", more));
+    }
+    notes.push_back(fmt::format(
+        "note: GoogleSQL's analyzer accepted the {} generated statements with the {} as a table "
+        "of its declared schema; it cannot analyze the query itself offline: {}",
+        d.statements.size(),
+        m.baseline == Baseline::kPreviousQuery ? "new and previous queries" : "new query",
+        join(unknown, "; ")));
+  } else {
+    notes.push_back(fmt::format("note: GoogleSQL's analyzer accepted the {} generated statements",
+                                d.statements.size()));
+  }
+  return notes;
 }
 
 }  // namespace shredmit::mitigation

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "engine/engine.h"
 #include "project/project.h"
 
 namespace shredmit::mitigation {
@@ -35,28 +37,23 @@ struct Options {
   // Metrics declared signed (--signed-metric): compensated in both directions. Names are matched
   // case-insensitively and must be metrics of the new version.
   std::vector<std::string> signed_metrics;
+  // Columns no table set up for mitigation may have (--id-level-columns).
+  std::vector<std::string> id_level_columns = project::default_id_level_columns();
 };
 
-struct ClassifiedColumn {
-  std::string name;
-  analysis::Type type;
-  analysis::MetricKindInfo kind;  // metrics only
-};
-
-// How the columns of the previous and new versions relate, matched by name (case-insensitive).
-struct Classification {
-  std::vector<ClassifiedColumn> common_dimensions;   // in both versions, new version's order
-  std::vector<ClassifiedColumn> added_dimensions;    // new version only: NULL in shredded rows
-  std::vector<ClassifiedColumn> removed_dimensions;  // previous version only: dropped
-  std::vector<ClassifiedColumn> common_metrics;      // in both: compensated by their kind
-  std::vector<ClassifiedColumn> new_metrics;         // new version only: NULL in shredded rows
-  std::vector<ClassifiedColumn> removed_metrics;     // previous version only: dropped
-};
+using analysis::Classification;
+using analysis::ClassifiedColumn;
 
 struct Mitigation {
+  // What the preconditions read of both versions (their files and analyses), which the
+  // statements were built from.
+  std::shared_ptr<const analysis::Preconditions> preconditions;
   project::TableId new_table;
   project::TableId previous_table;
-  std::string partition_field;
+  // The partition each run replaces (analysis::Partitioning): its column, type and unit, and
+  // the DATE parameter that selects it.
+  analysis::Partitioning partitioning;
+  std::string partition_field;  // partitioning.field
   Baseline baseline = Baseline::kNewQuery;
   std::string staging_table;  // the table the checks read, PROJECT.DATASET.TABLE
   Classification classification;
@@ -76,12 +73,18 @@ struct Mitigation {
   // metric, kind, previous, expected, backfilled, difference (all STRING), ordered as listed.
   std::string mismatches_sql;
   // The report statement (not a check): per common metric, the previous total, the compensated
-  // amount and its share, the groups the baseline lost and the groups held back.
+  // amount and its share, the groups the baseline lost and the groups held back. Empty when the
+  // new query calls a temporary function that cannot be inlined (JavaScript): the report embeds
+  // the new query and must run alone; `warnings` says so.
   std::string report_sql;
 };
 
 // Reads TABLE_vN and TABLE_v(N-1) (query.sql, schema.yaml, metadata.yaml) from `tree` and
 // generates the mitigation query and checks. Nothing is written.
+//
+// The table must meet every precondition of analysis::check_preconditions, the one decision that
+// lint and backfill validate share; otherwise every reason is thrown at once (base::Error::all,
+// kind kInput, each located in its file and worded as a fix).
 //
 // The compensation rule (seed 004: totals stay stable, the NULL buckets of new columns grow by
 // the deleted clients' amount, and mismatches from changes that are not deletion stay visible so
@@ -98,35 +101,79 @@ struct Mitigation {
 //   error); integers and NUMERIC are exact;
 // - a NULL previous total stays NULL;
 // - a shredded row is emitted where some compensation is non-zero or the baseline lost g.
-// Added dimensions are typed NULLs in shredded rows and so are new metrics. A STRING dimension
-// shows '??' in a shredded row where the new query maps NULL to '??'
-// (analysis::maps_null_to_placeholder).
+// Added dimensions are typed NULLs in shredded rows and so are new metrics. A common STRING
+// dimension of a shredded row is spelled as the backfilled table spells its group: as the new
+// query's rows of g do ('??' when some row spells it so), or, for a group the new query lost, as
+// the previous table does; so one group is never stored as both NULL and '??'.
+// The partition is selected with the partition column isolated (BigQuery prunes on it): a DATE
+// day as `field = @parameter`, a TIMESTAMP or DATETIME day and any month as a half-open range
+// [TIMESTAMP(start), TIMESTAMP(end)) of the DATE parameter (analysis::Partitioning).
 // The query's CTEs: new_version (the new query as written), new_agg, previous_agg (the previous
-// table where <partition field> = @<partition field>), with kPreviousQuery previous_rerun (the
-// previous version's query) and previous_rerun_agg, then compared, compensation and shredded; it
-// ends with new_version UNION ALL shredded.
+// table's partition), with kPreviousQuery previous_rerun (the previous version's query) and
+// previous_rerun_agg, then compared, compensation and shredded; it ends with new_version UNION
+// ALL shredded.
 // The checks file holds one failing statement (marked `#fail` for bigquery-etl's runner): per
 // common group and metric it compares the previous total with the backfilled one read from
 // options.staging_table (kPreviousQuery: the backfilled change with the intended change, new
 // query minus previous_rerun), with the same tolerance, and raises an ERROR counting mismatches
 // per kind and metric and listing the first 20. Kinds: "increase" (late data or a redefined
-// column), "new group", "null mismatch", "decrease" (a mitigation defect) and "held back" (a
-// decrease in a group left uncompensated because a count metric grew there). A second,
-// unmarked statement reports the compensated share per metric.
+// column), "new group", "null mismatch", "two spellings" (a STRING group the previous version
+// stores one way, stored as both NULL and '??' in the backfilled table), "held back" (a decrease
+// in a group left uncompensated because a count metric grew there) and "decrease" (a mitigation
+// defect). A second, unmarked statement reports the compensated share per metric.
+// bigquery-etl runs each statement of a checks file as a job of its own, so a statement that
+// embeds a query with CREATE TEMP FUNCTION statements has them inlined
+// (syntax::print_inlined); where that is impossible (JavaScript) the report is left out with a
+// note, and --baseline previous-query, whose check embeds both queries, is refused.
 // Each generated statement is parsed with the project's parser and printed from its AST (a
-// failure is a shredmit bug: std::logic_error); comment lines have control characters replaced.
+// failure is a shredmit bug, kind kInternal); comment lines have control characters replaced.
 //
-// Throws base::Error (file, line:column where there is one, and the fix) when: the
-// version is below 2; either version's folder or query.sql or schema.yaml is missing; the new
-// metadata lacks `shredder_mitigation: true`; a query is a Jinja template; a file does not parse;
-// a final SELECT lacks an explicit GROUP BY (see analysis::analyze_aggregate); no dimension or
-// no metric is common to both versions; a common column changes role or type between versions;
-// a common dimension's type cannot be grouped; a common metric is not recoverable by subtraction
-// in either version (analysis::metric_kind); the previous metadata names no partition field.
-// As a usage error (kind kUsage): a --signed-metric that names no metric of the new
-// version, or a staging table that is not PROJECT.DATASET.TABLE.
+// Throws base::Error of kind kInput for the preconditions (above) and a temporary function that
+// --baseline previous-query cannot inline; of kind kUsage for a --signed-metric that names no
+// metric of the new version, or a staging table that is not PROJECT.DATASET.TABLE.
 Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
                     const Options& options = {});
+
+// One generated statement as GoogleSQL's analyzer judged it alone (dry_run).
+struct StatementCheck {
+  std::string file;         // "shredder_mitigation_query.sql" or "shredder_mitigation_checks.sql"
+  std::string what;         // "mitigation query", "check" or "report"
+  engine::Verdict verdict;  // located in the file's text
+};
+
+// A dry run of what generate writes, offline (no BigQuery call).
+struct DryRun {
+  // True when the new query (and the previous one, which --baseline previous-query embeds) was
+  // replaced by a table of its declared schema: it reads a table without schema.yaml in the tree
+  // or calls a function outside it, so it cannot be analyzed itself, but shredmit's own SQL
+  // around it still is.
+  bool queries_as_tables = false;
+  // Why the queries were replaced: the tables without a schema, the functions not found.
+  std::vector<std::string> unknown;
+  // The new or previous query.sql refused by GoogleSQL on its own (a user error, located in that
+  // file), when it could be analyzed; the statements are then analyzed with it as a table.
+  std::optional<base::Error> query_error;
+  std::vector<StatementCheck> statements;
+};
+
+// Analyzes every statement of the two files generate writes, each alone as bigquery-etl runs it,
+// with GoogleSQL's analyzer (engine::analyze, engine::analyze_each). The catalog holds the
+// previous version's table (its schema.yaml), the new version's and the staging table (the new
+// schema), and the tables the queries read whose schema.yaml is in `tree`
+// (sql/<project>/<dataset>/<table>/schema.yaml; a two-part name is in the new table's project);
+// parameters are the date parameter (DATE, as bigquery-etl binds it) and scheduling.parameters
+// with their declared types. `extra` adds tables whose schemas live elsewhere (sample data);
+// they take precedence over the tree's. Throws base::Error (kUsage) when the engine is not
+// installed.
+DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
+               const std::vector<engine::Table>& extra = {});
+
+// generate's offline dry run: dry_run when the engine is installed, as a verdict. Returns the
+// notes for stderr (what was analyzed with the queries as tables, or a warning that nothing was
+// analyzed when the engine is not installed). Throws base::Error of kind kInput, located in the
+// query.sql, when GoogleSQL refuses a user's query on its own, and of kind kInternal (a shredmit
+// bug) when it refuses a statement shredmit wrote, with its message and location in the file.
+std::vector<std::string> verify(const Mitigation& m, const project::SqlTree& tree);
 
 // The classification as text for stderr: one line per column, "COMMON  dimension  name  TYPE",
 // metrics followed by their kind and its reason.

@@ -508,8 +508,7 @@ Metadata load_metadata(const fs::path& file) {
     m.label = at(labels->first);
     if (const auto* e = labels->second.entry("shredder_mitigation")) {
       m.label = at(e->first);
-      m.shredder_mitigation = e->second.is_true() || syntax::to_lower(e->second.text) == "true";
-      m.shredder_mitigation_label_present = !e->second.is_false();
+      m.shredder_mitigation = !e->second.is_false();
     }
     if (const Node* p = labels->second.get("public_bigquery")) m.public_bigquery = !p->is_false();
   }
@@ -542,8 +541,14 @@ Metadata load_metadata(const fs::path& file) {
     }
   }
   if (const Node* bq = root.get("bigquery"); bq && bq->is_mapping()) {
-    if (const Node* tp = bq->get("time_partitioning"); tp && tp->is_mapping()) {
-      if (const Node* f = tp->get("field"); f && !f->scalar().empty()) m.partition_field = f->text;
+    if (const auto* tpe = bq->entry("time_partitioning"); tpe && tpe->second.is_mapping()) {
+      const Node* tp = &tpe->second;
+      m.time_partitioning = true;
+      m.time_partitioning_at = at(tpe->first);
+      if (const Node* f = tp->get("field"); f && !f->scalar().empty()) {
+        m.partition_field = f->text;
+        m.partition_field_at = at(*f);
+      }
       if (const Node* t = tp->get("type"); t && !t->scalar().empty()) {
         m.partition_type = t->text;
         m.partition_type_at = at(*t);
@@ -757,7 +762,9 @@ TableQuery read_table_query(const fs::path& table_dir, const RenderSettings& set
   TableQuery t;
   fs::path path = table_dir / "query.sql";
   t.file = path.string();
-  if (!fs::exists(path)) throw base::Error(t.file, 0, 0, "file not found");
+  std::error_code ec;
+  // A path that cannot be examined (permission denied) is read, so that the error says why.
+  if (!fs::exists(path, ec) && !ec) throw base::Error(t.file, 0, 0, "file not found");
   t.sql = std::make_shared<SqlFile>(parse_sql_file(path, settings));
   const auto& statements = t.sql->script.statements;
   if (statements.empty()) {

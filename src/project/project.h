@@ -115,16 +115,19 @@ inline constexpr size_t kMaxSchemaFields = 100'000;
 struct Metadata {
   std::string file;
   std::optional<std::string> friendly_name;
-  // labels.shredder_mitigation is true (YAML boolean true or the string "true").
+  // labels.shredder_mitigation is present, read as bigquery-etl reads labels (Metadata.from_file
+  // keeps every label but a YAML false, and its shredder mitigation code asks only whether the
+  // key is there): `true`, `yes`, `1`, `"true"` and even the string `"false"` set it; `false`,
+  // `no` and `off` do not. generate, lint and backfill validate all read it from here.
   bool shredder_mitigation = false;
-  // bigquery-etl's reading of the same label (Metadata.from_file): present unless it is a YAML
-  // false, so a string "false" counts as present. Backfill validation compares entries with this.
-  bool shredder_mitigation_label_present = false;
   bool public_bigquery = false;  // labels.public_bigquery is set (not false)
   int labels_line = 0;           // where `labels:` is, 0 when absent
   // Where the `shredder_mitigation` key under labels is; labels' position when it is absent.
   base::Location label;
+  bool time_partitioning = false;              // bigquery.time_partitioning is a mapping
+  base::Location time_partitioning_at;         // its key, 0 when absent
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
+  base::Location partition_field_at;           // the field's value, 0 when absent
   std::optional<std::string> partition_type;   // bigquery.time_partitioning.type
   base::Location partition_type_at;            // the type's value, 0 when absent
   bool require_partition_filter = false;  // bigquery.time_partitioning.require_partition_filter

@@ -227,8 +227,9 @@ Result simulate(const Options& o) {
                       "mitigation query: remove its .ndjson");
   }
 
-  std::map<std::string, Value> parameters = {{m.partition_field, o.date}};
-  std::string how_to_bind = fmt::format("simulate binds only @{} (--date)", m.partition_field);
+  const std::string& parameter = m.partitioning.parameter;
+  std::map<std::string, Value> parameters = {{parameter, o.date}};
+  std::string how_to_bind = fmt::format("simulate binds only @{} (--date)", parameter);
   auto lower = [&](const syntax::Query& q, const std::string& file) {
     return lower_with_parameters(q, file, catalog, parameters, how_to_bind);
   };
@@ -279,8 +280,7 @@ Result simulate(const Options& o) {
       for (size_t i = 0; i < sums.size(); ++i) g.metrics[i][slot] = row[keys.size() + i];
     }
   };
-  add(totals(quote(previous), " WHERE " + quote(m.partition_field) + " = :" + m.partition_field),
-      0);
+  add(totals(quote(previous), " WHERE " + quote(m.partition_field) + " = :" + parameter), 0);
   add(totals("new_query", ""), 1);
   add(totals(quote(new_table), ""), 2);
   for (auto& [key, g] : groups) r.groups.push_back(std::move(g));

@@ -107,7 +107,8 @@ class Printer {
  public:
   // canonical: names are lower-cased and unquoted where possible, so that two texts that
   // BigQuery reads as the same expression print the same (used by equivalent()).
-  explicit Printer(bool canonical = false) : canonical_(canonical) {}
+  explicit Printer(bool canonical = false, const ExprHook* hook = nullptr)
+      : canonical_(canonical), hook_(hook) {}
 
   std::string name(const Identifier& id) const {
     if (!canonical_) return print(id);
@@ -860,7 +861,7 @@ class Printer {
 
   // ---------------------------------------------------------------- expressions
   std::string expr_text(const Expr& e, int indent, bool multiline_case = false) {
-    Printer p(canonical_);
+    Printer p(canonical_, hook_);
     p.expr(e, indent, multiline_case);
     return std::move(p.out_);
   }
@@ -894,7 +895,7 @@ class Printer {
   }
 
   std::string window_spec_text(const WindowSpecification& w, int indent) {
-    Printer p(canonical_);
+    Printer p(canonical_, hook_);
     auto sep = [&p] {
       if (!p.out_.empty()) p.out_ += " ";
     };
@@ -1034,6 +1035,12 @@ class Printer {
   // Appends `e`. `indent` is the indent of the line the expression starts on; subqueries and
   // (when multiline_case) CASE expressions break lines relative to it.
   void expr(const Expr& e, int indent, bool multiline_case) {
+    if (hook_ != nullptr && *hook_) {
+      if (auto text = (*hook_)(e)) {
+        out_ += *text;
+        return;
+      }
+    }
     switch (e.kind) {
       case ExprKind::kLiteral: {
         const auto& l = e.as<Literal>();
@@ -1254,6 +1261,7 @@ class Printer {
 
   std::string out_;
   bool canonical_ = false;
+  const ExprHook* hook_ = nullptr;
 };
 
 }  // namespace
@@ -1304,6 +1312,18 @@ bool equivalent(const Expr& a, const Expr& b) { return canonical_text(a) == cano
 std::string print(const Expr& expr, int indent) {
   Printer p;
   p.expr(expr, indent, true);
+  return std::move(p.out_);
+}
+
+std::string print(const Query& query, const ExprHook& hook) {
+  Printer p(false, &hook);
+  p.query(query, 0);
+  return std::move(p.out_);
+}
+
+std::string print(const Expr& expr, const ExprHook& hook) {
+  Printer p(false, &hook);
+  p.expr(expr, 0, true);
   return std::move(p.out_);
 }
 

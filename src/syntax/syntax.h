@@ -7,6 +7,7 @@
 // parser is an implementation detail of src/syntax.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -981,6 +982,28 @@ std::string print(const Expr& expr, int indent = 0);
 std::string print(const Type& type);
 // An identifier as SQL: backticked when it was quoted or cannot be written bare.
 std::string print(const Identifier& id);
+
+// A rewrite while printing: called for every expression before it is printed; the text it
+// returns replaces the expression (printed on one line; the caller formats the result), nullopt
+// prints the expression as usual.
+using ExprHook = std::function<std::optional<std::string>(const Expr&)>;
+// `query` (or `expr`) printed with `hook` applied to each of its expressions, subqueries
+// included.
+std::string print(const Query& query, const ExprHook& hook);
+std::string print(const Expr& expr, const ExprHook& hook);
+
+// The text of `query` with every call of one of `functions` (CREATE TEMP FUNCTION statements
+// with a SQL body, matched by name case-insensitively) replaced by the function's body, its
+// parameters replaced by the call's arguments: `f(x)` for `f(a INT64) AS (a + 1)` becomes
+// `CAST((CAST(x AS INT64) + 1) AS <RETURNS type>)` (typed parameters and a RETURNS type are
+// cast, as BigQuery coerces them; ANY TYPE parameters are not), recursively through bodies that
+// call other functions of the list. A statement that embeds a query with temporary functions can
+// then run alone, as bigquery-etl's check runner runs each statement of a checks file. nullopt
+// when a call cannot be inlined: a JavaScript function, a function without a body, an aggregate
+// function, a call whose argument count differs, a body whose subquery binds a name equal to a
+// parameter's, or recursion deeper than the list.
+std::optional<std::string> print_inlined(const Query& query,
+                                         const std::vector<const CreateFunction*>& functions);
 
 // The AST of `script` as one line of JSON: {"node": "Script", "statements": [...]}. Each node
 // is an object whose "node" member names its struct above and whose "loc" is [line, column]

@@ -120,12 +120,12 @@ case "$case_name" in
     expect 2 "table version 2147483648 is too large"
     mv $v4 $dataset/active_users_aggregates_v2147483648
     sm lint $dataset --today 2024-06-05
-    expect 0 "shredmit lint: 0 errors"
+    expect 1 "[SM006] active_users_aggregates_v2147483648 has a version number past 1000000" "shredmit lint: 1 error"
     ;;
   unreadable_previous_version)
     chmod 000 $dataset/active_users_aggregates_v3
     sm_unprivileged generate $table --sql-dir sql --output-dir out
-    expect 1 "active_users_aggregates_v3/metadata.yaml: error: cannot read: Permission denied"
+    expect 1 "active_users_aggregates_v3: error: the previous version's folder cannot be read (Permission denied); fix its permissions: this version is compared against it"
     sm_unprivileged lint $v4 --today 2024-06-05
     expect 1 "active_users_aggregates_v3:1:1: error: [SM008] the previous version's folder cannot be read (Permission denied)"
     chmod 755 $dataset/active_users_aggregates_v3

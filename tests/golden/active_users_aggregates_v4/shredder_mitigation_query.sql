@@ -116,7 +116,17 @@ new_agg AS (
     SUM(wau) AS wau,
     SUM(mau) AS mau,
     SUM(uri_count) AS uri_count,
-    SUM(active_hours) AS active_hours
+    SUM(active_hours) AS active_hours,
+    MAX(app_name) AS _spelling_app_name,
+    MAX(app_version) AS _spelling_app_version,
+    MAX(attribution_medium) AS _spelling_attribution_medium,
+    MAX(attribution_source) AS _spelling_attribution_source,
+    MAX(city) AS _spelling_city,
+    MAX(country) AS _spelling_country,
+    MAX(distribution_id) AS _spelling_distribution_id,
+    MAX(locale) AS _spelling_locale,
+    MAX(channel) AS _spelling_channel,
+    MAX(os) AS _spelling_os
   FROM
     new_version
   GROUP BY
@@ -158,7 +168,17 @@ previous_agg AS (
     SUM(wau) AS wau,
     SUM(mau) AS mau,
     SUM(uri_count) AS uri_count,
-    SUM(active_hours) AS active_hours
+    SUM(active_hours) AS active_hours,
+    MAX(app_name) AS _spelling_app_name,
+    MAX(app_version) AS _spelling_app_version,
+    MAX(attribution_medium) AS _spelling_attribution_medium,
+    MAX(attribution_source) AS _spelling_attribution_source,
+    MAX(city) AS _spelling_city,
+    MAX(country) AS _spelling_country,
+    MAX(distribution_id) AS _spelling_distribution_id,
+    MAX(locale) AS _spelling_locale,
+    MAX(channel) AS _spelling_channel,
+    MAX(os) AS _spelling_os
   FROM
     `moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3`
   WHERE
@@ -212,7 +232,33 @@ compared AS (
     SUM(IF(_side = 'previous', uri_count, NULL)) AS _previous_uri_count,
     SUM(IF(_side = 'new', uri_count, NULL)) AS _new_uri_count,
     SUM(IF(_side = 'previous', active_hours, NULL)) AS _previous_active_hours,
-    SUM(IF(_side = 'new', active_hours, NULL)) AS _new_active_hours
+    SUM(IF(_side = 'new', active_hours, NULL)) AS _new_active_hours,
+    MAX(IF(_side = 'previous', _spelling_app_name, NULL)) AS _previous_spelling_app_name,
+    MAX(IF(_side = 'new', _spelling_app_name, NULL)) AS _new_spelling_app_name,
+    MAX(IF(_side = 'previous', _spelling_app_version, NULL)) AS _previous_spelling_app_version,
+    MAX(IF(_side = 'new', _spelling_app_version, NULL)) AS _new_spelling_app_version,
+    MAX(
+      IF(_side = 'previous', _spelling_attribution_medium, NULL)
+    ) AS _previous_spelling_attribution_medium,
+    MAX(IF(_side = 'new', _spelling_attribution_medium, NULL)) AS _new_spelling_attribution_medium,
+    MAX(
+      IF(_side = 'previous', _spelling_attribution_source, NULL)
+    ) AS _previous_spelling_attribution_source,
+    MAX(IF(_side = 'new', _spelling_attribution_source, NULL)) AS _new_spelling_attribution_source,
+    MAX(IF(_side = 'previous', _spelling_city, NULL)) AS _previous_spelling_city,
+    MAX(IF(_side = 'new', _spelling_city, NULL)) AS _new_spelling_city,
+    MAX(IF(_side = 'previous', _spelling_country, NULL)) AS _previous_spelling_country,
+    MAX(IF(_side = 'new', _spelling_country, NULL)) AS _new_spelling_country,
+    MAX(
+      IF(_side = 'previous', _spelling_distribution_id, NULL)
+    ) AS _previous_spelling_distribution_id,
+    MAX(IF(_side = 'new', _spelling_distribution_id, NULL)) AS _new_spelling_distribution_id,
+    MAX(IF(_side = 'previous', _spelling_locale, NULL)) AS _previous_spelling_locale,
+    MAX(IF(_side = 'new', _spelling_locale, NULL)) AS _new_spelling_locale,
+    MAX(IF(_side = 'previous', _spelling_channel, NULL)) AS _previous_spelling_channel,
+    MAX(IF(_side = 'new', _spelling_channel, NULL)) AS _new_spelling_channel,
+    MAX(IF(_side = 'previous', _spelling_os, NULL)) AS _previous_spelling_os,
+    MAX(IF(_side = 'new', _spelling_os, NULL)) AS _new_spelling_os
   FROM
     (
       SELECT
@@ -238,6 +284,16 @@ compared AS (
         mau,
         uri_count,
         active_hours,
+        _spelling_app_name,
+        _spelling_app_version,
+        _spelling_attribution_medium,
+        _spelling_attribution_source,
+        _spelling_city,
+        _spelling_country,
+        _spelling_distribution_id,
+        _spelling_locale,
+        _spelling_channel,
+        _spelling_os,
         'previous' AS _side
       FROM
         previous_agg
@@ -265,6 +321,16 @@ compared AS (
         mau,
         uri_count,
         active_hours,
+        _spelling_app_name,
+        _spelling_app_version,
+        _spelling_attribution_medium,
+        _spelling_attribution_source,
+        _spelling_city,
+        _spelling_country,
+        _spelling_distribution_id,
+        _spelling_locale,
+        _spelling_channel,
+        _spelling_os,
         'new' AS _side
       FROM
         new_agg
@@ -385,25 +451,47 @@ compensation AS (
     _previous_wau,
     _previous_mau,
     _previous_uri_count,
-    _previous_active_hours
+    _previous_active_hours,
+    IF(_in_new, _new_spelling_app_name, _previous_spelling_app_name) AS _spelled_app_name,
+    IF(_in_new, _new_spelling_app_version, _previous_spelling_app_version) AS _spelled_app_version,
+    IF(
+      _in_new,
+      _new_spelling_attribution_medium,
+      _previous_spelling_attribution_medium
+    ) AS _spelled_attribution_medium,
+    IF(
+      _in_new,
+      _new_spelling_attribution_source,
+      _previous_spelling_attribution_source
+    ) AS _spelled_attribution_source,
+    IF(_in_new, _new_spelling_city, _previous_spelling_city) AS _spelled_city,
+    IF(_in_new, _new_spelling_country, _previous_spelling_country) AS _spelled_country,
+    IF(
+      _in_new,
+      _new_spelling_distribution_id,
+      _previous_spelling_distribution_id
+    ) AS _spelled_distribution_id,
+    IF(_in_new, _new_spelling_locale, _previous_spelling_locale) AS _spelled_locale,
+    IF(_in_new, _new_spelling_channel, _previous_spelling_channel) AS _spelled_channel,
+    IF(_in_new, _new_spelling_os, _previous_spelling_os) AS _spelled_os
   FROM
     compared
 ),
 shredded AS (
   SELECT
     submission_date,
-    app_name,
-    app_version,
-    attribution_medium,
-    attribution_source,
-    city,
-    country,
-    distribution_id,
+    _spelled_app_name AS app_name,
+    _spelled_app_version AS app_version,
+    _spelled_attribution_medium AS attribution_medium,
+    _spelled_attribution_source AS attribution_source,
+    _spelled_city AS city,
+    _spelled_country AS country,
+    _spelled_distribution_id AS distribution_id,
     CAST(NULL AS INT64) AS first_seen_year_new,
     is_default_browser,
-    locale,
-    channel,
-    os,
+    _spelled_locale AS locale,
+    _spelled_channel AS channel,
+    _spelled_os AS os,
     CAST(NULL AS STRING) AS os_version_build,
     os_version_major,
     os_version_minor,
@@ -468,7 +556,7 @@ SELECT
   app_version,
   attribution_medium,
   attribution_source,
-  IFNULL(city, '??') AS city,
+  city,
   country,
   distribution_id,
   first_seen_year_new,

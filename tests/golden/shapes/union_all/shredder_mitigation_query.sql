@@ -43,7 +43,9 @@ new_agg AS (
     NULLIF(channel, '??') AS channel,
     NULLIF(country, '??') AS country,
     SUM(event_count) AS event_count,
-    SUM(duration_ms) AS duration_ms
+    SUM(duration_ms) AS duration_ms,
+    MAX(channel) AS _spelling_channel,
+    MAX(country) AS _spelling_country
   FROM
     new_version
   GROUP BY
@@ -57,7 +59,9 @@ previous_agg AS (
     NULLIF(channel, '??') AS channel,
     NULLIF(country, '??') AS country,
     SUM(event_count) AS event_count,
-    SUM(duration_ms) AS duration_ms
+    SUM(duration_ms) AS duration_ms,
+    MAX(channel) AS _spelling_channel,
+    MAX(country) AS _spelling_country
   FROM
     `moz-fx-data-shared-prod.shapes.union_all_v1`
   WHERE
@@ -77,7 +81,11 @@ compared AS (
     SUM(IF(_side = 'previous', event_count, NULL)) AS _previous_event_count,
     SUM(IF(_side = 'new', event_count, NULL)) AS _new_event_count,
     SUM(IF(_side = 'previous', duration_ms, NULL)) AS _previous_duration_ms,
-    SUM(IF(_side = 'new', duration_ms, NULL)) AS _new_duration_ms
+    SUM(IF(_side = 'new', duration_ms, NULL)) AS _new_duration_ms,
+    MAX(IF(_side = 'previous', _spelling_channel, NULL)) AS _previous_spelling_channel,
+    MAX(IF(_side = 'new', _spelling_channel, NULL)) AS _new_spelling_channel,
+    MAX(IF(_side = 'previous', _spelling_country, NULL)) AS _previous_spelling_country,
+    MAX(IF(_side = 'new', _spelling_country, NULL)) AS _new_spelling_country
   FROM
     (
       SELECT
@@ -86,6 +94,8 @@ compared AS (
         country,
         event_count,
         duration_ms,
+        _spelling_channel,
+        _spelling_country,
         'previous' AS _side
       FROM
         previous_agg
@@ -96,6 +106,8 @@ compared AS (
         country,
         event_count,
         duration_ms,
+        _spelling_channel,
+        _spelling_country,
         'new' AS _side
       FROM
         new_agg
@@ -132,15 +144,17 @@ compensation AS (
         THEN 0
     END AS duration_ms,
     _previous_event_count,
-    _previous_duration_ms
+    _previous_duration_ms,
+    IF(_in_new, _new_spelling_channel, _previous_spelling_channel) AS _spelled_channel,
+    IF(_in_new, _new_spelling_country, _previous_spelling_country) AS _spelled_country
   FROM
     compared
 ),
 shredded AS (
   SELECT
     submission_date,
-    channel,
-    country,
+    _spelled_channel AS channel,
+    _spelled_country AS country,
     event_count,
     duration_ms
   FROM

@@ -1,0 +1,198 @@
+// Every statement generate writes is accepted by GoogleSQL's own analyzer when analyzed alone, as
+// bigquery-etl runs it: for the seed fixture and every query shape, with both baselines, with the
+// queries analyzed as written (their upstream schemas given) and as tables of their declared
+// schemas. And the dry run can fail: a planted defect is refused with GoogleSQL's message.
+#include <gtest/gtest.h>
+
+#include "mitigation/mitigation.h"
+#include "run_cli.h"
+
+namespace shredmit::mitigation {
+namespace {
+
+namespace fs = std::filesystem;
+
+project::SqlTree tree_of(const std::string& root) {
+  return project::SqlTree{fs::path(root) / "sql", fs::path(root)};
+}
+
+engine::Table upstream(const std::string& name, const fs::path& schema_file) {
+  auto schema = project::load_schema(schema_file, tree_of("fixtures"));
+  return engine::Table{name, engine::columns_from_schema(schema)};
+}
+
+// The upstream tables of the fixtures, from their schema files.
+std::vector<engine::Table> upstream_tables() {
+  fs::path events = "tests/data/upstream/moz-fx-data-shared-prod.telemetry.events.schema.yaml";
+  return {upstream("moz-fx-data-shared-prod.telemetry.desktop_active_users",
+                   "fixtures/simulate/active_users_aggregates/"
+                   "moz-fx-data-shared-prod.telemetry.desktop_active_users.schema.yaml"),
+          upstream("moz-fx-data-shared-prod.telemetry.events", events),
+          upstream("moz-fx-data-shared-prod.telemetry.mobile_events", events)};
+}
+
+struct Case {
+  const char* root;
+  const char* table;
+};
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string t = info.param.table;
+  return t.substr(t.rfind('.') + 1);
+}
+
+class DryRunCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(DryRunCase, EveryGeneratedStatementIsAcceptedAlone) {
+  const Case& c = GetParam();
+  for (Baseline baseline : {Baseline::kNewQuery, Baseline::kPreviousQuery}) {
+    Options options;
+    options.baseline = baseline;
+    options.staging_table =
+        "moz-fx-data-shared-prod.backfills_staging_derived.dataset__table_2024_06_05";
+    Mitigation m = generate(tree_of(c.root), project::TableId::parse(c.table), options);
+    for (bool as_written : {true, false}) {
+      DryRun d = dry_run(m, tree_of(c.root),
+                         as_written ? upstream_tables() : std::vector<engine::Table>{});
+      EXPECT_EQ(d.queries_as_tables, !as_written) << baseline_name(baseline);
+      EXPECT_FALSE(d.query_error.has_value()) << d.query_error->format();
+      ASSERT_EQ(d.statements.size(), 3u) << "the mitigation query, the check and the report";
+      for (const auto& s : d.statements) {
+        EXPECT_TRUE(s.verdict.accepted())
+            << baseline_name(baseline) << (as_written ? ", as written" : ", as tables") << ": "
+            << s.file << " (" << s.what << ") " << s.verdict.at.line << ":" << s.verdict.at.column
+            << ": " << s.verdict.message;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, DryRunCase,
+    ::testing::Values(
+        Case{"fixtures",
+             "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.jinja_template_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.temp_function_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.projection_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.star_except_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.union_all_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.placeholder_v2"},
+        Case{"fixtures/shapes", "moz-fx-data-shared-prod.shapes.timestamp_partition_v2"}),
+    case_name);
+
+// The defect this dry run exists for: a TIMESTAMP partition column compared with the DATE
+// parameter, as shredmit wrote it before its partition filters were typed.
+TEST(DryRun, RefusesATimestampPartitionComparedWithADate) {
+  Mitigation m =
+      generate(tree_of("fixtures/shapes"), project::TableId::parse("moz-fx-data-shared-prod.shapes."
+                                                                   "timestamp_partition_v2"));
+  std::string typed =
+      "submission_date >= TIMESTAMP(@submission_date)\n"
+      "    AND submission_date < TIMESTAMP(DATE_ADD(@submission_date, INTERVAL 1 DAY))";
+  size_t at = m.checks_sql.find(typed);
+  ASSERT_NE(at, std::string::npos) << m.checks_sql;
+  m.checks_sql.replace(at, typed.size(), "submission_date = @submission_date");
+  DryRun d = dry_run(m, tree_of("fixtures/shapes"), upstream_tables());
+  ASSERT_EQ(d.statements.size(), 3u);
+  EXPECT_TRUE(d.statements[0].verdict.accepted());
+  const engine::Verdict& check = d.statements[1].verdict;
+  ASSERT_FALSE(check.accepted());
+  EXPECT_NE(check.message.find("No matching signature for operator = for argument types: "
+                               "TIMESTAMP, DATE"),
+            std::string::npos)
+      << check.message;
+  // Located in the checks file's text, at the planted comparison.
+  std::string before = m.checks_sql.substr(0, at);
+  EXPECT_EQ(check.at.line, std::count(before.begin(), before.end(), '\n') + 1);
+}
+
+// generate's dry run (verify) reads the upstream schemas from the tree when it has them, and
+// reports a statement GoogleSQL refuses as a shredmit bug.
+TEST(DryRun, VerifyAnalyzesTheQueriesWhereTheTreeHasTheirUpstreamAndBlamesShredmit) {
+  fs::path root = fs::temp_directory_path() / "shredmit-dry-run-verify";
+  fs::remove_all(root);
+  fs::copy("fixtures/shapes", root, fs::copy_options::recursive);
+  for (const char* t : {"events", "mobile_events"}) {
+    fs::path dir = root / "sql/moz-fx-data-shared-prod/telemetry" / t;
+    fs::create_directories(dir);
+    fs::copy_file("tests/data/upstream/moz-fx-data-shared-prod.telemetry.events.schema.yaml",
+                  dir / "schema.yaml");
+  }
+  auto tree = tree_of(root.string());
+  auto id = project::TableId::parse("moz-fx-data-shared-prod.shapes.timestamp_partition_v2");
+  Mitigation m = generate(tree, id);
+  auto notes = verify(m, tree);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "note: GoogleSQL's analyzer accepted the 3 generated statements");
+  std::string typed =
+      "submission_date >= TIMESTAMP(@submission_date)\n"
+      "    AND submission_date < TIMESTAMP(DATE_ADD(@submission_date, INTERVAL 1 DAY))";
+  size_t at = m.checks_sql.find(typed);
+  ASSERT_NE(at, std::string::npos);
+  m.checks_sql.replace(at, typed.size(), "submission_date = @submission_date");
+  try {
+    verify(m, tree);
+    FAIL() << "expected the planted comparison to be refused";
+  } catch (const base::Error& e) {
+    EXPECT_EQ(e.kind, base::ErrorKind::kInternal);
+    EXPECT_NE(std::string(e.what()).find("GoogleSQL's analyzer refuses the generated check "
+                                         "(shredder_mitigation_checks.sql line "),
+              std::string::npos)
+        << e.format();
+    EXPECT_NE(std::string(e.what()).find("TIMESTAMP, DATE"), std::string::npos) << e.format();
+  }
+  fs::remove_all(root);
+}
+
+// A statement that calls a temporary function it does not define cannot run alone.
+TEST(DryRun, AReportThatCallsTheQuerysTemporaryFunctionIsRefused) {
+  Mitigation m =
+      generate(tree_of("fixtures/shapes"),
+               project::TableId::parse("moz-fx-data-shared-prod.shapes.temp_function_v2"));
+  // The report embeds the new query with its function inlined; plant a call of the function
+  // the query file defines instead.
+  size_t report = m.checks_sql.find("Report, not a check");
+  ASSERT_NE(report, std::string::npos);
+  std::string item = "    country,\n    COUNT(*) AS event_count";
+  size_t at = m.checks_sql.find(item, report);
+  ASSERT_NE(at, std::string::npos) << m.checks_sql.substr(report);
+  m.checks_sql.insert(at, "    normalize_channel(country) AS normalized_country,\n");
+  DryRun d = dry_run(m, tree_of("fixtures/shapes"), upstream_tables());
+  ASSERT_EQ(d.statements.size(), 3u);
+  EXPECT_TRUE(d.statements[1].verdict.accepted()) << d.statements[1].verdict.message;
+  ASSERT_FALSE(d.statements[2].verdict.accepted());
+  EXPECT_NE(d.statements[2].verdict.message.find("Function not found: normalize_channel"),
+            std::string::npos)
+      << d.statements[2].verdict.message;
+}
+
+// A user's query that BigQuery would refuse is an input error located in its query.sql.
+TEST(DryRun, AUsersQueryGoogleSqlRefusesIsTheirErrorNotShredmits) {
+  fs::path root = fs::temp_directory_path() / "shredmit-dry-run-user-error";
+  fs::remove_all(root);
+  fs::copy("fixtures/shapes", root, fs::copy_options::recursive);
+  fs::path query = root / "sql/moz-fx-data-shared-prod/shapes/placeholder_v2/query.sql";
+  std::string text = base::read_text_file(query);
+  std::string filter = "submission_date = @submission_date";
+  size_t at = text.find(filter);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, filter.size(), "submission_date = 20240601");  // DATE = INT64
+  base::write_file_atomically(query, text);
+  Mitigation m = generate(tree_of(root.string()),
+                          project::TableId::parse("moz-fx-data-shared-prod.shapes.placeholder_v2"));
+  DryRun d = dry_run(m, tree_of(root.string()), upstream_tables());
+  ASSERT_TRUE(d.query_error.has_value());
+  EXPECT_EQ(d.query_error->kind, base::ErrorKind::kInput);
+  EXPECT_EQ(d.query_error->file, query.string());
+  EXPECT_NE(std::string(d.query_error->what()).find("No matching signature for operator ="),
+            std::string::npos)
+      << d.query_error->format();
+  // shredmit's own statements are still analyzed, with the query as a table.
+  EXPECT_TRUE(d.queries_as_tables);
+  for (const auto& s : d.statements) EXPECT_TRUE(s.verdict.accepted()) << s.verdict.message;
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace shredmit::mitigation
