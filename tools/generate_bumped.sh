@@ -4,8 +4,9 @@
 # seed 004's process, with nothing changed yet) and generated against TABLE_vN.
 # Usage: tools/generate_bumped.sh SQL_DIR [extra generate options...]
 # Works on a copy of SQL_DIR's parent in a temporary folder; prints "generated K of N", one
-# line per table (OK, or REFUSED with the message), and the notes and warnings generate printed,
-# then parses every written file back with `shredmit parse` (which the generator's own output
+# line per table (OK, or REFUSED with the message), and the notes and warnings generate printed
+# (among them its dry run's: what GoogleSQL's analyzer accepted), then a line counting the tables
+# whose every written statement GoogleSQL's analyzer accepted, then parses every written file back with `shredmit parse` (which the generator's own output
 # must pass) and prints "parsed back P of F files", then checks that every written file is left
 # unchanged by `shredmit format` and, when SQL_DIR's parent is a bigquery-etl checkout and python3
 # is there, by bigquery-etl's own formatter (`bqetl format`'s bigquery_etl/format_sql), printing
@@ -43,9 +44,17 @@ while IFS= read -r metadata; do
     report+="REFUSED $table: ${out##*error: }"$'\n'
   fi
   notes=$(grep -E '^shredmit: (note|warning):' <<<"$out" || true)
-  [ -z "$notes" ] || report+="$(sed 's/^/  /' <<<"$notes")"$'\n'
+  [ -z "$notes" ] || report+="  ${notes//$'\n'/$'\n'  }"$'\n'
 done < <(grep -rl --include=metadata.yaml "shredder_mitigation: true" "$sql" | sort)
 echo "generated $ok of $total"
+# generate analyzes what it writes with GoogleSQL's analyzer (its offline dry run) and exits 3
+# when the analyzer refuses a statement shredmit wrote.
+as_written=$(grep -c "analyzer accepted the [0-9]* generated statements\$" <<<"$report" || true)
+as_tables=$(grep -c "analyzer accepted the [0-9]* generated statements with the" <<<"$report" || true)
+refused=$(grep -c "GoogleSQL's analyzer refuses" <<<"$report" || true)
+echo "GoogleSQL's analyzer accepted every statement of $((as_written + as_tables)) tables" \
+  "($as_written with the queries as written, $as_tables with the new query as a table of its" \
+  "schema) and refused the statements of $refused"
 printf '%s' "$report"
 files=0
 parsed=0

@@ -31,10 +31,12 @@ struct ValidateOptions {
   // Today's date, YYYY-MM-DD (--today): entries dated later are in the future, Initiate entries
   // dated more than 28 days earlier will not run. Empty: the system clock's date (UTC).
   std::string today;
-  // BF027: run `generate`'s preconditions for Initiate entries with shredder_mitigation: true.
-  // lint turns it off because its SM rules report the same problems in more detail.
+  // BF027: check the preconditions of shredder mitigation (analysis::check_preconditions, the
+  // decision generate and lint share) for Initiate entries with shredder_mitigation: true, one
+  // finding per reason quoting its location. lint turns it off because its SM rules report the
+  // same reasons at their own locations.
   bool mitigation_preconditions = true;
-  mitigation::Options mitigation;  // --signed-metric for BF027
+  mitigation::Options mitigation;  // --signed-metric and --id-level-columns for BF027
 };
 
 // Validates one backfill.yaml, which must lie in a table folder sql/<project>/<dataset>/<table>/

@@ -45,10 +45,11 @@ int exit_status_of_run(base::ErrorKind kind) {
 constexpr const char* kExitStatusHelp =
     "Exit status:\n"
     "  0  success\n"
-    "  1  the input was refused: the message names the file, line:column and the fix;\n"
-    "     nothing was written\n"
+    "  1  the input was refused: every reason is one line naming the file, line:column and\n"
+    "     the fix (a query GoogleSQL's analyzer refuses among them); nothing was written\n"
     "  2  command-line usage error\n"
-    "  3  internal error (a shredmit bug)\n";
+    "  3  internal error (a shredmit bug, such as a generated statement GoogleSQL's analyzer\n"
+    "     refuses)\n";
 
 struct GenerateOptions {
   std::string table;
@@ -57,13 +58,31 @@ struct GenerateOptions {
   std::string output_dir;
   std::string repo_root;
   std::string baseline = "new-query";
+  std::string id_level_columns;  // --id-level-columns FILE
   mitigation::Options mitigation;
 };
+
+// --id-level-columns FILE: the list of bigquery-etl's id_level_columns.yaml format, or the
+// default list when no file is given. An unreadable or malformed file is a usage error.
+std::vector<std::string> id_level_columns_option(const std::string& file) {
+  if (file.empty()) return project::default_id_level_columns();
+  try {
+    return project::load_id_level_columns(file);
+  } catch (const base::Error& e) {
+    throw base::Error::usage("--id-level-columns: " + e.format());
+  }
+}
+
+constexpr const char* kIdLevelColumnsHelp =
+    "YAML file with an `id_level_columns` list (default: client_id, device_id, profile_id, "
+    "profile_group_id; bigquery-etl's bigquery_etl/metadata/id_level_columns.yaml has this "
+    "format)";
 
 mitigation::Options mitigation_options(const GenerateOptions& o) {
   mitigation::Options options = o.mitigation;
   options.baseline = o.baseline == "previous-query" ? mitigation::Baseline::kPreviousQuery
                                                     : mitigation::Baseline::kNewQuery;
+  options.id_level_columns = id_level_columns_option(o.id_level_columns);
   return options;
 }
 
@@ -516,13 +535,7 @@ int lint(const LintOptions& o, std::ostream& out, std::ostream& err) {
   if (!base::is_iso_date(options.today)) {
     throw base::Error::usage("--today takes a date as YYYY-MM-DD, got '" + o.today + "'");
   }
-  if (!o.id_level_columns.empty()) {
-    try {
-      options.id_level_columns = project::load_id_level_columns(o.id_level_columns);
-    } catch (const base::Error& e) {
-      throw base::Error::usage("--id-level-columns: " + e.format());
-    }
-  }
+  options.id_level_columns = id_level_columns_option(o.id_level_columns);
   auto tables = lint::select_tables(o.paths);
   lint::Report report = lint::lint(tables, options);
   if (o.fix) {
@@ -787,12 +800,13 @@ void add_generate_options(CLI::App* command, GenerateOptions& o) {
                       "root that schema includes are relative to (default: the parent of "
                       "--sql-dir)");
   add_signed_metric_option(command, o.mitigation.signed_metrics);
+  command->add_option("--id-level-columns", o.id_level_columns, kIdLevelColumnsHelp);
   command
       ->add_option("--baseline", o.baseline,
                    "what previous totals are compared with: new-query (the new query's totals) "
                    "or previous-query (the previous version's query re-run on today's data, "
                    "which keeps filters and definition changes made on purpose; the upstream is "
-                   "read twice)")
+                   "read three times)")
       ->check(CLI::IsMember({"new-query", "previous-query"}))
       ->capture_default_str();
   command->add_option("--staging-table", o.mitigation.staging_table,
@@ -816,7 +830,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* generate_cmd = app.add_subcommand(
       "generate",
       "Write shredder_mitigation_query.sql and shredder_mitigation_checks.sql for TABLE_vN "
-      "against TABLE_v(N-1)");
+      "against TABLE_v(N-1), each statement first analyzed by GoogleSQL's analyzer");
   add_generate_options(generate_cmd, gen);
   generate_cmd->add_option("--output-dir", gen.output_dir,
                            "where to write the files (default: the new version's folder)");
@@ -921,7 +935,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* lint_cmd = app.add_subcommand(
       "lint",
       "Check the shredder-mitigation setup of bigquery-etl tables statically (rules "
-      "SM001-SM011, and the backfill rules BF001-BF031 on every backfill.yaml): tables with the "
+      "SM001-SM014, and the backfill rules BF001-BF031 on every backfill.yaml): tables with the "
       "shredder_mitigation label or a backfill.yaml entry asking "
       "for mitigation, or every table with --all-tables");
   lint_cmd->footer(kLintExitStatusHelp);
@@ -936,9 +950,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "github: workflow-command annotations; sarif: SARIF 2.1.0")
       ->check(CLI::IsMember({"text", "json", "github", "sarif"}))
       ->capture_default_str();
-  lint_cmd->add_option("--id-level-columns", lint_opts.id_level_columns,
-                       "YAML file with an `id_level_columns` list (default: client_id, "
-                       "device_id, profile_id, profile_group_id)");
+  lint_cmd->add_option("--id-level-columns", lint_opts.id_level_columns, kIdLevelColumnsHelp);
   lint_cmd->add_flag("--all-tables", lint_opts.all_tables,
                      "also run SM005 and SM008 on tables not set up for shredder mitigation");
   lint_cmd->add_flag("--fix", lint_opts.fix,
@@ -1021,6 +1033,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   };
   add_today(backfill_validate_cmd);
   add_signed_metric_option(backfill_validate_cmd, bf.generate.mitigation.signed_metrics);
+  backfill_validate_cmd->add_option("--id-level-columns", bf.generate.id_level_columns,
+                                    kIdLevelColumnsHelp);
 
   auto add_plan_options = [&](CLI::App* command) {
     command->add_option("table", bf.generate.table, "PROJECT.DATASET.TABLE_vN")->required();
@@ -1054,6 +1068,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         ->check(CLI::IsMember({"new-query", "previous-query"}))
         ->capture_default_str();
     add_signed_metric_option(command, bf.generate.mitigation.signed_metrics);
+    command->add_option("--id-level-columns", bf.generate.id_level_columns, kIdLevelColumnsHelp);
     add_today(command);
   };
   auto* backfill_plan_cmd = backfill_cmd->add_subcommand(

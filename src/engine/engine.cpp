@@ -35,6 +35,15 @@
 #define SHREDMIT_ENGINE_SERVER ""
 #endif
 
+#ifndef SHREDMIT_ENGINE_FOLDER
+#define SHREDMIT_ENGINE_FOLDER "zetasql"
+#endif
+
+namespace {
+// The folder of the engine's version under tools/install_engine.sh's cache ("zetasql-1.13.0").
+constexpr const char* kEngineFolder = SHREDMIT_ENGINE_FOLDER;
+}  // namespace
+
 namespace shredmit::engine {
 namespace {
 
@@ -255,7 +264,8 @@ class Server {
                       std::getenv("SHREDMIT_ENGINE") != nullptr
                           ? fmt::format(" (SHREDMIT_ENGINE={} is not an executable)",
                                         std::getenv("SHREDMIT_ENGINE"))
-                          : fmt::format(" (no {})", SHREDMIT_ENGINE_SERVER),
+                          : fmt::format(" (not in ~/.cache/shredmit/{} nor {})", kEngineFolder,
+                                        SHREDMIT_ENGINE_SERVER),
                       kInstallHint));
     }
     // A private folder: only this user can reach the socket. Unix socket paths are limited to
@@ -586,12 +596,27 @@ std::vector<Field> columns_from_schema(const project::Schema& schema,
 }
 
 std::optional<std::string> server_path() {
-  const char* env = std::getenv("SHREDMIT_ENGINE");
-  std::string path = env != nullptr ? env : SHREDMIT_ENGINE_SERVER;
-  if (path.empty() || access(path.c_str(), X_OK) != 0) return std::nullopt;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return std::nullopt;
-  return path;
+  auto usable = [](const std::string& path) {
+    std::error_code ec;
+    return !path.empty() && access(path.c_str(), X_OK) == 0 && fs::is_regular_file(path, ec);
+  };
+  if (const char* env = std::getenv("SHREDMIT_ENGINE")) {
+    if (usable(env)) return std::string(env);
+    return std::nullopt;  // set but wrong: say so rather than use another engine
+  }
+  // Where tools/install_engine.sh installs it for this user, then where the build found it.
+  std::string cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    cache = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    cache = std::string(home) + "/.cache";
+  }
+  for (const std::string& path :
+       {cache.empty() ? std::string() : cache + "/shredmit/" + kEngineFolder + "/remote_server",
+        std::string(SHREDMIT_ENGINE_SERVER)}) {
+    if (usable(path)) return path;
+  }
+  return std::nullopt;
 }
 
 void stop() { kill_server(); }

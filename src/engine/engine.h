@@ -146,8 +146,10 @@ Evaluation evaluate(std::string_view sql, const Catalog& catalog,
 std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
                                   const std::vector<Parameter>& parameters);
 
-// Where the engine's server is: $SHREDMIT_ENGINE when set, else the folder the build was
-// configured with (tools/install_engine.sh). nullopt when there is no executable there.
+// Where the engine's server is: $SHREDMIT_ENGINE when set (nothing else when it is set but not
+// an executable), else where tools/install_engine.sh installs it for this user
+// (${XDG_CACHE_HOME:-~/.cache}/shredmit/zetasql-1.13.0/remote_server), else the folder the build
+// was configured with. nullopt when there is none.
 std::optional<std::string> server_path();
 
 // Stops the engine's server if it runs (it also stops when the process exits, on SIGINT, SIGTERM

@@ -1023,7 +1023,9 @@ DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
     Version next{m.new_table, pre.next};
     Version previous{m.previous_table, pre.previous};
     std::string new_query = fmt::format("SELECT * FROM `p.{}`", kNewQueryTable);
-    Embedded embedded{new_query, new_query,
+    // The same statements as the files: no report where the files have none.
+    Embedded embedded{new_query,
+                      m.report_sql.empty() ? std::nullopt : std::optional<std::string>(new_query),
                       fmt::format("SELECT * FROM `p.{}`", kPreviousQueryTable)};
     build_statements(replaced, previous, next, embedded);
     statements = &replaced;
