@@ -139,6 +139,53 @@ TEST(BackfillValidate, EveryRuleHasAFixture) {
   }
 }
 
+// A Python custom_query_path is compiled by Python itself: a syntax error is located in the .py
+// file; without python3 the entry is reported as not checked, never as valid.
+TEST(BackfillValidate, APythonCustomQueryIsCompiled) {
+  fs::path root = fs::temp_directory_path() / ("shredmit-bf026-py-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::path dir = root / "sql/p/d/t_v1";
+  fs::create_directories(dir);
+  base::write_file_atomically(dir / "metadata.yaml", "friendly_name: T\n");
+  auto backfill = [&](const std::string& script) {
+    base::write_file_atomically(dir / "query.py", script);
+    base::write_file_atomically(
+        dir / "backfill.yaml",
+        "2024-06-15:\n  start_date: 2024-06-01\n  end_date: 2024-06-10\n  reason: Fix.\n"
+        "  watchers:\n  - analyst@example.com\n  status: Initiate\n"
+        "  custom_query_path: sql/p/d/t_v1/query.py\n  query_script_entrypoint: main\n"
+        "  query_script_date_arg: date\n");
+    backfill::ValidateOptions options;
+    options.today = "2024-06-15";
+    std::vector<base::Finding> out;
+    for (auto& f : backfill::validate(dir / "backfill.yaml",
+                                      backfill::tree_of(dir / "backfill.yaml"), options)) {
+      if (f.rule == "BF026") out.push_back(f);
+    }
+    return out;
+  };
+  EXPECT_TRUE(backfill("def main(date):\n    return date\n").empty());
+  auto broken = backfill("def main(date)\n    return date\n");  // no colon
+  ASSERT_EQ(broken.size(), 1u);
+  EXPECT_EQ(broken[0].severity, base::Severity::kError);
+  EXPECT_EQ(broken[0].line, 8);  // the custom_query_path value
+  EXPECT_NE(broken[0].message.find("custom_query_path does not compile: "), std::string::npos)
+      << broken[0].message;
+  EXPECT_NE(broken[0].message.find("query.py:1:15: "), std::string::npos) << broken[0].message;
+  EXPECT_FALSE(fs::exists(dir / "__pycache__")) << "compiling writes nothing into the tree";
+  // Without python3 on PATH: a warning that the file was not checked.
+  std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  setenv("PATH", (root / "no-python").c_str(), 1);
+  auto unchecked = backfill("def main(date):\n    return (date\n");
+  setenv("PATH", path.c_str(), 1);
+  ASSERT_EQ(unchecked.size(), 1u);
+  EXPECT_EQ(unchecked[0].severity, base::Severity::kWarning);
+  EXPECT_NE(unchecked[0].message.find("was not checked: python3 is not installed"),
+            std::string::npos)
+      << unchecked[0].message;
+  fs::remove_all(root);
+}
+
 TEST(BackfillValidate, TheSeedFixtureEntryIsValid) {
   auto findings = validate_table(
       "fixtures/sql/moz-fx-data-shared-prod/firefox_desktop_derived/active_users_aggregates_v4",

@@ -3,6 +3,7 @@
 // queries analyzed as written (their upstream schemas given) and as tables of their declared
 // schemas. And the dry run can fail: a planted defect is refused with GoogleSQL's message.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "mitigation/mitigation.h"
 #include "run_cli.h"
@@ -192,6 +193,111 @@ TEST(DryRun, AUsersQueryGoogleSqlRefusesIsTheirErrorNotShredmits) {
   EXPECT_TRUE(d.queries_as_tables);
   for (const auto& s : d.statements) EXPECT_TRUE(s.verdict.accepted()) << s.verdict.message;
   fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace shredmit::mitigation
+
+namespace shredmit::mitigation {
+namespace {
+
+// A table pair in a temporary tree whose metadata partitions as given.
+class PartitionedTree {
+ public:
+  PartitionedTree(const std::string& type, const std::string& unit, const std::string& label) {
+    root_ = fs::temp_directory_path() /
+            ("shredmit-partitioned-" + type + "-" + unit + "-" + std::to_string(getpid()));
+    fs::remove_all(root_);
+    std::string expr = type == "DATE"        ? "submission_date"
+                       : type == "TIMESTAMP" ? "TIMESTAMP(submission_date)"
+                                             : "DATETIME(submission_date)";
+    for (int v : {1, 2}) {
+      fs::path dir = root_ / "sql/p/d" / ("t_v" + std::to_string(v));
+      fs::create_directories(dir);
+      base::write_file_atomically(
+          dir / "query.sql",
+          "SELECT " + expr + " AS activity_date, channel, COUNT(*) AS n FROM `p.d.events` " +
+              "WHERE submission_date = @submission_date GROUP BY activity_date, channel");
+      base::write_file_atomically(
+          dir / "schema.yaml",
+          "fields:\n- name: activity_date\n  type: " + type +
+              "\n  description: d\n- name: channel\n  type: STRING\n  description: d\n"
+              "- name: n\n  type: INTEGER\n  description: d\n");
+      base::write_file_atomically(dir / "metadata.yaml",
+                                  "friendly_name: T\nlabels:\n  shredder_mitigation: " + label +
+                                      "\nbigquery:\n  time_partitioning:\n    type: " + unit +
+                                      "\n    field: activity_date\n");
+    }
+  }
+  ~PartitionedTree() { fs::remove_all(root_); }
+  project::SqlTree tree() const { return project::SqlTree{root_ / "sql", root_}; }
+
+ private:
+  fs::path root_;
+};
+
+// Partition columns of every type BigQuery partitions on, by day and by month: the filters
+// select the partition through the DATE parameter, type-correctly, and every statement is
+// accepted by GoogleSQL's analyzer.
+TEST(DryRun, PartitionFiltersOfEveryTypeAndUnitAreAccepted) {
+  struct Want {
+    const char* type;
+    const char* unit;
+    const char* filter;
+  };
+  for (const Want& w :
+       {Want{"DATE", "day", "activity_date = @submission_date"},
+        Want{"DATE", "month",
+             "activity_date >= DATE_TRUNC(@submission_date, MONTH)\n"
+             "    AND activity_date < DATE_ADD(DATE_TRUNC(@submission_date, MONTH), INTERVAL 1 "
+             "MONTH)"},
+        Want{"TIMESTAMP", "day",
+             "activity_date >= TIMESTAMP(@submission_date)\n"
+             "    AND activity_date < TIMESTAMP(DATE_ADD(@submission_date, INTERVAL 1 DAY))"},
+        Want{"TIMESTAMP", "month",
+             "activity_date >= TIMESTAMP(DATE_TRUNC(@submission_date, MONTH))"},
+        Want{"DATETIME", "day",
+             "activity_date >= DATETIME(@submission_date)\n"
+             "    AND activity_date < DATETIME(DATE_ADD(@submission_date, INTERVAL 1 DAY))"},
+        Want{"DATETIME", "month",
+             "activity_date >= DATETIME(DATE_TRUNC(@submission_date, MONTH))"}}) {
+    PartitionedTree t(w.type, w.unit, "true");
+    for (Baseline baseline : {Baseline::kNewQuery, Baseline::kPreviousQuery}) {
+      Options options;
+      options.baseline = baseline;
+      Mitigation m = generate(t.tree(), project::TableId::parse("p.d.t_v2"), options);
+      EXPECT_EQ(m.partitioning.parameter, "submission_date");
+      EXPECT_NE(m.query_sql.find(w.filter), std::string::npos) << w.type << " " << w.unit << "\n"
+                                                               << m.query_sql;
+      engine::Table events{"p.d.events",
+                           {{"submission_date", engine::scalar(analysis::Type::kDate)},
+                            {"channel", engine::scalar(analysis::Type::kString)}}};
+      DryRun d = dry_run(m, t.tree(), {events});
+      EXPECT_FALSE(d.queries_as_tables) << w.type << " " << w.unit;
+      for (const auto& s : d.statements) {
+        EXPECT_TRUE(s.verdict.accepted())
+            << w.type << " " << w.unit << " " << s.what << ": " << s.verdict.message;
+      }
+    }
+  }
+}
+
+// The label is read one way everywhere, as bigquery-etl reads it: present unless a YAML false.
+TEST(Preconditions, TheLabelIsPresentUnlessItIsFalse) {
+  for (const char* value : {"true", "yes", "1", "\"true\"", "\"false\"", "mitigated"}) {
+    PartitionedTree t("DATE", "day", value);
+    EXPECT_NO_THROW(generate(t.tree(), project::TableId::parse("p.d.t_v2"))) << value;
+  }
+  for (const char* value : {"false", "no", "off"}) {
+    PartitionedTree t("DATE", "day", value);
+    try {
+      generate(t.tree(), project::TableId::parse("p.d.t_v2"));
+      ADD_FAILURE() << value;
+    } catch (const base::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("not set up for shredder mitigation"), std::string::npos)
+          << value << ": " << e.format();
+    }
+  }
 }
 
 }  // namespace
