@@ -244,7 +244,10 @@ TEST_F(BrokenData, TheChecksReadTheStagingTable) {
   EXPECT_NE(out.find("checks: PASS"), std::string::npos);
   // A data file for the staging table would hide what the mitigation query writes.
   write(staging + ".ndjson", "");
-  write(staging + ".schema.yaml", read(kPrevious + ".schema.yaml"));
+  fs::copy_file(
+      "fixtures/sql/moz-fx-data-shared-prod/firefox_desktop_derived/active_users_aggregates_v4/"
+      "schema.yaml",
+      dir_ / (staging + ".schema.yaml"));
   EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--staging-table", staging.c_str()}), 2);
   EXPECT_NE(out.find("the staging table has a data file in --data"), std::string::npos) << out;
 }
@@ -274,10 +277,17 @@ TEST_F(BrokenData, UnknownColumnsAndNonObjectLinesAreErrors) {
 }
 
 TEST_F(BrokenData, MissingFilesAreNamed) {
-  fs::remove(dir_ / (kUpstream + ".schema.yaml"));
+  // A data file's schema comes from beside it, else from the table's folder in the tree (the
+  // fixture's upstream and previous version have theirs there); without either it is an error.
+  std::string other = "moz-fx-data-shared-prod.telemetry.other_table";
+  write(other + ".ndjson", "{}\n");
   std::string out;
   EXPECT_EQ(simulate(dir_.string(), &out), 2);
-  EXPECT_NE(out.find(kUpstream + ".schema.yaml: error: file not found"), std::string::npos) << out;
+  EXPECT_NE(out.find(other + ".schema.yaml: error: file not found; every NAME.ndjson needs "
+                             "NAME.schema.yaml beside it"),
+            std::string::npos)
+      << out;
+  fs::remove(dir_ / (other + ".ndjson"));
   fs::remove(dir_ / (kUpstream + ".ndjson"));
   EXPECT_EQ(simulate(dir_.string(), &out), 2);
   EXPECT_NE(out.find("active_users_aggregates_v4/query.sql:34:5: error: table " + kUpstream +

@@ -74,7 +74,8 @@ std::optional<Value> cell(const nlohmann::json& v, const lowering::Column& c, st
   }
 }
 
-// Loads DIR/NAME.ndjson with DIR/NAME.schema.yaml into the database.
+// Loads DIR/NAME.ndjson into the database, with DIR/NAME.schema.yaml, or else, for NAME
+// PROJECT.DATASET.TABLE, the table's schema.yaml in the tree.
 LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
                        const project::SqlTree& tree) {
   std::string file = ndjson.string();
@@ -82,9 +83,17 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
   name = name.substr(0, name.size() - std::string(".ndjson").size());
   fs::path schema_path = ndjson.parent_path() / (name + ".schema.yaml");
   if (!fs::exists(schema_path)) {
-    throw base::Error(schema_path.string(), 0, 0,
-                      "file not found; every NAME.ndjson needs NAME.schema.yaml beside it (the "
-                      "bigquery-etl schema.yaml format)");
+    auto parts = base::split(name, ".");
+    fs::path in_tree = parts.size() == 3
+                           ? tree.sql_dir / parts[0] / parts[1] / parts[2] / "schema.yaml"
+                           : fs::path();
+    if (in_tree.empty() || !fs::exists(in_tree)) {
+      throw base::Error(schema_path.string(), 0, 0,
+                        "file not found; every NAME.ndjson needs NAME.schema.yaml beside it (the "
+                        "bigquery-etl schema.yaml format), or the table's schema.yaml in the "
+                        "tree (sql/PROJECT/DATASET/TABLE/schema.yaml)");
+    }
+    schema_path = in_tree;
   }
   project::Schema schema = project::load_schema(schema_path, tree);
   LoadedTable t;

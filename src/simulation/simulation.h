@@ -17,8 +17,10 @@ namespace shredmit::simulation {
 
 struct Options {
   project::SqlTree tree;
-  project::TableId table;          // the new version, TABLE_vN
-  std::filesystem::path data_dir;  // PROJECT.DATASET.TABLE.ndjson + .schema.yaml per table
+  project::TableId table;  // the new version, TABLE_vN
+  // PROJECT.DATASET.TABLE.ndjson per table, with PROJECT.DATASET.TABLE.schema.yaml beside it or
+  // the table's schema.yaml in the tree.
+  std::filesystem::path data_dir;
   std::string date;                // YYYY-MM-DD, bound to @<partition field>
   mitigation::Options mitigation;  // as for `shredmit generate`
 };
@@ -47,7 +49,8 @@ struct Result {
 };
 
 // Loads every PROJECT.DATASET.TABLE.ndjson of options.data_dir, with the PROJECT.DATASET.TABLE
-// .schema.yaml beside it, into an in-memory SQLite database; generates the mitigation for
+// .schema.yaml beside it (else sql/PROJECT/DATASET/TABLE/schema.yaml of the tree), into an
+// in-memory SQLite database; generates the mitigation for
 // options.table (mitigation::generate with options.mitigation); runs the new query and the
 // mitigation query for options.date through the SQLite lowering, stores the mitigated rows as
 // the table the checks read (the staging table, or the new version's table); then runs the check,
@@ -59,10 +62,11 @@ struct Result {
 // line that is not a JSON object, an unknown column, a value that does not fit its type, a NULL
 // in a REQUIRED column (each naming the file and line), a table the new query reads or the
 // previous version that has no data file, a query outside the lowering's subset, and any
-// parameter other than @<partition field>.
+// parameter other than the date parameter (analysis::Partitioning).
 Result simulate(const Options& options);
 
-// Loads every NAME.ndjson of `data_dir`, with NAME.schema.yaml beside it, into `db` as table
+// Loads every NAME.ndjson of `data_dir`, with NAME.schema.yaml beside it or, for a
+// PROJECT.DATASET.TABLE, its schema.yaml in `tree`, into `db` as table
 // NAME (the dotted table path) and returns the loaded tables' column names. The NDJSON rules and
 // errors are simulate's (above). Throws base::Error.
 lowering::Catalog load_sample_data(lowering::Database& db, const std::filesystem::path& data_dir,
