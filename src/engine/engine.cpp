@@ -218,9 +218,23 @@ std::string last_log_line() {
   return nl == std::string::npos ? text : text.substr(nl + 1);
 }
 
-const char* kInstallHint =
-    "install it with tools/install_engine.sh from shredmit's source tree (it downloads "
-    "@fivetrandevelopers/zetasql 1.13.0 with npm), or set SHREDMIT_ENGINE to its remote_server";
+// How to install the engine: the installer the package puts beside the binary
+// (<prefix>/libexec/shredmit/install_engine.sh), else the source tree's.
+std::string installer_hint() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installer = exe.parent_path().parent_path() / "libexec/shredmit/install_engine.sh";
+    if (fs::exists(installer, ec)) {
+      return fmt::format(
+          "install it with {} (it downloads @fivetrandevelopers/zetasql with npm), "
+          "or set SHREDMIT_ENGINE to its remote_server",
+          installer.string());
+    }
+  }
+  return "install it with tools/install_engine.sh from shredmit's source tree (it downloads "
+         "@fivetrandevelopers/zetasql with npm), or set SHREDMIT_ENGINE to its remote_server";
+}
 
 class Server {
  public:
@@ -266,7 +280,7 @@ class Server {
                                         std::getenv("SHREDMIT_ENGINE"))
                           : fmt::format(" (not in ~/.cache/shredmit/{} nor {})", kEngineFolder,
                                         SHREDMIT_ENGINE_SERVER),
-                      kInstallHint));
+                      installer_hint()));
     }
     // A private folder: only this user can reach the socket. Unix socket paths are limited to
     // 107 bytes, so a long $TMPDIR falls back to /tmp.
@@ -345,12 +359,12 @@ class Server {
             fmt::format("GoogleSQL's engine ({}) exited at start ({}{}); {}", *path,
                         WIFEXITED(status) ? fmt::format("status {}", WEXITSTATUS(status))
                                           : fmt::format("signal {}", WTERMSIG(status)),
-                        line.empty() ? "" : ": " + line, kInstallHint));
+                        line.empty() ? "" : ": " + line, installer_hint()));
       }
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) {
         kill_server();
         throw base::Error::usage(fmt::format(
-            "GoogleSQL's engine ({}) did not answer within 60 s; {}", *path, kInstallHint));
+            "GoogleSQL's engine ({}) did not answer within 60 s; {}", *path, installer_hint()));
       }
     }
     stub_ = ls::ZetaSqlLocalService::NewStub(channel);
@@ -620,6 +634,8 @@ std::optional<std::string> server_path() {
 }
 
 void stop() { kill_server(); }
+
+std::string install_hint() { return installer_hint(); }
 
 namespace {
 

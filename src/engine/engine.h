@@ -152,6 +152,10 @@ std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
 // was configured with. nullopt when there is none.
 std::optional<std::string> server_path();
 
+// How to install the engine, for a message: the installed install_engine.sh (the package's), or
+// the source tree's, or $SHREDMIT_ENGINE.
+std::string install_hint();
+
 // Stops the engine's server if it runs (it also stops when the process exits, on SIGINT, SIGTERM
 // and SIGHUP, and, through PR_SET_PDEATHSIG, when the process is killed).
 void stop();

@@ -932,11 +932,15 @@ std::optional<std::string> qualified_table(const std::string& path, const std::s
   return join(parts, ".");
 }
 
-// GoogleSQL refuses a query for a name the catalog lacks: a function or a table outside the tree.
-bool missing_from_catalog(const engine::Verdict& v) {
-  return v.message.rfind("Function not found", 0) == 0 ||
-         v.message.rfind("Table not found", 0) == 0 ||
-         v.message.find("not found inside") != std::string::npos;
+// A refusal that says nothing about the user's query: a name the catalog lacks (a function or a
+// table outside the tree), or a construct this build of the engine (about 2023) does not have
+// while BigQuery does: shredmit's parser read the query, so a syntax error here is the engine's
+// (GROUP BY ALL, pipe syntax), and so is a refusal naming INTERVAL values.
+bool cannot_analyze(const engine::Verdict& v) {
+  const std::string& m = v.message;
+  return m.rfind("Function not found", 0) == 0 || m.rfind("Table not found", 0) == 0 ||
+         m.find("not found inside") != std::string::npos || m.rfind("Syntax error", 0) == 0 ||
+         m.find("INTERVAL") != std::string::npos || m.find("not supported") != std::string::npos;
 }
 
 constexpr const char* kNewQueryTable = "shredmit_dry_run.new_query";
@@ -1004,7 +1008,7 @@ DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
       if (v == &pre.previous && !previous_embedded) continue;
       engine::Verdict verdict = engine::analyze(v->query->sql->sql, catalog, parameters);
       if (verdict.accepted()) continue;
-      if (missing_from_catalog(verdict)) {
+      if (cannot_analyze(verdict)) {
         out.unknown.push_back(verdict.message);
       } else if (!out.query_error) {
         out.query_error = base::Error(v->query->file, verdict.at.line, verdict.at.column,
@@ -1047,9 +1051,8 @@ namespace shredmit::mitigation {
 
 std::vector<std::string> verify(const Mitigation& m, const project::SqlTree& tree) {
   if (!engine::server_path()) {
-    return {
-        "warning: the generated SQL was not analyzed: GoogleSQL's engine is not installed "
-        "(tools/install_engine.sh installs it, or set SHREDMIT_ENGINE)"};
+    return {"warning: the generated SQL was not analyzed: GoogleSQL's engine is not installed; " +
+            engine::install_hint()};
   }
   DryRun d = dry_run(m, tree);
   if (d.query_error) throw *d.query_error;

@@ -144,11 +144,12 @@ struct StatementCheck {
 // A dry run of what generate writes, offline (no BigQuery call).
 struct DryRun {
   // True when the new query (and the previous one, which --baseline previous-query embeds) was
-  // replaced by a table of its declared schema: it reads a table without schema.yaml in the tree
-  // or calls a function outside it, so it cannot be analyzed itself, but shredmit's own SQL
+  // replaced by a table of its declared schema: it reads a table without schema.yaml in the tree,
+  // calls a function outside it, or uses a construct this build of the engine lacks (GROUP BY
+  // ALL, pipe syntax, INTERVAL values), so it cannot be analyzed itself, but shredmit's own SQL
   // around it still is.
   bool queries_as_tables = false;
-  // Why the queries were replaced: the tables without a schema, the functions not found.
+  // Why the queries were replaced: the tables without a schema, the engine's message otherwise.
   std::vector<std::string> unknown;
   // The new or previous query.sql refused by GoogleSQL on its own (a user error, located in that
   // file), when it could be analyzed; the statements are then analyzed with it as a table.
