@@ -53,46 +53,43 @@ using analysis::Type;
 
 // ------------------------------------------------------------------ types
 
+// shredmit's type kinds and the engine's, one to one.
+constexpr std::pair<Type, zetasql::TypeKind> kKinds[] = {
+    {Type::kString, zetasql::TYPE_STRING},       {Type::kBytes, zetasql::TYPE_BYTES},
+    {Type::kInt64, zetasql::TYPE_INT64},         {Type::kFloat64, zetasql::TYPE_DOUBLE},
+    {Type::kNumeric, zetasql::TYPE_NUMERIC},     {Type::kBigNumeric, zetasql::TYPE_BIGNUMERIC},
+    {Type::kBool, zetasql::TYPE_BOOL},           {Type::kDate, zetasql::TYPE_DATE},
+    {Type::kDatetime, zetasql::TYPE_DATETIME},   {Type::kTime, zetasql::TYPE_TIME},
+    {Type::kTimestamp, zetasql::TYPE_TIMESTAMP}, {Type::kJson, zetasql::TYPE_JSON},
+    {Type::kGeography, zetasql::TYPE_GEOGRAPHY}, {Type::kInterval, zetasql::TYPE_INTERVAL},
+    {Type::kStruct, zetasql::TYPE_STRUCT},       {Type::kArray, zetasql::TYPE_ARRAY},
+    {Type::kRange, zetasql::TYPE_RANGE},
+};
+
 zetasql::TypeKind type_kind(analysis::Type kind) {
-  switch (kind) {
-    case Type::kString:
-      return zetasql::TYPE_STRING;
-    case Type::kBytes:
-      return zetasql::TYPE_BYTES;
-    case Type::kInt64:
-      return zetasql::TYPE_INT64;
-    case Type::kFloat64:
-      return zetasql::TYPE_DOUBLE;
-    case Type::kNumeric:
-      return zetasql::TYPE_NUMERIC;
-    case Type::kBigNumeric:
-      return zetasql::TYPE_BIGNUMERIC;
-    case Type::kBool:
-      return zetasql::TYPE_BOOL;
-    case Type::kDate:
-      return zetasql::TYPE_DATE;
-    case Type::kDatetime:
-      return zetasql::TYPE_DATETIME;
-    case Type::kTime:
-      return zetasql::TYPE_TIME;
-    case Type::kTimestamp:
-      return zetasql::TYPE_TIMESTAMP;
-    case Type::kJson:
-      return zetasql::TYPE_JSON;
-    case Type::kGeography:
-      return zetasql::TYPE_GEOGRAPHY;
-    case Type::kInterval:
-      return zetasql::TYPE_INTERVAL;
-    case Type::kStruct:
-      return zetasql::TYPE_STRUCT;
-    case Type::kArray:
-      return zetasql::TYPE_ARRAY;
-    case Type::kRange:
-      return zetasql::TYPE_RANGE;
-    case Type::kUnknown:
-      break;
+  for (const auto& [ours, theirs] : kKinds) {
+    if (ours == kind) return theirs;
   }
   return zetasql::TYPE_UNKNOWN;
+}
+
+// The kind of an engine type; its internal-mode integers and FLOAT are read as BigQuery's INT64
+// and FLOAT64.
+analysis::Type kind_of(zetasql::TypeKind kind) {
+  switch (kind) {
+    case zetasql::TYPE_INT32:
+    case zetasql::TYPE_UINT32:
+    case zetasql::TYPE_UINT64:
+      return Type::kInt64;
+    case zetasql::TYPE_FLOAT:
+      return Type::kFloat64;
+    default:
+      break;
+  }
+  for (const auto& [ours, theirs] : kKinds) {
+    if (theirs == kind) return ours;
+  }
+  return Type::kUnknown;
 }
 
 void to_proto(const engine::Type& t, zetasql::TypeProto& out) {
@@ -904,54 +901,15 @@ void value_to_proto(const engine::Type& type, const Value& v, zetasql::ValueProt
 }
 
 engine::Type type_from_proto(const zetasql::TypeProto& t) {
-  switch (t.type_kind()) {
-    case zetasql::TYPE_STRING:
-      return scalar(Type::kString);
-    case zetasql::TYPE_BYTES:
-      return scalar(Type::kBytes);
-    case zetasql::TYPE_INT64:
-    case zetasql::TYPE_INT32:
-    case zetasql::TYPE_UINT32:
-    case zetasql::TYPE_UINT64:
-      return scalar(Type::kInt64);
-    case zetasql::TYPE_DOUBLE:
-    case zetasql::TYPE_FLOAT:
-      return scalar(Type::kFloat64);
-    case zetasql::TYPE_NUMERIC:
-      return scalar(Type::kNumeric);
-    case zetasql::TYPE_BIGNUMERIC:
-      return scalar(Type::kBigNumeric);
-    case zetasql::TYPE_BOOL:
-      return scalar(Type::kBool);
-    case zetasql::TYPE_DATE:
-      return scalar(Type::kDate);
-    case zetasql::TYPE_DATETIME:
-      return scalar(Type::kDatetime);
-    case zetasql::TYPE_TIME:
-      return scalar(Type::kTime);
-    case zetasql::TYPE_TIMESTAMP:
-      return scalar(Type::kTimestamp);
-    case zetasql::TYPE_JSON:
-      return scalar(Type::kJson);
-    case zetasql::TYPE_GEOGRAPHY:
-      return scalar(Type::kGeography);
-    case zetasql::TYPE_INTERVAL:
-      return scalar(Type::kInterval);
-    case zetasql::TYPE_ARRAY: {
-      engine::Type a = scalar(Type::kArray);
-      a.element.push_back(type_from_proto(t.array_type().element_type()));
-      return a;
+  engine::Type out = scalar(kind_of(t.type_kind()));
+  if (out.kind == Type::kArray) {
+    out.element.push_back(type_from_proto(t.array_type().element_type()));
+  } else if (out.kind == Type::kStruct) {
+    for (const auto& f : t.struct_type().field()) {
+      out.fields.push_back(Field{f.field_name(), type_from_proto(f.field_type())});
     }
-    case zetasql::TYPE_STRUCT: {
-      engine::Type st = scalar(Type::kStruct);
-      for (const auto& f : t.struct_type().field()) {
-        st.fields.push_back(Field{f.field_name(), type_from_proto(f.field_type())});
-      }
-      return st;
-    }
-    default:
-      return scalar(Type::kUnknown);
   }
+  return out;
 }
 
 std::string format_double(double x) {
