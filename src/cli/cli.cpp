@@ -711,6 +711,11 @@ backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
   options.mitigation = mitigation_options(g);
   options.output_dir = o.output_dir;
   auto plan = backfill::plan(tree, project::TableId::parse(g.table), options);
+  // The mitigation query and checks the plan runs get generate's dry run before they are
+  // written.
+  if (plan.generated) {
+    for (auto& note : mitigation::verify(*plan.generated, tree)) plan.warnings.push_back(note);
+  }
   for (const auto& w : plan.warnings) err << "shredmit: " << w << "\n";
   for (const auto& f : backfill::write_plan_files(plan)) err << "wrote " << f.string() << "\n";
   return plan;
