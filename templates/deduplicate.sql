@@ -23,8 +23,10 @@ WITH first_seen AS (
 {%- endif %}
   GROUP BY
     document_id
+  -- HAVING sees the select list's aliases: submission_timestamp here is the MIN above (GoogleSQL
+  -- refuses MIN(submission_timestamp) in HAVING as an aggregation of an aggregation).
   HAVING
-    DATE(MIN(submission_timestamp)) = {{ date }}
+    DATE(submission_timestamp) = {{ date }}
 ),
 numbered AS (
   SELECT

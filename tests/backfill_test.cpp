@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -574,23 +576,35 @@ class Run : public BackfillDir {
   }
 
   int run(std::string* out, std::string* err) {
-    db_ = dir_ / "result.db";
+    result_ = dir_ / "result";
     return run_cli({"backfill", "run", kTable, "--sql-dir", "fixtures/sql", "--today", "2024-06-05",
-                    "--output-dir", dir_.c_str(), "--data", data_.c_str(), "--db", db_.c_str()},
+                    "--output-dir", dir_.c_str(), "--data", data_.c_str(), "--output",
+                    result_.c_str()},
                    out, err);
   }
 
-  std::string sqlite(const std::string& sql) {
-    std::string command =
-        "sqlite3 " + db_.string() + " '" + sql + "' > " + (dir_ / "sqlite.out").string();
-    EXPECT_EQ(std::system(command.c_str()), 0);
-    std::ifstream in(dir_ / "sqlite.out");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+  // The rows of a table the run wrote, one JSON object each; none when it wrote no such table.
+  std::vector<nlohmann::json> rows(const std::string& table) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(result_ / (table + ".ndjson"));
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
   }
 
-  fs::path data_, db_;
+  // SUM(dau) and SUM(uri_count) per submission_date from 2024-06-01 of a table's rows.
+  static std::map<std::string, std::pair<int64_t, int64_t>> totals(
+      const std::vector<nlohmann::json>& rows) {
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    for (const auto& row : rows) {
+      std::string date = row["submission_date"];
+      if (date < "2024-06-01") continue;
+      out[date].first += row["dau"].get<int64_t>();
+      out[date].second += row["uri_count"].is_null() ? 0 : row["uri_count"].get<int64_t>();
+    }
+    return out;
+  }
+
+  fs::path data_, result_;
 };
 
 TEST_F(Run, TheFixtureBackfillPassesAndCompletes) {
@@ -599,20 +613,26 @@ TEST_F(Run, TheFixtureBackfillPassesAndCompletes) {
   EXPECT_NE(out.find("backfill complete: 3 partitions checked"), std::string::npos) << out;
   EXPECT_NE(err.find("2024-06-03: check done"), std::string::npos) << err;
   // Totals per date equal the previous version's: deletion was compensated.
-  std::string totals = "SELECT submission_date, SUM(dau), SUM(uri_count) FROM \"" + kProduction +
-                       "\" WHERE submission_date >= \"2024-06-01\" GROUP BY 1 ORDER BY 1";
-  std::string previous = totals;
-  previous.replace(previous.find("_v4"), 3, "_v3");
-  EXPECT_EQ(sqlite(totals), sqlite(previous));
-  EXPECT_EQ(
-      sqlite("SELECT dau FROM \"" + kProduction + "\" WHERE submission_date = \"2024-05-31\""),
-      "7\n");
-  // The backup holds production as it was; staging is gone.
+  std::vector<nlohmann::json> previous;
+  std::ifstream in(data_ / "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3.ndjson");
+  for (std::string line; std::getline(in, line);) previous.push_back(nlohmann::json::parse(line));
+  auto production = rows(kProduction);
+  EXPECT_EQ(totals(production).size(), 3u);
+  EXPECT_EQ(totals(production), totals(previous));
+  // The older partition is untouched.
+  EXPECT_EQ(std::count_if(production.begin(), production.end(),
+                          [](const nlohmann::json& r) {
+                            return r["submission_date"] == "2024-05-31" && r["dau"] == 7;
+                          }),
+            1);
+  // The backup holds production as it was; staging is gone; each table has its schema beside it.
   std::string backup =
       "moz-fx-data-shared-prod.backfills_staging_derived."
       "firefox_desktop_derived__active_users_aggregates_v4_backup_2024_06_05";
-  EXPECT_EQ(sqlite("SELECT COUNT(*) FROM \"" + backup + "\""), "1\n");
-  EXPECT_EQ(sqlite("SELECT COUNT(*) FROM sqlite_master WHERE name = \"" + kStaging + "\""), "0\n");
+  EXPECT_EQ(rows(backup).size(), 1u);
+  EXPECT_TRUE(fs::exists(result_ / (backup + ".schema.yaml")));
+  EXPECT_FALSE(fs::exists(result_ / (kStaging + ".ndjson")));
+  EXPECT_NE(out.find("tables written to " + result_.string()), std::string::npos) << out;
 }
 
 TEST_F(Run, LateRowsStopTheRunAtTheirDateWithProductionUntouched) {
@@ -633,9 +653,11 @@ TEST_F(Run, LateRowsStopTheRunAtTheirDateWithProductionUntouched) {
   EXPECT_NE(out.find("the check failed for partition 2024-06-02"), std::string::npos) << out;
   EXPECT_NE(out.find("increase"), std::string::npos) << out;
   EXPECT_EQ(err.find("2024-06-03: query done"), std::string::npos) << "the run stopped";
-  EXPECT_EQ(sqlite("SELECT COUNT(*), SUM(dau) FROM \"" + kProduction + "\""), "1|7\n");
-  EXPECT_EQ(sqlite("SELECT DISTINCT submission_date FROM \"" + kStaging + "\" ORDER BY 1"),
-            "2024-06-01\n2024-06-02\n");
+  // Production is not written; staging holds the partitions run so far.
+  EXPECT_FALSE(fs::exists(result_ / (kProduction + ".ndjson")));
+  std::set<std::string> dates;
+  for (const auto& row : rows(kStaging)) dates.insert(row["submission_date"]);
+  EXPECT_EQ(dates, (std::set<std::string>{"2024-06-01", "2024-06-02"}));
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include "mitigation/mitigation.h"
 #include "run_cli.h"
+#include "base/files.h"
+#include <nlohmann/json.hpp>
 
 namespace shredmit::mitigation {
 namespace {
@@ -301,3 +303,87 @@ TEST(Preconditions, TheLabelIsPresentUnlessItIsFalse) {
 
 }  // namespace
 }  // namespace shredmit::mitigation
+
+namespace shredmit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `shredmit dry-run` on a small tree: a query that analyzes, one BigQuery would refuse, one that
+// reads a table the tree does not describe, and a checks file whose second statement is wrong.
+class DryRunCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("shredmit-dry-run-command-" + std::to_string(getpid()));
+    fs::remove_all(root_);
+    write("sql/p/d/events/schema.yaml",
+          "fields:\n- name: submission_date\n  type: DATE\n- name: channel\n  type: STRING\n"
+          "- name: n\n  type: INTEGER\n");
+    write("sql/p/d/events/query.sql", "SELECT 1 AS x");
+    write("sql/p/d/good_v1/query.sql",
+          "CREATE TEMP FUNCTION twice(x INT64) AS (2 * x);\n"
+          "SELECT submission_date, channel, twice(SUM(n)) AS n FROM d.events\n"
+          "WHERE submission_date = @submission_date GROUP BY submission_date, channel\n");
+    write("sql/p/d/good_v1/checks.sql",
+          "#fail\nSELECT IF(COUNT(*) = 0, ERROR('empty'), NULL) FROM `p.d.good_v1`\n"
+          "WHERE submission_date = @submission_date;\n"
+          "#fail\nSELECT IF(SUM(missing) > 0, ERROR('x'), NULL) FROM `p.d.good_v1`;\n");
+    write("sql/p/d/good_v1/schema.yaml",
+          "fields:\n- name: submission_date\n  type: DATE\n- name: channel\n  type: STRING\n"
+          "- name: n\n  type: INTEGER\n");
+    // HAVING sees the select list's alias n, so SUM(n) there sums a sum.
+    write("sql/p/d/having_v1/query.sql",
+          "SELECT channel, SUM(n) AS n FROM `p.d.events`\n"
+          "WHERE submission_date = @day GROUP BY channel HAVING SUM(n) >= 0\n");
+    write("sql/p/d/having_v1/metadata.yaml",
+          "friendly_name: H\nscheduling:\n  date_partition_parameter: day\n");
+    write("sql/p/d/stable_v1/query.sql", "SELECT COUNT(*) AS n FROM `p.d_stable.main_v1`\n");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void write(const std::string& path, const std::string& text) {
+    fs::create_directories((root_ / path).parent_path());
+    base::write_file_atomically(root_ / path, text);
+  }
+  std::string path(const std::string& p) const { return (root_ / p).string(); }
+
+  fs::path root_;
+};
+
+TEST_F(DryRunCommand, ReportsRefusedAndUncheckedStatementsWithTheirLocation) {
+  std::string out, err;
+  std::string dataset = path("sql/p/d");
+  EXPECT_EQ(test_support::run_cli({"dry-run", dataset.c_str()}, &out, &err), 1) << out << err;
+  EXPECT_NE(out.find(path("sql/p/d/having_v1/query.sql") +
+                     ":2:58: error: GoogleSQL refuses this query: Aggregations of aggregations "
+                     "are not allowed"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(path("sql/p/d/good_v1/checks.sql") + ":5:15: error: GoogleSQL refuses this "
+                                                          "statement: Unrecognized name: missing"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(path("sql/p/d/stable_v1/query.sql") +
+                     ": not checked: reads table p.d_stable.main_v1 (no schema.yaml in the tree)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("dry run: 5 files, 6 statements: 3 accepted, 2 refused, 1 not checked"),
+            std::string::npos)
+      << out;
+
+  // One table folder that analyzes: exit 0; JSON carries every statement.
+  std::string good = path("sql/p/d/good_v1/query.sql");
+  EXPECT_EQ(test_support::run_cli({"dry-run", good.c_str(), "--format", "json"}, &out, &err), 0)
+      << out << err;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["accepted"], 1);
+  EXPECT_EQ(j["findings"][0]["status"], "accepted");
+  EXPECT_EQ(j["findings"][0]["what"], "query");
+
+  std::string missing = path("sql/p/d/nothing_here");
+  EXPECT_EQ(test_support::run_cli({"dry-run", missing.c_str()}, &out, &err), 2);
+  EXPECT_NE(err.find("no such file or folder"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace shredmit

@@ -31,7 +31,7 @@ Catalog events_catalog() {
                          {"normalized_channel", scalar(Type::kString)},
                          {"duration_ms", scalar(Type::kInt64)},
                          {"attribution", attribution},
-                         {"experiments", array_of(attribution)}}}}};
+                         {"experiments", array_of(attribution)}}}}, {}};
 }
 
 const std::vector<Parameter> kDate = {{"submission_date", scalar(Type::kDate)}};
@@ -122,7 +122,7 @@ TEST(Engine, SchemaFieldsBecomeStructsAndArrays) {
   EXPECT_EQ(columns[1].type.sql(), "ARRAY<INT64>");
   EXPECT_EQ(dropped, (std::vector<std::string>{"nothing", "odd"}));
   Verdict v = analyze("SELECT attribution.source, counts[SAFE_OFFSET(0)] AS c FROM d.t",
-                      Catalog{{Table{"p.d.t", columns}}}, {});
+                      Catalog{{Table{"p.d.t", columns}}, {}}, {});
   EXPECT_TRUE(v.accepted()) << v.message;
 }
 
@@ -189,8 +189,144 @@ TEST(Engine, ValuesThatDoNotFitTheirTypeNameTheirCell) {
     FAIL() << "expected a refusal";
   } catch (const base::Error& e) {
     EXPECT_NE(e.format().find("row 1, column submission_date"), std::string::npos) << e.format();
-    EXPECT_NE(e.format().find("'2024-13-01' is not a DATE value"), std::string::npos) << e.format();
+    EXPECT_NE(e.format().find("'2024-13-01' is not a valid DATE value"), std::string::npos) << e.format();
   }
+}
+
+TEST(Engine, EvaluatesEverySpellingOfATableNameKeepingItsImplicitAlias) {
+  std::map<std::string, std::vector<std::vector<Value>>> rows = {
+      {"moz-fx-data-shared-prod.telemetry.events",
+       {{Value{}, Value::of("2024-06-01"), Value::of("release"), Value::of("7"), Value{},
+         Value::list({})}}}};
+  for (const char* from : {"telemetry.events", "`telemetry.events`", "`telemetry`.events",
+                           "moz-fx-data-shared-prod.telemetry.events",
+                           "`moz-fx-data-shared-prod`.telemetry.events",
+                           "`moz-fx-data-shared-prod.telemetry.events`"}) {
+    Evaluation e = evaluate(std::string("WITH t AS (SELECT 1 AS one)\n"
+                                        "SELECT events.normalized_channel, one FROM ") +
+                                from + ", t\nWHERE events.duration_ms > 0",
+                            events_catalog(), rows, {});
+    ASSERT_TRUE(e.verdict.accepted()) << from << ": " << e.verdict.message;
+    EXPECT_EQ(e.result.rows,
+              (std::vector<std::vector<Value>>{{Value::of("release"), Value::of("1")}}))
+        << from;
+  }
+  // Refusals are located in the text as written, before and after a rewritten name.
+  Verdict v = analyze("SELECT 1 AS one FROM telemetry.events WHERE nope > 0", events_catalog(), {});
+  ASSERT_FALSE(v.accepted());
+  EXPECT_EQ(v.message, "Unrecognized name: nope");
+  EXPECT_EQ(v.at.column, 45);
+}
+
+TEST(Engine, NumericValuesKeepTheirDigits) {
+  std::vector<Binding> n = {{{"n", scalar(Type::kNumeric)},
+                             Value::of("12345678901234567890.123456789")}};
+  Evaluation e = evaluate(
+      "SELECT @n * 2 AS doubled, -@n AS negated, CAST('-0.000000001' AS NUMERIC) AS tiny,\n"
+      "  CAST(0 AS NUMERIC) AS zero, CAST(1.5 AS NUMERIC) AS one_and_a_half",
+      Catalog{}, {}, n);
+  ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
+  EXPECT_EQ(e.result.rows,
+            (std::vector<std::vector<Value>>{{Value::of("24691357802469135780.246913578"),
+                                              Value::of("-12345678901234567890.123456789"),
+                                              Value::of("-0.000000001"), Value::of("0"),
+                                              Value::of("1.5")}}));
+  EXPECT_EQ(e.result.columns[0].type.sql(), "NUMERIC");
+  try {
+    evaluate("SELECT @n AS n", Catalog{}, {},
+             {{{"n", scalar(Type::kNumeric)}, Value::of("0.0000000001")}});
+    FAIL() << "ten fraction digits are beyond NUMERIC";
+  } catch (const base::Error& e) {
+    EXPECT_NE(e.format().find("is not a valid NUMERIC value"), std::string::npos) << e.format();
+  }
+}
+
+TEST(Engine, BigNumericValuesKeepTheirDigits) {
+  // 38 integer digits and 38 fraction digits: beyond NUMERIC and FLOAT64.
+  std::string big = "12345678901234567890123456789012345678.12345678901234567890123456789012345678";
+  std::vector<Binding> n = {{{"n", scalar(Type::kBigNumeric)}, Value::of(big)}};
+  Evaluation e = evaluate("SELECT -@n AS negated, @n - @n AS zero, @n / 2 AS half", Catalog{}, {}, n);
+  ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
+  EXPECT_EQ(e.result.rows,
+            (std::vector<std::vector<Value>>{
+                {Value::of("-" + big), Value::of("0"),
+                 Value::of("6172839450617283945061728394506172839.06172839450617283945061728394506172839")}}));
+  EXPECT_EQ(e.result.columns[0].type.sql(), "BIGNUMERIC");
+  EXPECT_TRUE(value_error(scalar(Type::kBigNumeric), Value::of("1e5")).has_value());
+  EXPECT_FALSE(value_error(scalar(Type::kBigNumeric), Value::of("-0.5")).has_value());
+}
+
+// A bigquery-etl tree in a temporary folder.
+struct Tree {
+  std::filesystem::path root = std::filesystem::temp_directory_path() /
+                               ("shredmit-engine-tree-" + std::to_string(getpid()));
+  Tree() { std::filesystem::remove_all(root); }
+  ~Tree() { std::filesystem::remove_all(root); }
+  void write(const std::string& path, const std::string& text) {
+    std::filesystem::create_directories((root / path).parent_path());
+    std::ofstream(root / path) << text;
+  }
+  project::SqlTree sql() const { return project::SqlTree::from_sql_dir(root / "sql"); }
+};
+
+TEST(Engine, CatalogsFromTheTreeHoldItsTablesAndFunctionsAndThoseTheyCall) {
+  Tree tree;
+  tree.write("sql/moz-fx-data-shared-prod/telemetry_derived/sessions_v1/schema.yaml",
+             "fields:\n- name: channel\n  type: STRING\n- name: n\n  type: INTEGER\n"
+             "- name: tags\n  type: STRING\n  mode: REPEATED\n");
+  tree.write("sql/moz-fx-data-shared-prod/udf/channel/udf.sql",
+             "CREATE OR REPLACE FUNCTION udf.channel(c STRING) RETURNS STRING AS (\n"
+             "  mozfun.norm.shout(c)\n);\n\n-- Tests\n"
+             "SELECT mozfun.assert.equals('A!', udf.channel('a'));\n");
+  tree.write("sql/mozfun/norm/shout/udf.sql",
+             "CREATE OR REPLACE FUNCTION norm.shout(x STRING) AS (norm.bang(UPPER(x)));\n");
+  tree.write("sql/mozfun/norm/bang/udf.sql",
+             "CREATE OR REPLACE FUNCTION norm.bang(x STRING) AS (CONCAT(x, '!'));\n");
+  tree.write("sql/moz-fx-data-shared-prod/udf_js/twice/udf.sql",
+             "CREATE OR REPLACE FUNCTION udf_js.twice(x INT64) RETURNS INT64\n"
+             "LANGUAGE js AS r\"\"\"return 2 * x;\"\"\";\n");
+  std::string sql =
+      "SELECT udf.channel(channel) AS a, `moz-fx-data-shared-prod`.udf.channel(channel) AS b,\n"
+      "  `moz-fx-data-shared-prod.udf.channel`(channel) AS c, mozfun.norm.bang(channel) AS d,\n"
+      "  ARRAY_LENGTH(tags) AS tags, NET.HOST('https://a.org/x') AS host\n"
+      "FROM telemetry_derived.sessions_v1 JOIN telemetry.main USING (channel)";
+  FromTree from = catalog_from_tree(sql, tree.sql(), "moz-fx-data-shared-prod");
+  ASSERT_EQ(from.catalog.tables.size(), 1u);
+  EXPECT_EQ(from.catalog.tables[0].name, "moz-fx-data-shared-prod.telemetry_derived.sessions_v1");
+  EXPECT_EQ(from.catalog.tables[0].columns[2].type.sql(), "ARRAY<STRING>");
+  EXPECT_EQ(from.unknown,
+            (std::vector<std::string>{"table telemetry.main (no schema.yaml in the tree)"}));
+  std::vector<std::string> names;
+  for (const auto& f : from.catalog.functions) names.push_back(f.names.front());
+  // The test's mozfun.assert.equals is not the body's: it is not looked for.
+  EXPECT_EQ(names, (std::vector<std::string>{"moz-fx-data-shared-prod.udf.channel",
+                                             "mozfun.norm.bang", "mozfun.norm.shout"}));
+
+  // Without telemetry.main, the query runs: every spelling of the function reaches it.
+  std::string one_table = sql.substr(0, sql.find(" JOIN"));
+  FromTree runnable = catalog_from_tree(one_table, tree.sql(), "moz-fx-data-shared-prod");
+  EXPECT_TRUE(runnable.unknown.empty());
+  Evaluation e = evaluate(
+      one_table, runnable.catalog,
+      {{"moz-fx-data-shared-prod.telemetry_derived.sessions_v1",
+        {{Value::of("beta"), Value::of("1"), Value::list({Value::of("x"), Value::of("y")})}}}},
+      {});
+  ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
+  EXPECT_EQ(e.result.rows,
+            (std::vector<std::vector<Value>>{{Value::of("BETA!"), Value::of("BETA!"),
+                                              Value::of("BETA!"), Value::of("beta!"),
+                                              Value::of("2"), Value::of("a.org")}}));
+
+  // A JavaScript function is analyzed against its signature and refused, by name, when run.
+  std::string js = "SELECT udf_js.twice(n) AS t FROM telemetry_derived.sessions_v1";
+  FromTree with_js = catalog_from_tree(js, tree.sql(), "moz-fx-data-shared-prod");
+  ASSERT_EQ(with_js.catalog.functions.size(), 1u);
+  EXPECT_TRUE(analyze(js, with_js.catalog, {}).accepted());
+  Evaluation refused = evaluate(js, with_js.catalog, {}, {});
+  ASSERT_FALSE(refused.verdict.accepted());
+  EXPECT_NE(refused.verdict.message.find("udf_js.twice is a JavaScript function"),
+            std::string::npos)
+      << refused.verdict.message;
 }
 
 // Run in a process of its own by the test below (SHREDMIT_ENGINE_HELPER names the pipe to

@@ -3,6 +3,7 @@
 #include "mitigation/mitigation.h"
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
-#include "lowering/lowering.h"
+#include "engine/engine.h"
 #include "run_cli.h"
 #include "syntax/syntax.h"
 
@@ -633,40 +634,40 @@ class CheckOnData : public ::testing::Test {
     tree_.table("t_v2", q, schema);
   }
 
-  // Rows: segment, n, total. Returns the mismatches as "segment metric kind" and the check's
-  // error ("" when it passes).
-  std::pair<std::vector<std::string>, std::string> run(
-      const std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>>& previous,
-      const std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>>& backfilled) {
+  // Rows: segment, n, total (NULL when nullopt). Returns the mismatches as "segment metric kind"
+  // and the check's error ("" when it passes), both from GoogleSQL's reference evaluator.
+  using Row = std::tuple<std::optional<std::string>, int64_t, std::optional<double>>;
+  std::pair<std::vector<std::string>, std::string> run(const std::vector<Row>& previous,
+                                                       const std::vector<Row>& backfilled) {
     auto m = generate(tree_.tree(), project::TableId::parse("p.d.t_v2"));
-    lowering::Database db;
-    std::vector<lowering::Column> columns = {{"submission_date", analysis::Type::kDate},
-                                             {"segment", analysis::Type::kString},
-                                             {"n", analysis::Type::kInt64},
-                                             {"total", analysis::Type::kFloat64}};
+    std::vector<engine::Field> columns = {{"submission_date", engine::scalar(analysis::Type::kDate)},
+                                          {"segment", engine::scalar(analysis::Type::kString)},
+                                          {"n", engine::scalar(analysis::Type::kInt64)},
+                                          {"total", engine::scalar(analysis::Type::kFloat64)}};
+    engine::Catalog catalog{{{"p.d.t_v1", columns}, {"p.d.t_v2", columns}}, {}};
+    std::map<std::string, std::vector<std::vector<engine::Value>>> contents;
     for (const auto& [table, rows] :
          {std::pair{"p.d.t_v1", &previous}, std::pair{"p.d.t_v2", &backfilled}}) {
-      db.create_table(table, columns);
       for (const auto& [segment, n, total] : *rows) {
-        db.insert(table, {std::string("2024-06-01"), segment, n, total});
+        contents[table].push_back(
+            {engine::Value::of("2024-06-01"),
+             segment ? engine::Value::of(*segment) : engine::Value{},
+             engine::Value::of(std::to_string(n)),
+             total ? engine::Value::of(fmt::format("{}", *total)) : engine::Value{}});
       }
     }
-    std::map<std::string, lowering::Value> parameters = {
-        {"submission_date", std::string("2024-06-01")}};
-    std::string error;
-    try {
-      db.query(lowering::lower(*syntax::parse_query(m.check_sql)).sql, parameters);
-    } catch (const std::runtime_error& e) {
-      error = e.what();
-    }
+    std::vector<engine::Binding> parameters = {engine::binding("submission_date:DATE:2024-06-01")};
+    auto check = engine::evaluate(m.check_sql, catalog, contents, parameters);
+    EXPECT_TRUE(check.verdict.accepted() || check.failed_while_running) << check.verdict.message;
+    std::string error = check.verdict.accepted() ? "" : check.verdict.message;
     std::vector<std::string> found;
-    auto rows = db.query(lowering::lower(*syntax::parse_query(m.mismatches_sql)).sql, parameters);
-    for (const auto& row : rows.rows) {
-      auto dims = std::get<std::string>(row[0]);
+    auto rows = engine::evaluate(m.mismatches_sql, catalog, contents, parameters);
+    EXPECT_TRUE(rows.verdict.accepted()) << rows.verdict.message;
+    for (const auto& row : rows.result.rows) {
+      auto dims = row[0].text;
       auto segment = dims.substr(dims.find("\"segment\":") + 10);
       segment = segment.substr(0, segment.size() - 1);
-      found.push_back(segment + " " + std::get<std::string>(row[1]) + " " +
-                      std::get<std::string>(row[2]));
+      found.push_back(segment + " " + row[1].text + " " + row[2].text);
     }
     return {found, error};
   }
@@ -676,7 +677,7 @@ class CheckOnData : public ::testing::Test {
 
 TEST_F(CheckOnData, PassesWhenTotalsHoldWithinTheFloatTolerance) {
   // NULL and '??' are one group; FLOAT64 totals of 1e12 differing in the last bits are equal.
-  auto [found, error] = run({{std::string("a"), 5, 1e12 + 0.5}, {lowering::Value{}, 2, 1.0}},
+  auto [found, error] = run({{"a", 5, 1e12 + 0.5}, {std::nullopt, 2, 1.0}},
                             {{std::string("a"), 2, 6e11 + 0.25},
                              {std::string("a"), 3, 4e11 + 0.25 + 1e-4},
                              {std::string("??"), 2, 1.0}});
@@ -685,10 +686,9 @@ TEST_F(CheckOnData, PassesWhenTotalsHoldWithinTheFloatTolerance) {
 }
 
 TEST_F(CheckOnData, ReportsEveryKindOfMismatch) {
-  using lowering::Value;
   auto [found, error] =
       run({{std::string("grew"), 5, 10.0},
-           {std::string("nulls"), 3, Value{}},
+           {std::string("nulls"), 3, std::nullopt},
            {std::string("shrank"), 2, 4.0},
            {std::string("lost"), 1, 1.0}},
           {{std::string("grew"), 6, 8.0},      // n grew: late data; total was held back
@@ -718,7 +718,7 @@ TEST_F(CheckOnData, ReportsEveryKindOfMismatch) {
 }
 
 TEST_F(CheckOnData, ListsTwentyMismatchesAndCountsThemAll) {
-  std::vector<std::tuple<lowering::Value, int64_t, lowering::Value>> previous, backfilled;
+  std::vector<Row> previous, backfilled;
   for (int i = 0; i < 30; ++i) {
     previous.emplace_back(std::string("s") + std::to_string(100 + i), 1, 1.0);
     backfilled.emplace_back(std::string("s") + std::to_string(100 + i), 2, 1.0);

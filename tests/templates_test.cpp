@@ -1,6 +1,6 @@
 // Ping-backfill templates: all seven are listed and render their documented examples; every
 // parameter of every template refuses injection attempts; and each SQL template's semantics are
-// checked on small tables through the SQLite lowering.
+// checked on small tables with GoogleSQL's reference evaluator.
 #include "templates/templates.h"
 
 #include <gtest/gtest.h>
@@ -12,13 +12,13 @@
 #include <sstream>
 
 #include "cli/cli.h"
-#include "lowering/lowering.h"
+#include "engine/engine.h"
 
 namespace shredmit {
 namespace {
 
 using analysis::Type;
-using lowering::Value;
+using engine::Value;
 
 int run_cli(std::vector<const char*> args, std::string* out) {
   args.insert(args.begin(), "shredmit");
@@ -173,70 +173,84 @@ TEST(Templates, ParametersAreCheckedByType) {
 
 struct Table {
   std::string name;
-  std::vector<lowering::Column> columns;
+  std::vector<engine::Field> columns;
   std::vector<std::vector<Value>> rows;
 };
 
-// Renders `name` with `values`, lowers it with the tables' columns and runs it.
-lowering::Rows run_template(const std::string& name, std::map<std::string, std::string> values,
-                            const std::vector<Table>& tables) {
-  lowering::Database db;
-  lowering::Catalog catalog;
+engine::Field column(const std::string& name, Type type) { return {name, engine::scalar(type)}; }
+
+// Renders `name` with `values` and runs it on the tables; throws std::runtime_error with
+// GoogleSQL's message when it is refused or fails (an ERROR() call).
+engine::Rows run_template(const std::string& name, std::map<std::string, std::string> values,
+                          const std::vector<Table>& tables) {
+  engine::Catalog catalog;
+  std::map<std::string, std::vector<std::vector<Value>>> contents;
   for (const auto& t : tables) {
-    db.create_table(t.name, t.columns);
-    for (const auto& r : t.rows) db.insert(t.name, r);
-    for (const auto& c : t.columns) catalog[t.name].push_back(c.name);
+    catalog.tables.push_back({t.name, t.columns});
+    contents[t.name] = t.rows;
   }
   std::string sql = templates::render(templates::find(name), values);
-  lowering::Options options;
-  options.catalog = &catalog;
-  auto lowered = lowering::lower(*syntax::parse_query(sql), options);
-  return db.query(lowered.sql);
+  auto e = engine::evaluate(sql, catalog, contents, {});
+  if (!e.verdict.accepted()) throw std::runtime_error(e.verdict.message);
+  return e.result;
 }
 
-std::multiset<std::string> column_values(const lowering::Rows& rows, const std::string& column) {
-  std::multiset<std::string> out;
-  size_t i = static_cast<size_t>(std::find(rows.columns.begin(), rows.columns.end(), column) -
-                                 rows.columns.begin());
-  for (const auto& r : rows.rows) out.insert(lowering::to_string(r.at(i)));
+std::vector<std::string> column_names(const engine::Rows& rows) {
+  std::vector<std::string> out;
+  for (const auto& c : rows.columns) out.push_back(c.name);
   return out;
 }
 
-std::string ts(const std::string& day, const std::string& time) {
-  return day + " " + time + ".000000";
+std::multiset<std::string> column_values(const engine::Rows& rows, const std::string& column) {
+  std::multiset<std::string> out;
+  auto names = column_names(rows);
+  size_t i = static_cast<size_t>(std::find(names.begin(), names.end(), column) - names.begin());
+  for (const auto& r : rows.rows) out.insert(r.at(i).null ? "NULL" : r.at(i).text);
+  return out;
 }
 
+Value V(const std::string& text) { return Value::of(text); }
+
+std::string ts(const std::string& day, const std::string& time) { return day + " " + time + "+00"; }
+
+Value ts_value(const std::string& day, const std::string& time) { return V(ts(day, time)); }
+
 Table live_table() {
+  engine::Type header;
+  header.kind = Type::kStruct;
+  header.fields = {column("x_source_tags", Type::kString)};
+  engine::Type metadata;
+  metadata.kind = Type::kStruct;
+  metadata.fields = {{"header", header}};
   Table t{"proj-live.telemetry_live.main_v4",
-          {{"document_id", Type::kString},
-           {"submission_timestamp", Type::kTimestamp},
-           {"metadata", Type::kStruct},
-           {"payload", Type::kString}},
+          {column("document_id", Type::kString),
+           column("submission_timestamp", Type::kTimestamp),
+           {"metadata", metadata},
+           column("payload", Type::kString)},
           {}};
   auto tags = [](const char* x) -> Value {
-    return x ? Value(std::string(R"({"header": {"x_source_tags": ")") + x + "\"}}")
-             : Value(std::string(R"({"header": {}})"));
+    return Value::list({Value::list({x ? Value::of(x) : Value{}})});
   };
   t.rows = {
       // a: exact duplicates; one must remain.
-      {std::string("a"), ts("2020-04-14", "10:00:00"), tags(nullptr), std::string("p1")},
-      {std::string("a"), ts("2020-04-14", "10:00:00"), tags(nullptr), std::string("p1")},
+      {V("a"), ts_value("2020-04-14", "10:00:00"), tags(nullptr), V("p1")},
+      {V("a"), ts_value("2020-04-14", "10:00:00"), tags(nullptr), V("p1")},
       // b: two submissions; the earliest remains, even when the later one sorts first.
-      {std::string("b"), ts("2020-04-14", "12:00:00"), tags(nullptr), std::string("a-late")},
-      {std::string("b"), ts("2020-04-14", "09:00:00"), tags(nullptr), std::string("z-early")},
+      {V("b"), ts_value("2020-04-14", "12:00:00"), tags(nullptr), V("a-late")},
+      {V("b"), ts_value("2020-04-14", "09:00:00"), tags(nullptr), V("z-early")},
       // c: first seen the day before; only kept without lookback.
-      {std::string("c"), ts("2020-04-13", "23:00:00"), tags(nullptr), std::string("c0")},
-      {std::string("c"), ts("2020-04-14", "01:00:00"), tags(nullptr), std::string("c1")},
+      {V("c"), ts_value("2020-04-13", "23:00:00"), tags(nullptr), V("c0")},
+      {V("c"), ts_value("2020-04-14", "01:00:00"), tags(nullptr), V("c1")},
       // d and e: automation, alone or among other tags with spaces.
-      {std::string("d"), ts("2020-04-14", "08:00:00"), tags("automation"), std::string("d")},
-      {std::string("e"), ts("2020-04-14", "08:00:00"), tags("perf, automation"), std::string("e")},
+      {V("d"), ts_value("2020-04-14", "08:00:00"), tags("automation"), V("d")},
+      {V("e"), ts_value("2020-04-14", "08:00:00"), tags("perf, automation"), V("e")},
       // f: a tag that only contains the word.
-      {std::string("f"), ts("2020-04-14", "08:00:00"), tags("automation-test"), std::string("f")},
+      {V("f"), ts_value("2020-04-14", "08:00:00"), tags("automation-test"), V("f")},
       // g: same earliest timestamp, different payloads: the tie-break is deterministic.
-      {std::string("g"), ts("2020-04-14", "07:00:00"), tags(nullptr), std::string("g2")},
-      {std::string("g"), ts("2020-04-14", "07:00:00"), tags(nullptr), std::string("g1")},
+      {V("g"), ts_value("2020-04-14", "07:00:00"), tags(nullptr), V("g2")},
+      {V("g"), ts_value("2020-04-14", "07:00:00"), tags(nullptr), V("g1")},
       // h: the next day: not written.
-      {std::string("h"), ts("2020-04-15", "00:00:00"), tags(nullptr), std::string("h")},
+      {V("h"), ts_value("2020-04-15", "00:00:00"), tags(nullptr), V("h")},
   };
   return t;
 }
@@ -246,8 +260,8 @@ TEST(TemplateSemantics, DeduplicateKeepsTheEarliestRowPerDocument) {
                                                {"date", "2020-04-14"},
                                                {"lookback_days", "1"}};
   auto rows = run_template("deduplicate", values, {live_table()});
-  EXPECT_EQ(rows.columns, (std::vector<std::string>{"document_id", "submission_timestamp",
-                                                    "metadata", "payload"}));
+  EXPECT_EQ(column_names(rows), (std::vector<std::string>{"document_id", "submission_timestamp",
+                                                          "metadata", "payload"}));
   EXPECT_EQ(column_values(rows, "document_id"), (std::multiset<std::string>{"a", "b", "f", "g"}));
   EXPECT_EQ(column_values(rows, "payload"),
             (std::multiset<std::string>{"p1", "z-early", "f", "g1"}));
@@ -262,22 +276,26 @@ TEST(TemplateSemantics, DeduplicateKeepsTheEarliestRowPerDocument) {
 
 Table raw_like(const std::string& name,
                const std::vector<std::pair<std::string, std::string>>& docs) {
-  Table t{name, {{"submission_timestamp", Type::kTimestamp}, {"uri", Type::kString}}, {}};
+  Table t{name,
+          {column("submission_timestamp", Type::kTimestamp), column("uri", Type::kString)},
+          {}};
   for (const auto& [day, id] : docs) {
-    t.rows.push_back({ts(day, "12:00:00"), std::string("/submit/ns/doc/1/" + id)});
+    t.rows.push_back({ts_value(day, "12:00:00"), V("/submit/ns/doc/1/" + id)});
   }
   return t;
 }
 
 Table decoded_like(const std::string& name,
                    const std::vector<std::pair<std::string, std::string>>& docs) {
-  Table t{name, {{"submission_timestamp", Type::kTimestamp}, {"document_id", Type::kString}}, {}};
-  for (const auto& [day, id] : docs) t.rows.push_back({ts(day, "12:00:00"), id});
+  Table t{name,
+          {column("submission_timestamp", Type::kTimestamp), column("document_id", Type::kString)},
+          {}};
+  for (const auto& [day, id] : docs) t.rows.push_back({ts_value(day, "12:00:00"), V(id)});
   return t;
 }
 
 TEST(TemplateSemantics, MissingDocumentsAreThoseInNeitherDecodedNorErrors) {
-  // BigQuery reads the decoded tables through a wildcard; SQLite has no wildcard tables, so the
+  // BigQuery reads the decoded tables through a wildcard; the engine has no wildcard tables, so the
   // test stores their union in one table whose name is the pattern itself.
   auto raw = raw_like("proj-raw.payload_bytes_raw.structured", {{"2022-08-31", "d1"},
                                                                 {"2022-08-31", "d2"},
@@ -285,7 +303,7 @@ TEST(TemplateSemantics, MissingDocumentsAreThoseInNeitherDecodedNorErrors) {
                                                                 {"2022-08-31", "d4"},
                                                                 {"2022-09-01", "d5"},
                                                                 {"2022-08-30", "d6"}});
-  raw.rows.push_back({ts("2022-08-31", "13:00:00"), std::string("/short")});  // no document id
+  raw.rows.push_back({ts_value("2022-08-31", "13:00:00"), V("/short")});  // no document id
   auto decoded = decoded_like("proj-dec.payload_bytes_decoded.structured_*",
                               {{"2022-08-31", "d1"}, {"2022-08-30", "d4"}});
   auto errors = raw_like("proj-err.payload_bytes_error.structured", {{"2022-08-31", "d2"}});
@@ -325,7 +343,7 @@ TEST(TemplateSemantics, ErrorDocumentsDeltaIsOnlyTheNewErrors) {
                                         "/submit/ns/doc/1/e3"}));
 }
 
-lowering::Rows validate(const std::vector<std::string>& decoded,
+engine::Rows validate(const std::vector<std::string>& decoded,
                         const std::vector<std::string>& live,
                         const std::vector<std::string>& stable,
                         const std::vector<std::string>& backfill, bool fail = false) {
@@ -348,7 +366,7 @@ lowering::Rows validate(const std::vector<std::string>& decoded,
                        table("proj-bkf.telemetry_stable.main_v4", backfill)});
 }
 
-std::string failures(const lowering::Rows& rows) {
+std::string failures(const engine::Rows& rows) {
   return *column_values(rows, "failures").begin();
 }
 

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ ccache antlr4 libantlr4-runtime-dev nlohmann-json3-dev
-          libyaml-dev pkg-config libsqlite3-dev libfmt-dev libgtest-dev libcli11-dev
-          sqlite3 shellcheck libdtl-dev help2man dpkg-dev file pre-commit git
+          libyaml-dev pkg-config libfmt-dev libgtest-dev libcli11-dev
+          shellcheck libdtl-dev help2man dpkg-dev file pre-commit git
           python3-jsonschema zlib1g-dev libjemalloc-dev libgrpc++-dev protobuf-compiler-grpc
           libprotobuf-dev protobuf-compiler openssl)
 # Packages a caller needs beyond these (tools/test.sh --clang: clang-16).

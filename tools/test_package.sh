@@ -36,7 +36,7 @@ else
   exit 1
 fi
 depends=$(dpkg-deb -f "$deb" Depends)
-libs=(libantlr4-runtime libfmt libyaml libsqlite3 libstdc++)
+libs=(libantlr4-runtime libfmt libyaml libgrpc++ libprotobuf libstdc++)
 # jemalloc is linked except in the sanitizer builds, which bring their own allocator.
 if readelf -d "$bin" | grep -q 'NEEDED.*libjemalloc'; then libs+=(libjemalloc); fi
 for lib in "${libs[@]}"; do

@@ -184,7 +184,9 @@ std::string format_sh(const Plan& plan);
 
 struct RunOptions {
   std::filesystem::path data_dir;  // the `simulate` NDJSON layout; several dates allowed
-  std::filesystem::path db_file;   // the result database; empty: in memory only
+  // Where the tables the run created or wrote go, each as NAME.ndjson with NAME.schema.yaml
+  // beside it (the layout of data_dir, so a result can be read back as --data); empty: nowhere.
+  std::filesystem::path output_dir;
   // Called after each step with (steps done, steps in total, the step); may be empty.
   std::function<void(size_t, size_t, const Step&)> progress;
 };
@@ -196,17 +198,23 @@ struct RunResult {
   std::vector<std::string> mismatch_columns;
   std::vector<std::vector<std::string>> mismatches;  // the check's mismatch rows, as text
   size_t steps_done = 0;
-  std::vector<std::string> tables;  // tables of the result database, sorted
+  // The tables the run created or wrote (production, backup, staging while it exists), sorted.
+  std::vector<std::string> tables;
 };
 
-// Executes the plan on the embedded SQLite engine with the sample data of options.data_dir:
-// staging is created from the table's schema.yaml, each partition's query is lowered and run
-// with its parameters into its staging partition, the check runs after each partition (a
-// mismatch stops the run there: production is not touched), then complete: the backup is a copy
-// of production (the table's NDJSON in data_dir, or empty), each staging partition replaces
-// production's, and staging is dropped. The database is written to options.db_file atomically at
-// the end, whether the run passed or stopped at a check (it then holds staging as it was).
-// Throws base::Error for bad sample data and queries outside the lowering's subset.
+// Executes the plan with GoogleSQL's reference evaluator (BigQuery's semantics) on the sample
+// data of options.data_dir: staging is created from the table's schema.yaml, each partition's
+// query runs with its parameters (`name:TYPE:value`, as the bash script binds them) and its rows
+// replace the staging partition (WRITE_TRUNCATE: the rows whose partition field falls in it), the
+// check runs after each partition (a mismatch stops the run there: production is not touched),
+// then complete: the backup is a copy of production (the table's NDJSON in data_dir, or empty),
+// each staging partition replaces production's, and staging is dropped. The tables are written
+// to options.output_dir all at once at the end (base::write_files_atomically), whether the run
+// passed or stopped at a check (staging is then written as it was).
+// Throws base::Error for bad sample data (simulation::load_sample_data), a table without data,
+// a query GoogleSQL refuses or that fails on the data (kInput for the user's query, kInternal
+// for a statement shredmit wrote), a partition field missing from schema.yaml, and kUsage when
+// the engine is not installed.
 RunResult run(const Plan& plan, const RunOptions& options);
 
 }  // namespace shredmit::backfill

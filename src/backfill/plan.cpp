@@ -6,6 +6,7 @@
 #include <set>
 
 #include "backfill.h"
+#include "resolve/resolve.h"
 #include "internal.h"
 #include "simulation/simulation.h"
 #include "syntax/format.h"
@@ -256,25 +257,7 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
       part.id = compact(shifted, month);
     }
     part.destination = part.id.empty() ? p.staging_table : p.staging_table + "$" + part.id;
-    for (const auto& s : md.parameters) {
-      auto first = s.find(':'), second = s.find(':', first + 1);
-      if (first == std::string::npos || second == std::string::npos) {
-        throw base::Error(md.file, md.scheduling_at.line, md.scheduling_at.column,
-                          "scheduling parameter '" + s + "' is not name:TYPE:value");
-      }
-      std::string type = s.substr(first + 1, second - first - 1);
-      std::string value = s.substr(second + 1);
-      if (type == "DATE" && value != "{{ds}}") {
-        throw base::Error(
-            md.file, md.scheduling_at.line, md.scheduling_at.column,
-            "unable to parse parameter " + s + ": a DATE parameter of a backfill must be {{ds}}");
-      }
-      std::string bound = s;
-      for (size_t at = bound.find("{{ds}}"); at != std::string::npos; at = bound.find("{{ds}}")) {
-        bound.replace(at, 6, part.date);
-      }
-      part.parameters.push_back(bound);
-    }
+    part.parameters = project::bind_scheduling_parameters(md, part.date);
     if (p.date_partition_parameter && !scheduled_names.count(*p.date_partition_parameter)) {
       part.parameters.push_back(*p.date_partition_parameter + ":DATE:" + part.parameter_date);
     }
@@ -299,13 +282,16 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   };
   std::vector<std::string> reads;  // the base tables each partition's query reads
   {
-    std::map<std::string, syntax::Location> tables;
+    std::set<std::string> tables;
     try {
-      tables = simulation::read_tables(*syntax::parse_query(p.query_sql));
+      for (const auto& [path, at] :
+           resolve::Resolution(*syntax::parse_query(p.query_sql)).tables_read()) {
+        tables.insert(path);
+      }
     } catch (const std::exception&) {
       // A script or DDL: the inputs are not listed.
     }
-    for (const auto& [name, loc] : tables) reads.push_back(name);
+    reads.assign(tables.begin(), tables.end());
   }
   if (p.mitigation) {
     add(StepKind::kGenerate, "initiate", "",

@@ -21,6 +21,7 @@
 #include "aggregates/aggregates.h"
 #include "backfill/backfill.h"
 #include "base/diagnostics.h"
+#include "dryrun/dryrun.h"
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
@@ -570,6 +571,9 @@ struct SimulateOptions {
   GenerateOptions generate;
   std::string data_dir;
   std::string date;
+  std::string deleted_clients;
+  std::string client_id_column;
+  std::string output;
 };
 
 constexpr const char* kSimulateExitStatusHelp =
@@ -577,8 +581,9 @@ constexpr const char* kSimulateExitStatusHelp =
     "  0  the generated checks pass on the data\n"
     "  1  a check fails (its ERROR message is printed)\n"
     "  2  usage error or bad input: a missing or malformed data or schema file, a value that\n"
-    "     does not fit its type, a table without data, a query outside the SQLite subset\n"
-    "  3  internal error (a shredmit bug)\n";
+    "     does not fit its type, a table without data, a query GoogleSQL refuses or that\n"
+    "     fails on the data, a JavaScript function called, the engine not installed\n"
+    "  3  internal error (a shredmit bug, such as a generated statement GoogleSQL refuses)\n";
 
 int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   simulation::Result result;
@@ -586,15 +591,42 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
     const GenerateOptions& g = o.generate;
     simulation::Options options{project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root),
                                 project::TableId::parse(g.table), o.data_dir, o.date,
-                                mitigation_options(g)};
+                                mitigation_options(g), o.deleted_clients,
+                                o.client_id_column};
     result = simulation::simulate(options);
+    if (!o.output.empty()) {
+      base::write_file_atomically(o.output, simulation::to_ndjson(result.backfilled));
+    }
   } catch (const base::Error& e) {
     err << e.format() << "\n";
     return exit_status_of_run(e.kind);
   }
   for (const auto& w : result.mitigation.warnings) err << "shredmit: " << w << "\n";
   out << simulation::format(result);
+  if (!o.output.empty()) {
+    out << fmt::format("backfilled rows: {} ({} rows)\n", o.output, result.backfilled.rows.size());
+  }
   return result.passed() ? kExitOk : kExitRefused;
+}
+
+struct DryRunOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+};
+
+constexpr const char* kDryRunExitStatusHelp =
+    "Exit status:\n"
+    "  0  GoogleSQL's analyzer refused no statement (some may be not checked: they read\n"
+    "     tables without schema.yaml in the tree or use what this engine build lacks)\n"
+    "  1  it refused at least one statement (each is printed with file:line:column)\n"
+    "  2  usage error: a path that does not exist, the engine not installed\n"
+    "  3  internal error (a shredmit bug)\n";
+
+int dry_run(const DryRunOptions& o, std::ostream& out) {
+  std::vector<fs::path> paths(o.paths.begin(), o.paths.end());
+  dryrun::Report report = dryrun::dry_run(paths);
+  out << (o.format == "json" ? dryrun::format_json(report) : dryrun::format_text(report));
+  return report.count(dryrun::Finding::Status::kRefused) > 0 ? kExitRefused : kExitOk;
 }
 
 struct TemplateOptions {
@@ -634,7 +666,7 @@ struct BackfillOptions {
   std::string billing_project;
   std::string output_dir;
   std::string data_dir;
-  std::string db_file;
+  std::string run_output_dir;
 };
 
 constexpr const char* kBackfillValidateExitStatusHelp =
@@ -737,7 +769,7 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
   auto plan = make_plan(o, err);
   backfill::RunOptions options;
   options.data_dir = o.data_dir;
-  options.db_file = o.db_file;
+  options.output_dir = o.run_output_dir;
   bool terminal = isatty(STDERR_FILENO) == 1 && &err == &std::cerr;
   options.progress = [&](size_t done, size_t total, const backfill::Step& step) {
     if (terminal) {
@@ -781,8 +813,9 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
         plan.partitions.size(), plan.partitions.size() == 1 ? "" : "s", plan.production_table,
         plan.backup_table);
   }
-  if (!o.db_file.empty()) {
-    out << fmt::format("database: {} (tables: {})\n", o.db_file, fmt::join(result.tables, ", "));
+  if (!o.run_output_dir.empty()) {
+    out << fmt::format("tables written to {}: {}\n", o.run_output_dir,
+                       fmt::join(result.tables, ", "));
   }
   return result.passed ? kExitOk : kExitRefused;
 }
@@ -981,8 +1014,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   SimulateOptions sim;
   auto* simulate_cmd = app.add_subcommand(
       "simulate",
-      "Run the generated mitigation query and checks for TABLE_vN on sample data (NDJSON) in an "
-      "in-memory SQLite database and print totals per common dimension group");
+      "Run the generated mitigation query and checks for TABLE_vN on sample data (NDJSON) with "
+      "GoogleSQL's reference evaluator and print totals per common dimension group");
   simulate_cmd->footer(kSimulateExitStatusHelp);
   add_generate_options(simulate_cmd, sim.generate);
   simulate_cmd
@@ -991,6 +1024,33 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "for each upstream table and the previous version")
       ->required();
   simulate_cmd->add_option("--date", sim.date, "the partition to simulate, YYYY-MM-DD")->required();
+  simulate_cmd->add_option(
+      "--deleted-clients", sim.deleted_clients,
+      "FILE: client ids shredder deleted, one per line ('#' comments): they are removed from "
+      "the upstream tables before the new query runs, and the previous version's table, when "
+      "--data has no file for it, is computed by the previous query on the rows before deletion");
+  simulate_cmd->add_option("--client-id-column", sim.client_id_column,
+                           "PATH: the column --deleted-clients ids are matched on (a dotted path "
+                           "reaches a STRUCT field); default: client_id, else "
+                           "client_info.client_id");
+  simulate_cmd->add_option("--output", sim.output,
+                           "FILE.ndjson: write the backfilled rows (what the mitigation query "
+                           "writes for --date) there, atomically");
+
+  DryRunOptions dry;
+  auto* dry_run_cmd = app.add_subcommand(
+      "dry-run",
+      "Analyze tables' queries and checks with GoogleSQL's analyzer offline, as `bq query "
+      "--dry_run` would (names, types, function signatures), with the tree's schemas and UDFs");
+  dry_run_cmd->footer(kDryRunExitStatusHelp);
+  dry_run_cmd
+      ->add_option("paths", dry.paths,
+                   "table folders (sql/PROJECT/DATASET/TABLE: query.sql and checks files), "
+                   "folders above them, or .sql files")
+      ->required();
+  dry_run_cmd->add_option("--format", dry.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   TemplateOptions tmpl;
   auto* template_cmd = app.add_subcommand(
@@ -1091,8 +1151,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->capture_default_str();
   auto* backfill_run_cmd = backfill_cmd->add_subcommand(
       "run",
-      "Execute the plan locally on sample data in SQLite: staging, each partition and its "
-      "checks, then backup, copy into production and staging removal");
+      "Execute the plan locally on sample data with GoogleSQL's reference evaluator: staging, "
+      "each partition and its checks, then backup, copy into production and staging removal");
   backfill_run_cmd->footer(kBackfillRunExitStatusHelp);
   add_plan_options(backfill_run_cmd);
   backfill_run_cmd
@@ -1100,9 +1160,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "folder with PROJECT.DATASET.TABLE.ndjson and .schema.yaml files (the "
                    "simulate layout), rows for every date of the entry")
       ->required();
-  backfill_run_cmd->add_option("--db", bf.db_file,
-                               "write the result database to this SQLite file (atomically); "
-                               "default: in memory only");
+  backfill_run_cmd->add_option(
+      "--output", bf.run_output_dir,
+      "DIR: write the tables the run created or wrote (production, backup, staging) as "
+      "NAME.ndjson with NAME.schema.yaml, all at once at the end; default: nowhere");
 
   try {
     app.parse(argc, argv);
@@ -1128,6 +1189,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (aggregates_load_cmd->parsed()) return aggregates_load_plan(load, out);
     if (lint_cmd->parsed()) return lint(lint_opts, out, err);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
+    if (dry_run_cmd->parsed()) return dry_run(dry, out);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
     if (backfill_plan_cmd->parsed()) return backfill_plan(bf, out, err);
     if (backfill_run_cmd->parsed()) return backfill_run(bf, out, err);

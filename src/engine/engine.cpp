@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -26,9 +27,11 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "local_service.grpc.pb.h"
+#include "resolve/resolve.h"
 #include "syntax/syntax.h"
 
 #ifndef SHREDMIT_ENGINE_SERVER
@@ -466,14 +469,22 @@ std::vector<std::string> root_names(const std::string& name) {
   return out;
 }
 
-// A CREATE TEMP FUNCTION as a catalog function: a SQL body becomes a templated SQL function,
-// which the analyzer resolves at each call with the argument types given; a JavaScript function
-// keeps its declared signature. False when a type cannot be given to the engine.
-bool add_function(zetasql::SimpleCatalogProto& root, const syntax::CreateFunction& f) {
+// A CREATE FUNCTION as a catalog function named `path` (catalogs, then the function's name): a
+// SQL body becomes a templated SQL function, which the analyzer resolves at each call with the
+// argument types given; a JavaScript function keeps its declared signature. False when a type
+// cannot be given to the engine.
+bool add_function(zetasql::SimpleCatalogProto& root, const syntax::CreateFunction& f,
+                  const std::vector<std::string>& path) {
   zetasql::SimpleCatalogProto* at = &root;
-  for (size_t i = 0; i + 1 < f.name.size(); ++i) at = child_catalog(*at, f.name[i].name);
+  for (size_t i = 0; i + 1 < path.size(); ++i) at = child_catalog(*at, path[i]);
+  for (const auto& existing : at->custom_function()) {
+    if (existing.name_path_size() == 1 &&
+        syntax::to_lower(existing.name_path(0)) == syntax::to_lower(path.back())) {
+      return true;  // first one wins
+    }
+  }
   zetasql::FunctionProto function;
-  function.add_name_path(f.name.back().name);
+  function.add_name_path(path.back());
   bool sql = !f.language && f.body;
   function.set_group(sql ? "Templated_SQL_Function" : "UDF");
   function.set_mode(f.aggregate ? zetasql::FunctionEnums::AGGREGATE
@@ -513,6 +524,39 @@ bool add_function(zetasql::SimpleCatalogProto& root, const syntax::CreateFunctio
   return true;
 }
 
+// The path of a temporary function's name as written.
+std::vector<std::string> name_path(const syntax::CreateFunction& f) {
+  std::vector<std::string> out;
+  for (const auto& part : f.name) out.push_back(part.name);
+  return out;
+}
+
+// Registers a function of the catalog under each of its names, whole and part by part; records
+// the names of a JavaScript one in `javascript` (lower case).
+void add_catalog_function(zetasql::SimpleCatalogProto& root, const Function& function,
+                          std::set<std::string>* javascript) {
+  if (function.names.empty()) return;
+  syntax::Script script;
+  try {
+    script = syntax::parse_statements(function.definition);
+  } catch (const syntax::SyntaxError&) {
+    return;
+  }
+  std::string last = syntax::to_lower(base::split(function.names.front(), ".").back());
+  for (const auto& s : script.statements) {
+    if (s->kind != syntax::StatementKind::kCreateFunction) continue;
+    const auto& f = s->as<syntax::CreateFunction>();
+    if (syntax::to_lower(f.name.back().name) != last) continue;
+    for (const auto& name : function.names) {
+      std::vector<std::string> parts = base::split(name, ".");
+      add_function(root, f, parts);
+      if (parts.size() > 1) add_function(root, f, {name});
+      if (f.language && javascript != nullptr) javascript->insert(syntax::to_lower(name));
+    }
+    return;
+  }
+}
+
 // The byte offset of 1-based line `line`, column `column` (in code points) of `text`.
 size_t byte_offset(std::string_view text, int line, int column) {
   size_t i = 0;
@@ -524,6 +568,83 @@ size_t byte_offset(std::string_view text, int line, int column) {
     while (i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) ++i;
   }
   return i;
+}
+
+// The end (byte offset) of the identifier that starts at byte `i` of `text`: after its closing
+// backtick, or after its last name character (dashes included, as in an unquoted project).
+size_t identifier_end(std::string_view text, size_t i) {
+  if (i < text.size() && text[i] == '`') {
+    for (++i; i < text.size(); ++i) {
+      if (text[i] == '\\') {
+        ++i;
+      } else if (text[i] == '`') {
+        return i + 1;
+      }
+    }
+    return text.size();
+  }
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                             text[i] == '_' || text[i] == '-')) {
+    ++i;
+  }
+  return i;
+}
+
+// A replacement of bytes [begin, end) of a text.
+struct Edit {
+  size_t begin = 0, end = 0;
+  std::string text;
+};
+
+// The edits that write each table name of `script`'s queries that is in `catalog` as its whole
+// backticked path, keeping the implicit alias of a name without one (`telemetry.main` is still
+// `main`), in text order. BigQuery splits a backticked `dataset.table` into its parts and names
+// the range variable after the last; ZetaSQL keeps it whole as the alias, and its evaluator
+// gives rows only to tables at the root of the catalog: written this way, both read the query
+// as BigQuery does.
+std::vector<Edit> table_name_edits(std::string_view sql, const syntax::Script& script,
+                                   const Catalog& catalog) {
+  std::vector<Edit> edits;
+  for (const auto& s : script.statements) {
+    if (s->kind != syntax::StatementKind::kQuery) continue;
+    resolve::Resolution resolution(*s->as<syntax::QueryStatement>().query);
+    for (const syntax::TableFrom* t : resolution.table_references()) {
+      if (t->path.empty() || t->system_time) continue;
+      std::string dotted = syntax::to_lower(t->dotted_path());
+      const Table* found = nullptr;
+      for (const auto& table : catalog.tables) {
+        for (const auto& name : root_names(table.name)) {
+          if (syntax::to_lower(name) == dotted) found = &table;
+        }
+        if (found != nullptr) break;
+      }
+      if (found == nullptr) continue;
+      size_t begin = byte_offset(sql, t->path.front().loc.line, t->path.front().loc.column);
+      size_t last = byte_offset(sql, t->path.back().loc.line, t->path.back().loc.column);
+      size_t end = identifier_end(sql, last);
+      if (sql.substr(begin, end - begin).find('\n') != std::string_view::npos) continue;
+      std::string text = "`" + found->name + "`";
+      if (!t->alias) text += " AS `" + resolve::implicit_alias(t->dotted_path()) + "`";
+      edits.push_back({begin, end, std::move(text)});
+    }
+  }
+  std::sort(edits.begin(), edits.end(),
+            [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
+  return edits;
+}
+
+// The 1-based line and column (in code points) of byte `at` of `text`.
+base::Location location_at(std::string_view text, size_t at) {
+  base::Location l{1, 1};
+  for (size_t i = 0; i < at && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++l.line;
+      l.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++l.column;
+    }
+  }
+  return l;
 }
 
 // "message [at 3:7]" -> message and location.
@@ -644,7 +765,41 @@ struct Prepared {
   // Each statement's byte offset and AST (null when our parser could not split the text: then
   // the whole text is one statement).
   std::vector<std::pair<size_t, const syntax::Statement*>> statements;
-  std::vector<base::Location> starts;  // each statement's line and column
+  std::set<std::string> javascript;  // JavaScript functions by dotted lower-case name
+  // The text sent to the engine: the given one with table_name_edits applied. Statement offsets
+  // are in it; locations given back are mapped to the given text.
+  std::string original;
+  std::string text;
+  std::vector<Edit> edits;
+
+  // Byte `at` of the text sent as a byte of the given one (an edited name: its start).
+  size_t to_original(size_t at) const {
+    long shift = 0;
+    for (const auto& e : edits) {
+      size_t begin = static_cast<size_t>(static_cast<long>(e.begin) + shift);
+      if (at < begin) break;
+      if (at < begin + e.text.size()) return e.begin;
+      shift += static_cast<long>(e.text.size()) - static_cast<long>(e.end - e.begin);
+    }
+    return static_cast<size_t>(static_cast<long>(at) - shift);
+  }
+  size_t to_text(size_t at) const {
+    long shift = 0;
+    for (const auto& e : edits) {
+      if (at < e.end) break;
+      shift += static_cast<long>(e.text.size()) - static_cast<long>(e.end - e.begin);
+    }
+    return static_cast<size_t>(static_cast<long>(at) + shift);
+  }
+  // A location in the text sent (statement_start: where the statement sent alone begins, for a
+  // location relative to it) as one in the given text.
+  base::Location located(base::Location at, size_t statement_start = 0) const {
+    if (at.line <= 0) return at;
+    base::Location start = location_at(text, statement_start);
+    if (at.line == 1) at.column += start.column - 1;
+    at.line += start.line - 1;
+    return location_at(original, to_original(byte_offset(text, at.line, at.column)));
+  }
 };
 
 Prepared prepare(Server& server, std::string_view sql, const Catalog& catalog,
@@ -654,6 +809,7 @@ Prepared prepare(Server& server, std::string_view sql, const Catalog& catalog,
   p.root.set_name("shredmit");
   *p.root.mutable_builtin_function_options()->mutable_language_options() = language;
   for (const auto& t : catalog.tables) register_table(p.root, t, nested);
+  for (const auto& f : catalog.functions) add_catalog_function(p.root, f, &p.javascript);
   *p.options.mutable_language_options() = language;
   p.options.set_error_message_mode(zetasql::ERROR_MESSAGE_ONE_LINE);
   // BigQuery's default time zone; ZetaSQL's own is America/Los_Angeles, which would move
@@ -664,25 +820,29 @@ Prepared prepare(Server& server, std::string_view sql, const Catalog& catalog,
     q->set_name(parameter.name);
     to_proto(parameter.type, *q->mutable_type());
   }
+  p.original = std::string(sql);
+  p.text = p.original;
   try {
     p.script = syntax::parse_statements(sql);
+    p.edits = table_name_edits(sql, p.script, catalog);
+    for (auto e = p.edits.rbegin(); e != p.edits.rend(); ++e) {
+      p.text.replace(e->begin, e->end - e->begin, e->text);
+    }
     for (const auto& s : p.script.statements) {
-      p.statements.emplace_back(byte_offset(sql, s->loc.line, s->loc.column), s.get());
-      p.starts.push_back(s->loc);
+      p.statements.emplace_back(p.to_text(byte_offset(sql, s->loc.line, s->loc.column)), s.get());
     }
   } catch (const syntax::SyntaxError&) {
     p.statements = {{0, nullptr}};
-    p.starts = {base::Location{1, 1}};
   }
   return p;
 }
 
 // Analyzes `statements` of `p` in turn, defining the temporary functions for those after them.
 Verdict analyze_prepared(
-    Server& server, std::string_view sql, Prepared& p,
+    Server& server, Prepared& p,
     const std::vector<std::pair<size_t, const syntax::Statement*>>& statements) {
   auto& stub = server.stub();
-  std::string input(sql);
+  const std::string& input = p.text;
   for (const auto& [offset, statement] : statements) {
     ls::AnalyzeRequest request;
     *request.mutable_options() = p.options;
@@ -698,10 +858,14 @@ Verdict analyze_prepared(
         throw base::Error::internal("GoogleSQL's engine stopped answering: " +
                                     status.error_message());
       }
-      return refused(status.error_message());
+      Verdict v = refused(status.error_message());
+      v.at = p.located(v.at);
+      return v;
     }
     if (statement != nullptr && statement->kind == syntax::StatementKind::kCreateFunction) {
-      add_function(p.root, statement->as<syntax::CreateFunction>());
+      const auto& f = statement->as<syntax::CreateFunction>();
+      add_function(p.root, f, name_path(f));
+      if (f.language) p.javascript.insert(syntax::to_lower(base::join(name_path(f), ".")));
     }
   }
   return Verdict{};
@@ -767,7 +931,101 @@ std::string format_clock(int64_t seconds, int nanos) {
                             const std::string& text) {
   throw base::Error(
       where, 0, 0,
-      fmt::format("'{}' is not a {} value; write it as CAST(x AS STRING) would", text, type.sql()));
+      fmt::format("'{}' is not a valid {} value; write it as CAST(x AS STRING) would", text, type.sql()));
+}
+
+// NUMERIC and BIGNUMERIC values travel as the little-endian two's complement bytes of the value
+// times 10^scale, without redundant sign bytes (ZetaSQL's NumericValue and BigNumericValue
+// encodings): NUMERIC has scale 9 and at most 29 integer digits in 16 bytes, BIGNUMERIC scale 38
+// in 32 bytes.
+struct Decimal {
+  int scale;
+  int integer_digits;  // at most this many digits before the point
+  size_t bytes;        // the width of the two's complement integer
+};
+constexpr Decimal kNumericEncoding{9, 29, 16};
+constexpr Decimal kBigNumericEncoding{38, 39, 32};
+
+// magnitude = magnitude * 10 + digit, little-endian bytes.
+void times_ten_plus(std::vector<uint8_t>& magnitude, int digit) {
+  unsigned carry = static_cast<unsigned>(digit);
+  for (auto& b : magnitude) {
+    unsigned v = b * 10u + carry;
+    b = static_cast<uint8_t>(v & 0xFF);
+    carry = v >> 8;
+  }
+  if (carry) magnitude.push_back(static_cast<uint8_t>(carry));
+}
+
+// Two's complement negation in place.
+void negate(std::vector<uint8_t>& bytes) {
+  unsigned carry = 1;
+  for (auto& b : bytes) {
+    unsigned v = static_cast<uint8_t>(~b) + carry;
+    b = static_cast<uint8_t>(v & 0xFF);
+    carry = v >> 8;
+  }
+}
+
+std::optional<std::string> decimal_bytes(std::string_view text, const Decimal& d) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  std::vector<uint8_t> magnitude;
+  int digits = 0, integer = 0, fraction = -1;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '.' && fraction < 0) {
+      fraction = 0;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    ++digits;
+    if (fraction >= 0 && ++fraction > d.scale) return std::nullopt;
+    if (fraction < 0 && (integer > 0 || c != '0') && ++integer > d.integer_digits) {
+      return std::nullopt;
+    }
+    times_ten_plus(magnitude, c - '0');
+  }
+  if (digits == 0) return std::nullopt;
+  for (int f = std::max(fraction, 0); f < d.scale; ++f) times_ten_plus(magnitude, 0);
+  magnitude.push_back(0);  // room for the sign bit
+  if (magnitude.size() > d.bytes) {
+    while (magnitude.size() > d.bytes && magnitude.back() == 0) magnitude.pop_back();
+    if (magnitude.size() > d.bytes || (magnitude.back() & 0x80)) return std::nullopt;
+  }
+  if (negative) negate(magnitude);
+  while (magnitude.size() > 1) {
+    uint8_t top = magnitude.back(), next = magnitude[magnitude.size() - 2];
+    if ((top == 0x00 && !(next & 0x80)) || (top == 0xFF && (next & 0x80))) {
+      magnitude.pop_back();
+    } else {
+      break;
+    }
+  }
+  return std::string(magnitude.begin(), magnitude.end());
+}
+
+std::string decimal_text(const std::string& encoded, const Decimal& d) {
+  std::vector<uint8_t> bytes(encoded.begin(), encoded.end());
+  bool negative = !bytes.empty() && (bytes.back() & 0x80);
+  if (negative) negate(bytes);
+  std::string digits;
+  // Repeated division by 10 from the most significant byte.
+  while (std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; })) {
+    unsigned remainder = 0;
+    for (size_t b = bytes.size(); b-- > 0;) {
+      unsigned v = (remainder << 8) | bytes[b];
+      bytes[b] = static_cast<uint8_t>(v / 10);
+      remainder = v % 10;
+    }
+    digits.insert(digits.begin(), static_cast<char>('0' + remainder));
+  }
+  while (digits.size() <= static_cast<size_t>(d.scale)) digits.insert(digits.begin(), '0');
+  std::string whole = digits.substr(0, digits.size() - static_cast<size_t>(d.scale));
+  std::string fraction = digits.substr(digits.size() - static_cast<size_t>(d.scale));
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return (negative ? "-" : "") + whole + (fraction.empty() ? "" : "." + fraction);
 }
 
 void value_to_proto(const engine::Type& type, const Value& v, zetasql::ValueProto& out,
@@ -789,6 +1047,18 @@ void value_to_proto(const engine::Type& type, const Value& v, zetasql::ValueProt
       auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
       if (ec != std::errc() || end != t.data() + t.size()) bad_value(where, type, t);
       out.set_int64_value(x);
+      return;
+    }
+    case Type::kNumeric: {
+      auto bytes = decimal_bytes(t, kNumericEncoding);
+      if (!bytes) bad_value(where, type, t);
+      out.set_numeric_value(*bytes);
+      return;
+    }
+    case Type::kBigNumeric: {
+      auto bytes = decimal_bytes(t, kBigNumericEncoding);
+      if (!bytes) bad_value(where, type, t);
+      out.set_bignumeric_value(*bytes);
       return;
     }
     case Type::kFloat64: {
@@ -931,6 +1201,10 @@ Value value_from_proto(const engine::Type& type, const zetasql::ValueProto& v) {
       return Value::of(std::to_string(v.int64_value()));
     case zetasql::ValueProto::kInt32Value:
       return Value::of(std::to_string(v.int32_value()));
+    case zetasql::ValueProto::kNumericValue:
+      return Value::of(decimal_text(v.numeric_value(), kNumericEncoding));
+    case zetasql::ValueProto::kBignumericValue:
+      return Value::of(decimal_text(v.bignumeric_value(), kBigNumericEncoding));
     case zetasql::ValueProto::kDoubleValue:
       return Value::of(format_double(v.double_value()));
     case zetasql::ValueProto::kBoolValue:
@@ -980,6 +1254,16 @@ Value value_from_proto(const engine::Type& type, const zetasql::ValueProto& v) {
 
 }  // namespace
 
+std::optional<std::string> value_error(const engine::Type& type, const Value& value) {
+  zetasql::ValueProto scratch;
+  try {
+    value_to_proto(type, value, scratch, "");
+  } catch (const base::Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
 Value Value::of(std::string text) {
   Value v;
   v.null = false;
@@ -998,7 +1282,7 @@ Verdict analyze(std::string_view sql, const Catalog& catalog,
                 const std::vector<Parameter>& parameters) {
   Server& server = Server::get();
   Prepared p = prepare(server, sql, catalog, parameters, true);
-  return analyze_prepared(server, sql, p, p.statements);
+  return analyze_prepared(server, p, p.statements);
 }
 
 std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
@@ -1009,10 +1293,22 @@ std::vector<Verdict> analyze_each(std::string_view sql, const Catalog& catalog,
   std::vector<Verdict> out;
   for (const auto& statement : p.statements) {
     p.root = root;  // what one statement defines is not defined for the next
-    out.push_back(analyze_prepared(server, sql, p, {statement}));
+    out.push_back(analyze_prepared(server, p, {statement}));
   }
   return out;
 }
+
+namespace {
+
+// "User-defined function NAME has no evaluator": the evaluator's words for a JavaScript call.
+std::optional<std::string> javascript_call(const std::string& message) {
+  static const std::regex kNoEvaluator(R"(function (\S+) has no evaluator)");
+  std::smatch m;
+  if (std::regex_search(message, m, kNoEvaluator)) return m[1].str();
+  return std::nullopt;
+}
+
+}  // namespace
 
 Evaluation evaluate(std::string_view sql, const Catalog& catalog,
                     const std::map<std::string, std::vector<std::vector<Value>>>& contents,
@@ -1020,17 +1316,16 @@ Evaluation evaluate(std::string_view sql, const Catalog& catalog,
   Server& server = Server::get();
   std::vector<Parameter> declared;
   for (const auto& b : parameters) declared.push_back(b.parameter);
-  Prepared p = prepare(server, sql, catalog, declared, false);
+  Prepared p = prepare(server, sql, catalog, declared, true);
   Evaluation result;
   // Analyzed first, statement by statement, so that refusals are located in the whole text and
   // the temporary functions are in the catalog.
-  result.verdict = analyze_prepared(server, sql, p, p.statements);
+  result.verdict = analyze_prepared(server, p, p.statements);
   if (!result.verdict.accepted()) return result;
 
   ls::EvaluateQueryRequest request;
   size_t offset = p.statements.back().first;
-  base::Location start = p.starts.back();
-  request.set_sql(std::string(sql.substr(offset)));
+  request.set_sql(p.text.substr(offset));
   *request.mutable_options() = p.options;
   for (auto r : server.rewrites()) request.mutable_options()->add_enabled_rewrites(r);
   *request.mutable_simple_catalog() = p.root;
@@ -1076,9 +1371,25 @@ Evaluation evaluate(std::string_view sql, const Catalog& catalog,
                                   status.error_message());
     }
     result.verdict = refused(status.error_message());
-    // Locations are relative to the statement evaluated; make them relative to the whole text.
-    if (result.verdict.at.line == 1) result.verdict.at.column += start.column - 1;
-    if (result.verdict.at.line > 0) result.verdict.at.line += start.line - 1;
+    result.failed_while_running = true;
+    if (auto name = javascript_call(result.verdict.message)) {
+      // The evaluator names the function by its last part; the query's spelling is clearer.
+      std::string last = syntax::to_lower(*name);
+      std::optional<std::string> spelled;
+      for (const auto& dotted : p.javascript) {
+        if ((dotted == last || dotted.ends_with("." + last)) &&
+            (!spelled || dotted.size() < spelled->size())) {
+          spelled = dotted;
+        }
+      }
+      if (spelled) *name = *spelled;
+      result.verdict.message = fmt::format(
+          "{} is a JavaScript function: GoogleSQL's reference evaluator runs SQL functions only, "
+          "so a query calling it cannot run offline",
+          *name);
+    }
+    // Locations are relative to the statement evaluated.
+    result.verdict.at = p.located(result.verdict.at, offset);
     return result;
   }
   for (const auto& c : response.prepared().columns()) {

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,9 +47,50 @@ struct Table {
   std::vector<Field> columns;
 };
 
+// A function of the catalog, defined by a CREATE [OR REPLACE] [TEMP] FUNCTION statement of
+// `definition` (its other statements, such as the assert.* tests that follow a bigquery-etl
+// udf.sql, are ignored): the one whose name ends like names.front(). A SQL body is run by the
+// evaluator (the analyzer inlines it at each call); a JavaScript function is analyzed against
+// its declared signature, and evaluating a call of it is refused with a message naming it.
+struct Function {
+  // The dotted names SQL calls it by ("moz-fx-data-shared-prod.udf.organic_vs_paid_desktop",
+  // "udf.organic_vs_paid_desktop"); each reaches it backticked whole or part by part.
+  std::vector<std::string> names;
+  std::string definition;
+  std::string file;  // where it is defined, for messages
+};
+
 struct Catalog {
   std::vector<Table> tables;
+  std::vector<Function> functions;
 };
+
+// A catalog built from a bigquery-etl tree, and what it could not find there.
+struct FromTree {
+  Catalog catalog;
+  // The tables read that the tree lacks or cannot give: "table telemetry.main (no schema.yaml
+  // in the tree)". Functions not found are not listed: builtins such as NET.HOST look the same,
+  // and the analyzer says "Function not found" of the others.
+  std::vector<std::string> unknown;
+};
+
+// `path` (a table path as written, parts joined with dots) as PROJECT.DATASET.TABLE, a two-part
+// name taken to be in `project` (bigquery-etl's default project); nullopt for any other shape.
+std::optional<std::string> qualified_table(const std::string& path, const std::string& project);
+
+// The catalog the statements of `sql` (queries, and CREATE TEMP FUNCTION statements before them)
+// need from `tree`, for a query of `project`:
+// - each table a query reads whose schema.yaml is in the tree
+//   (sql/PROJECT/DATASET/TABLE/schema.yaml, columns_from_schema), unless `known` names it
+//   (PROJECT.DATASET.TABLE, case-insensitive: tables the caller provides itself);
+// - each persistent function called, and those its body calls, where bigquery-etl keeps
+//   them: `dataset.name` and `project.dataset.name` in sql/PROJECT/DATASET/NAME/udf.sql,
+//   `mozfun.dataset.name` in sql/mozfun/DATASET/NAME/udf.sql; a body's two-part names are in
+//   its own project (a mozfun function calls `map.get_key`).
+// Reads files only; does not start the engine. A text that does not parse gives an empty catalog
+// with the reason in `unknown`.
+FromTree catalog_from_tree(std::string_view sql, const project::SqlTree& tree,
+                           const std::string& project, const std::set<std::string>& known = {});
 
 // A query parameter (@name), declared with its type as the statement expects it bound:
 // bigquery-etl binds the date partition parameter as DATE (`--parameter=NAME:DATE:VALUE`).
@@ -82,6 +124,19 @@ struct Verdict {
   bool accepted() const { return status == Status::kAccepted; }
 };
 
+// Whether a refusal says nothing about the statement itself: a name the catalog lacks (a
+// function or a table outside the tree), or a construct this build of the engine (GoogleSQL of
+// about 2023) lacks while BigQuery has it: a syntax error on SQL shredmit's parser read (GROUP BY
+// ALL, pipe syntax), a refusal naming INTERVAL values or saying "not supported". Such a statement
+// is "not checked", never an error.
+bool cannot_check(const Verdict& verdict);
+
+// The query parameters a table's query is run with, declared as bigquery-etl binds them: the
+// date partition parameter (metadata's date_partition_parameter, submission_date by default) as
+// DATE, then each scheduling.parameters entry with its type (`name:TYPE:value`; an entry whose
+// type GoogleSQL lacks is left out, and the analyzer then names it).
+std::vector<Parameter> declared_parameters(const project::Metadata& metadata);
+
 // Analyzes one statement (a query, or a query with CREATE TEMP FUNCTION statements before it,
 // separated by semicolons: each is analyzed, the functions defined for the statements after
 // them) with BigQuery's language (GoogleSQL's full feature set in PRODUCT_EXTERNAL mode, the
@@ -106,11 +161,22 @@ struct Value {
   }
 };
 
+// Why `value` is not a value of `type` ("'2024-13-01' is not a valid DATE value; ..."), or nullopt
+// when it is: the check evaluate makes of each cell and parameter, for callers that can say
+// where the value came from.
+std::optional<std::string> value_error(const Type& type, const Value& value);
+
 // A parameter with the value it is bound to.
 struct Binding {
   Parameter parameter;
   Value value;
 };
+
+// A parameter as bigquery-etl binds it, `bq query --parameter=name:TYPE:value` (an empty TYPE is
+// STRING, as for bq): "submission_date:DATE:2024-06-01". Throws base::Error (kInput, the message
+// naming the parameter) for a text without two colons or a type GoogleSQL lacks; the value
+// itself is checked when it is given to the engine.
+Binding binding(std::string_view parameter);
 
 // Rows of a table (in its catalog columns' order) or of a result.
 struct Rows {
@@ -123,16 +189,20 @@ struct Evaluation {
   // kAccepted when the query ran; kRefused when GoogleSQL refused it or it failed while running
   // (an ERROR() call: `message` is its text).
   Verdict verdict;
+  // The analyzer accepted the query and it failed while running (an ERROR() call, a division by
+  // zero, a JavaScript function).
+  bool failed_while_running = false;
   Rows result;
 };
 
 // Evaluates `sql` (a query, or a query after CREATE TEMP FUNCTION statements with SQL bodies)
 // with GoogleSQL's reference evaluator, BigQuery's semantics: the tables of `catalog` hold the
 // rows of `contents` (keyed by Table::name; a table without an entry is empty) and the
-// parameters are bound. The evaluator gives rows only to tables at the root of its catalog, so
-// a table is reached here by its whole backticked path (`project.dataset.table`) or its
-// backticked `dataset.table`, not through nested names. Supports the types STRING, BYTES, INT64,
-// FLOAT64, BOOL, DATE, DATETIME, TIMESTAMP and TIME, and ARRAYs and STRUCTs of them. Throws
+// parameters are bound. Tables are reached by every spelling analyze accepts (the evaluator
+// gives rows only to tables at the root of its catalog, so the query's table names are rewritten
+// to the whole backticked path before it runs, each keeping its implicit alias). Supports the
+// types STRING, BYTES, JSON, INT64, NUMERIC, BIGNUMERIC, FLOAT64, BOOL, DATE, DATETIME, TIMESTAMP and TIME,
+// and ARRAYs and STRUCTs of them. A call of a JavaScript function is refused, naming it. Throws
 // base::Error as analyze does, and of kind kInput for a value that does not fit its column's type
 // (the message names the table, column and value).
 Evaluation evaluate(std::string_view sql, const Catalog& catalog,

@@ -287,27 +287,7 @@ class Builder {
     return "WITH " + join(parts, ", ");
   }
 
-  // The rows of the partition being backfilled: the partition column isolated on the left of
-  // comparisons with constant expressions of the DATE parameter, which is what lets BigQuery
-  // prune partitions. A DATE day is one value; a TIMESTAMP or DATETIME day, and any month, is a
-  // half-open range [start, end) (TIMESTAMP(date) is midnight UTC, the boundary of BigQuery's
-  // TIMESTAMP partitions), so a type-correct comparison never needs DATE(column).
-  std::string partition_filter() const {
-    const analysis::Partitioning& p = m_.partitioning;
-    std::string column = sql_name(p.field);
-    std::string parameter = "@" + p.parameter;
-    if (p.type == Type::kDate && !p.month) return fmt::format("{} = {}", column, parameter);
-    std::string start = p.month ? fmt::format("DATE_TRUNC({}, MONTH)", parameter) : parameter;
-    std::string end = fmt::format("DATE_ADD({}, INTERVAL 1 {})", start, p.month ? "MONTH" : "DAY");
-    if (p.type == Type::kTimestamp) {
-      start = "TIMESTAMP(" + start + ")";
-      end = "TIMESTAMP(" + end + ")";
-    } else if (p.type == Type::kDatetime) {
-      start = "DATETIME(" + start + ")";
-      end = "DATETIME(" + end + ")";
-    }
-    return fmt::format("{0} >= {1} AND {0} < {2}", column, start, end);
-  }
+  std::string partition_filter() const { return mitigation::partition_filter(m_.partitioning); }
 
   std::vector<std::string> keys() const {
     std::vector<std::string> out;
@@ -923,25 +903,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The table a FROM path names, as PROJECT.DATASET.TABLE (a two-part path is in `project`), or
-// nullopt for a path of another shape.
-std::optional<std::string> qualified_table(const std::string& path, const std::string& project) {
-  std::vector<std::string> parts = base::split(path, ".");
-  if (parts.size() == 2) parts.insert(parts.begin(), project);
-  if (parts.size() != 3) return std::nullopt;
-  return join(parts, ".");
+}  // namespace
+
+// The partition column isolated on the left of comparisons with constant expressions of the
+// DATE parameter, which is what lets BigQuery prune partitions. A DATE day is one value; a
+// TIMESTAMP or DATETIME day, and any month, is a half-open range [start, end) (TIMESTAMP(date) is
+// midnight UTC, the boundary of BigQuery's TIMESTAMP partitions), so a type-correct comparison
+// never needs DATE(column).
+std::string partition_filter(const analysis::Partitioning& p) {
+  std::string column = sql_name(p.field);
+  std::string parameter = "@" + p.parameter;
+  if (p.type == Type::kDate && !p.month) return fmt::format("{} = {}", column, parameter);
+  std::string start = p.month ? fmt::format("DATE_TRUNC({}, MONTH)", parameter) : parameter;
+  std::string end = fmt::format("DATE_ADD({}, INTERVAL 1 {})", start, p.month ? "MONTH" : "DAY");
+  if (p.type == Type::kTimestamp) {
+    start = "TIMESTAMP(" + start + ")";
+    end = "TIMESTAMP(" + end + ")";
+  } else if (p.type == Type::kDatetime) {
+    start = "DATETIME(" + start + ")";
+    end = "DATETIME(" + end + ")";
+  }
+  return fmt::format("{0} >= {1} AND {0} < {2}", column, start, end);
 }
 
-// A refusal that says nothing about the user's query: a name the catalog lacks (a function or a
-// table outside the tree), or a construct this build of the engine (about 2023) does not have
-// while BigQuery does: shredmit's parser read the query, so a syntax error here is the engine's
-// (GROUP BY ALL, pipe syntax), and so is a refusal naming INTERVAL values.
-bool cannot_analyze(const engine::Verdict& v) {
-  const std::string& m = v.message;
-  return m.rfind("Function not found", 0) == 0 || m.rfind("Table not found", 0) == 0 ||
-         m.find("not found inside") != std::string::npos || m.rfind("Syntax error", 0) == 0 ||
-         m.find("INTERVAL") != std::string::npos || m.find("not supported") != std::string::npos;
-}
+namespace {
 
 constexpr const char* kNewQueryTable = "shredmit_dry_run.new_query";
 constexpr const char* kPreviousQueryTable = "shredmit_dry_run.previous_query";
@@ -962,44 +947,30 @@ DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
   add(std::string("p.") + kNewQueryTable, *pre.next.schema);
   add(std::string("p.") + kPreviousQueryTable, *pre.previous.schema);
 
-  // The tables the queries read, where the tree has their schema.
+  // The tables the queries read, where the tree has their schema, and the functions they call.
   bool previous_embedded = m.baseline == Baseline::kPreviousQuery;
   std::set<std::string> added;
   for (const auto& t : extra) {
     catalog.tables.push_back(t);
-    added.insert(syntax::to_lower(t.name));
+    added.insert(t.name);
   }
+  for (const auto& t : catalog.tables) added.insert(t.name);
   for (const analysis::TableVersion* v : {&pre.next, &pre.previous}) {
     if (v == &pre.previous && !previous_embedded) continue;
-    for (const auto& [path, at] : v->aggregate->lineage->resolution().tables_read()) {
-      auto name = qualified_table(path, m.new_table.project);
-      if (name && added.count(syntax::to_lower(*name))) continue;
-      fs::path schema_file;
-      if (name) {
-        auto parts = base::split(*name, ".");
-        schema_file = tree.sql_dir / parts[0] / parts[1] / parts[2] / "schema.yaml";
-      }
-      std::error_code ec;
-      if (!name || !fs::is_regular_file(schema_file, ec)) {
-        out.unknown.push_back("table " + path + " (no schema.yaml in the tree)");
-        continue;
-      }
-      if (!added.insert(syntax::to_lower(*name)).second) continue;
-      try {
-        add(*name, project::load_schema(schema_file, tree));
-      } catch (const base::Error&) {
-        out.unknown.push_back("table " + path + " (its schema.yaml does not load)");
-      }
+    engine::FromTree from =
+        engine::catalog_from_tree(v->query->sql->sql, tree, m.new_table.project, added);
+    for (auto& t : from.catalog.tables) {
+      added.insert(t.name);
+      catalog.tables.push_back(std::move(t));
     }
+    for (auto& f : from.catalog.functions) catalog.functions.push_back(std::move(f));
+    out.unknown.insert(out.unknown.end(), from.unknown.begin(), from.unknown.end());
   }
 
   std::vector<engine::Parameter> parameters = {
       {m.partitioning.parameter, engine::scalar(analysis::Type::kDate)}};
-  for (const auto& p : pre.next.metadata->parameters) {
-    auto parts = base::split(p, ":");
-    if (parts.size() < 2 || base::same_name(parts[0], m.partitioning.parameter)) continue;
-    analysis::Type t = analysis::type_from_name(parts[1]);
-    if (t != analysis::Type::kUnknown) parameters.push_back({parts[0], engine::scalar(t)});
+  for (auto& p : engine::declared_parameters(*pre.next.metadata)) {
+    if (!base::same_name(p.name, m.partitioning.parameter)) parameters.push_back(std::move(p));
   }
 
   // The queries alone, where everything they read is known.
@@ -1008,7 +979,7 @@ DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
       if (v == &pre.previous && !previous_embedded) continue;
       engine::Verdict verdict = engine::analyze(v->query->sql->sql, catalog, parameters);
       if (verdict.accepted()) continue;
-      if (cannot_analyze(verdict)) {
+      if (engine::cannot_check(verdict)) {
         out.unknown.push_back(verdict.message);
       } else if (!out.query_error) {
         out.query_error = base::Error(v->query->file, verdict.at.line, verdict.at.column,

@@ -134,6 +134,12 @@ struct Mitigation {
 Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
                     const Options& options = {});
 
+// The condition that selects the partition being backfilled, as every generated statement
+// writes it: `field = @param` for a DATE day, else a half-open range on the column itself
+// (`field >= TIMESTAMP(@param) AND field < TIMESTAMP(DATE_ADD(@param, INTERVAL 1 DAY))`; a month
+// starts at DATE_TRUNC(@param, MONTH)), so that BigQuery prunes partitions.
+std::string partition_filter(const analysis::Partitioning& partitioning);
+
 // One generated statement as GoogleSQL's analyzer judged it alone (dry_run).
 struct StatementCheck {
   std::string file;         // "shredder_mitigation_query.sql" or "shredder_mitigation_checks.sql"

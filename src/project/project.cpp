@@ -496,6 +496,30 @@ Schema load_schema(const fs::path& file, const SqlTree& tree) {
   return schema;
 }
 
+std::vector<std::string> bind_scheduling_parameters(const Metadata& md, const std::string& date) {
+  std::vector<std::string> out;
+  for (const auto& s : md.parameters) {
+    auto first = s.find(':'), second = s.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) {
+      throw base::Error(md.file, md.scheduling_at.line, md.scheduling_at.column,
+                        "scheduling parameter '" + s + "' is not name:TYPE:value");
+    }
+    std::string type = s.substr(first + 1, second - first - 1);
+    std::string value = s.substr(second + 1);
+    if (type == "DATE" && value != "{{ds}}") {
+      throw base::Error(
+          md.file, md.scheduling_at.line, md.scheduling_at.column,
+          "unable to parse parameter " + s + ": a DATE parameter of a backfill must be {{ds}}");
+    }
+    std::string bound = s;
+    for (size_t at = bound.find("{{ds}}"); at != std::string::npos; at = bound.find("{{ds}}")) {
+      bound.replace(at, 6, date);
+    }
+    out.push_back(std::move(bound));
+  }
+  return out;
+}
+
 Metadata load_metadata(const fs::path& file) {
   Node root = yaml::load(file);
   Metadata m;

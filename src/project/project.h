@@ -151,6 +151,14 @@ struct Metadata {
 // Reads a bigquery-etl metadata.yaml. Throws base::Error when the file is unreadable or not YAML.
 Metadata load_metadata(const std::filesystem::path& file);
 
+// scheduling.parameters of `metadata` bound for the run of `date` (YYYY-MM-DD) as bigquery-etl's
+// backfill binds them: each "name:TYPE:value" with every `{{ds}}` replaced by the date, in
+// order. Throws base::Error located at `scheduling:` for a parameter that is not name:TYPE:value,
+// and for a DATE parameter whose value is not `{{ds}}` (bigquery-etl's backfill refuses it,
+// "unable to parse parameter").
+std::vector<std::string> bind_scheduling_parameters(const Metadata& metadata,
+                                                    const std::string& date);
+
 // A scalar of a YAML file with the position of its value (and of its key, for a mapping value).
 struct YamlValue {
   bool present = false;  // the key was written (its value may still be empty)

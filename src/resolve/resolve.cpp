@@ -66,6 +66,7 @@ struct Resolution::Impl {
   std::map<const Select*, const Scope*> scope_by_select;
   std::map<const Query*, const QueryScope*> scope_by_query;
   std::vector<std::pair<std::string, Location>> tables;
+  std::vector<const TableFrom*> references;
   const QueryScope* root = nullptr;
 
   const QueryScope* query(const Query& q, WithQueries visible, const Scope* outer) {
@@ -161,6 +162,7 @@ struct Resolution::Impl {
         Source& src = add(SourceKind::kTable, name);
         src.table = path;
         add_table(path, f.loc);
+        references.push_back(&t);
         if (catalog != nullptr) src.columns = catalog->columns(path);
         return;
       }
@@ -413,6 +415,10 @@ std::optional<std::pair<const Column*, const Scope*>> Resolution::definition(
 
 std::vector<std::pair<std::string, Location>> Resolution::tables_read() const {
   return impl_->tables;
+}
+
+const std::vector<const TableFrom*>& Resolution::table_references() const {
+  return impl_->references;
 }
 
 }  // namespace shredmit::resolve

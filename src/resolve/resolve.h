@@ -143,6 +143,10 @@ class Resolution {
   // of first appearance, with the location of the first reference.
   std::vector<std::pair<std::string, syntax::Location>> tables_read() const;
 
+  // Every FROM item of the query that names a table outside it (not a WITH query, not a
+  // correlated array path), in source order, subqueries included.
+  const std::vector<const syntax::TableFrom*>& table_references() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,13 +1,12 @@
-// Runs the generated mitigation on sample data in SQLite (see simulation.h).
+// Runs the generated mitigation on sample data with GoogleSQL's reference evaluator (see
+// simulation.h).
 #include "simulation.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "resolve/resolve.h"
 
@@ -16,68 +15,118 @@ namespace {
 
 namespace fs = std::filesystem;
 using analysis::Type;
-using lowering::Value;
+using engine::Value;
 
-struct LoadedTable {
-  std::string name;
-  std::vector<lowering::Column> columns;
-};
+// Where the results simulate computes live in the catalog: a project no user table has.
+constexpr const char* kNewQueryTable = "shredmit-simulation.results.new_query";
 
-// A JSON value of one NDJSON cell as the SQLite value of a column of `type`, or an error text.
-std::optional<Value> cell(const nlohmann::json& v, const lowering::Column& c, std::string& why) {
+std::string backticked(const std::string& name) { return "`" + name + "`"; }
+
+// A JSON value of an NDJSON cell as a value of `type`, or nullopt with `why` set.
+// A value of a scalar type as CAST(x AS STRING) writes it, for messages.
+const char* example(Type kind) {
+  switch (kind) {
+    case Type::kInt64:
+      return "42";
+    case Type::kFloat64:
+      return "1.5, NaN, inf";
+    case Type::kNumeric:
+    case Type::kBigNumeric:
+      return "12.345";
+    case Type::kDate:
+      return "2024-06-01";
+    case Type::kDatetime:
+      return "2024-06-01 10:00:00";
+    case Type::kTimestamp:
+      return "2024-06-01 10:00:00+00";
+    case Type::kTime:
+      return "10:00:00";
+    default:
+      return "see BigQuery's documentation of the type";
+  }
+}
+
+std::optional<Value> cell(const nlohmann::json& v, const engine::Type& type, std::string& why) {
   if (v.is_null()) {
-    if (c.required) {
-      why = "is REQUIRED but null";
-      return std::nullopt;
-    }
+    if (type.kind == Type::kArray) return Value::list({});  // BigQuery loads null as []
     return Value{};
   }
-  auto expect = [&](const char* what) -> std::optional<Value> {
+  auto expect = [&](const std::string& what) -> std::optional<Value> {
     why = fmt::format("is {} but the value is {}", what, v.dump());
     return std::nullopt;
   };
-  switch (c.type) {
+  auto checked = [&](Value x) -> std::optional<Value> {
+    if (engine::value_error(type, x)) {
+      why = fmt::format("is {} but the value is {}; write it as CAST(x AS STRING) gives it ({})",
+                        type.sql(), v.dump(), example(type.kind));
+      return std::nullopt;
+    }
+    return x;
+  };
+  switch (type.kind) {
     case Type::kInt64:
-      if (v.is_number_integer()) return Value(v.get<int64_t>());
-      if (v.is_string()) {
-        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
-      }
+      if (v.is_number_integer()) return Value::of(v.dump());
+      if (v.is_string()) return checked(Value::of(v.get<std::string>()));
       return expect("INT64");
     case Type::kFloat64:
     case Type::kNumeric:
     case Type::kBigNumeric:
-      if (v.is_number()) return Value(v.get<double>());
-      if (v.is_string()) {
-        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
-      }
-      return expect("a number");
+      if (v.is_number()) return checked(Value::of(v.dump()));
+      if (v.is_string()) return checked(Value::of(v.get<std::string>()));
+      return expect(type.sql() + " (a number)");
     case Type::kBool:
-      if (v.is_boolean()) return Value(int64_t{v.get<bool>() ? 1 : 0});
-      return expect("BOOL");
+      if (v.is_boolean()) return Value::of(v.get<bool>() ? "true" : "false");
+      return expect("BOOL (true or false)");
     case Type::kString:
-      if (v.is_string()) return Value(v.get<std::string>());
+      if (v.is_string()) return Value::of(v.get<std::string>());
       return expect("STRING");
+    case Type::kJson:
+      return Value::of(v.is_string() ? v.get<std::string>() : v.dump());
     case Type::kDate:
     case Type::kDatetime:
     case Type::kTimestamp:
-      if (v.is_string()) {
-        if (auto x = lowering::parse_typed_text(c.type, v.get<std::string>())) return x;
+    case Type::kTime:
+      if (v.is_string()) return checked(Value::of(v.get<std::string>()));
+      return expect(type.sql() + " (a string such as \"2024-06-01 10:00:00\")");
+    case Type::kStruct: {
+      if (!v.is_object()) return expect("RECORD (a JSON object)");
+      std::vector<Value> fields(type.fields.size());
+      for (const auto& [key, value] : v.items()) {
+        auto it = std::find_if(type.fields.begin(), type.fields.end(), [&](const engine::Field& f) {
+          return syntax::to_lower(f.name) == syntax::to_lower(key);
+        });
+        if (it == type.fields.end()) {
+          why = fmt::format("has no field '{}'; add it to the schema or remove it", key);
+          return std::nullopt;
+        }
+        auto x = cell(value, it->type, why);
+        if (!x) {
+          why = fmt::format("field '{}' {}", key, why);
+          return std::nullopt;
+        }
+        fields[static_cast<size_t>(it - type.fields.begin())] = std::move(*x);
       }
-      return expect(c.type == Type::kDate ? "DATE (YYYY-MM-DD)"
-                                          : "DATETIME or TIMESTAMP (YYYY-MM-DD HH:MM:SS[.ffffff])");
-    case Type::kStruct:
-      if (v.is_object()) return Value(v.dump());
-      return expect("RECORD (a JSON object)");
+      return Value::list(std::move(fields));
+    }
+    case Type::kArray: {
+      if (!v.is_array()) return expect("REPEATED (a JSON array)");
+      std::vector<Value> items;
+      for (const auto& item : v) {
+        auto x = cell(item, type.element.front(), why);
+        if (!x) return std::nullopt;
+        items.push_back(std::move(*x));
+      }
+      return Value::list(std::move(items));
+    }
     default:
-      why = fmt::format("has type {}, which simulate does not load", analysis::type_name(c.type));
+      why = fmt::format("has type {}, which sample data cannot hold", type.sql());
       return std::nullopt;
   }
 }
 
-// Loads DIR/NAME.ndjson into the database, with DIR/NAME.schema.yaml, or else, for NAME
-// PROJECT.DATASET.TABLE, the table's schema.yaml in the tree.
-LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
-                       const project::SqlTree& tree) {
+// Loads DIR/NAME.ndjson, with DIR/NAME.schema.yaml, or else, for NAME PROJECT.DATASET.TABLE, the
+// table's schema.yaml in the tree.
+void load_table(SampleData& data, const fs::path& ndjson, const project::SqlTree& tree) {
   std::string file = ndjson.string();
   std::string name = ndjson.filename().string();
   name = name.substr(0, name.size() - std::string(".ndjson").size());
@@ -96,19 +145,20 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
     schema_path = in_tree;
   }
   project::Schema schema = project::load_schema(schema_path, tree);
-  LoadedTable t;
-  t.name = name;
+  engine::Table table{name, engine::columns_from_schema(schema)};
+  std::set<std::string> required;
   for (const auto& f : schema.fields) {
-    if (f.mode == "REPEATED") {
-      throw base::Error(schema.file, f.line, f.column,
-                        "REPEATED field '" + f.name + "' is not supported by simulate; remove it");
-    }
-    t.columns.push_back({f.name, analysis::type_from_schema(f), f.mode == "REQUIRED"});
+    if (f.mode == "REQUIRED") required.insert(syntax::to_lower(f.name));
   }
-  db.create_table(name, t.columns);
+  std::vector<std::vector<Value>> rows;
   std::ifstream in(ndjson);
+  if (!in) {
+    throw base::Error(file, 0, 0,
+                      std::string("cannot read the file: ") + std::strerror(errno));
+  }
   std::string line;
   int number = 0;
+  const auto& columns = table.columns;
   while (std::getline(in, line)) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -120,46 +170,161 @@ LoadedTable load_table(lowering::Database& db, const fs::path& ndjson,
                         "not a JSON object: " + std::string(e.what()) + "; write one row per line");
     }
     if (!row.is_object()) throw base::Error(file, number, 1, "each line must be a JSON object");
-    std::vector<Value> values(t.columns.size());
+    std::vector<Value> values(columns.size());
+    std::vector<bool> given(columns.size(), false);
     for (const auto& [key, value] : row.items()) {
-      auto it = std::find_if(t.columns.begin(), t.columns.end(),
-                             [&](const lowering::Column& c) { return c.name == key; });
-      if (it == t.columns.end()) {
+      auto it = std::find_if(columns.begin(), columns.end(), [&](const engine::Field& c) {
+        return syntax::to_lower(c.name) == syntax::to_lower(key);
+      });
+      if (it == columns.end()) {
         throw base::Error(file, number, 1,
                           fmt::format("column '{}' is not in {}; add it to the schema or remove it",
                                       key, schema_path.string()));
       }
       std::string why;
-      auto v = cell(value, *it, why);
+      auto v = cell(value, it->type, why);
       if (!v) throw base::Error(file, number, 1, fmt::format("column '{}' {}", key, why));
-      values[static_cast<size_t>(it - t.columns.begin())] = *v;
+      size_t i = static_cast<size_t>(it - columns.begin());
+      values[i] = std::move(*v);
+      given[i] = true;
     }
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      if (t.columns[i].required && std::holds_alternative<std::monostate>(values[i])) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (!given[i] && columns[i].type.kind == Type::kArray) values[i] = Value::list({});
+      if (values[i].null && required.count(syntax::to_lower(columns[i].name))) {
         throw base::Error(file, number, 1,
-                          fmt::format("column '{}' is REQUIRED but missing", t.columns[i].name));
+                          fmt::format("column '{}' is REQUIRED but missing", columns[i].name));
       }
     }
-    db.insert(name, values);
+    rows.push_back(std::move(values));
   }
-  return t;
+  data.put(std::move(table), std::move(rows));
 }
 
-std::string key_of(const std::vector<Value>& values) {
-  std::string key;
-  for (const auto& v : values) {
-    key += std::holds_alternative<std::monostate>(v) ? std::string("\x01") : lowering::to_string(v);
-    key += '\x00';
+// The value at `path` (field names) of a row of a table with `columns`, or null when the path
+// does not exist.
+const Value* value_at(const std::vector<engine::Field>& columns, const std::vector<Value>& row,
+                      const std::vector<std::string>& path) {
+  const std::vector<engine::Field>* fields = &columns;
+  const std::vector<Value>* values = &row;
+  for (size_t i = 0; i < path.size(); ++i) {
+    auto it = std::find_if(fields->begin(), fields->end(), [&](const engine::Field& f) {
+      return syntax::to_lower(f.name) == syntax::to_lower(path[i]);
+    });
+    if (it == fields->end()) return nullptr;
+    size_t at = static_cast<size_t>(it - fields->begin());
+    if (at >= values->size()) return nullptr;
+    const Value& v = (*values)[at];
+    if (i + 1 == path.size()) return it->type.kind == Type::kString ? &v : nullptr;
+    if (it->type.kind != Type::kStruct) return nullptr;
+    if (v.null) return &v;
+    fields = &it->type.fields;
+    values = &v.items;
   }
-  return key;
+  return nullptr;
 }
 
-std::string quote(const std::string& name) { return "\"" + name + "\""; }
+nlohmann::json to_json(const engine::Type& type, const Value& v) {
+  if (v.null) return nullptr;
+  switch (type.kind) {
+    case Type::kInt64:
+      try {
+        return std::stoll(v.text);
+      } catch (...) {
+        return v.text;
+      }
+    case Type::kFloat64: {
+      char* end = nullptr;
+      double x = std::strtod(v.text.c_str(), &end);
+      if (end != v.text.c_str() + v.text.size() || !std::isfinite(x)) return v.text;
+      return x;
+    }
+    case Type::kBool:
+      return v.text == "true";
+    case Type::kStruct: {
+      nlohmann::json out = nlohmann::json::object();
+      for (size_t i = 0; i < type.fields.size() && i < v.items.size(); ++i) {
+        out[type.fields[i].name] = to_json(type.fields[i].type, v.items[i]);
+      }
+      return out;
+    }
+    case Type::kArray: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : v.items) out.push_back(to_json(type.element.front(), item));
+      return out;
+    }
+    default:
+      return v.text;
+  }
+}
+
+std::optional<double> number(const Value& v) {
+  if (v.null) return std::nullopt;
+  char* end = nullptr;
+  double x = std::strtod(v.text.c_str(), &end);
+  if (v.text.empty() || end != v.text.c_str() + v.text.size()) return std::nullopt;
+  return x;
+}
+
+// The bindings of `metadata`'s run on `date`: the date parameter, then scheduling.parameters as
+// `backfill plan` binds them (one of the same name as the date parameter is the plan's too).
+std::vector<engine::Binding> bindings(const project::Metadata& metadata,
+                                      const std::string& date_parameter, const std::string& date) {
+  std::vector<engine::Binding> out;
+  bool scheduled = false;
+  for (const auto& text : project::bind_scheduling_parameters(metadata, date)) {
+    try {
+      out.push_back(engine::binding(text));
+    } catch (const base::Error& e) {
+      throw base::Error(metadata.file, metadata.scheduling_at.line, metadata.scheduling_at.column,
+                        std::string(e.what()) + "; fix scheduling.parameters");
+    }
+    if (base::same_name(out.back().parameter.name, date_parameter)) scheduled = true;
+  }
+  if (!scheduled) {
+    out.insert(out.begin(), engine::Binding{{date_parameter, engine::scalar(Type::kDate)},
+                                            Value::of(date)});
+  }
+  return out;
+}
+
+// "Query parameter 'x' not found": the analyzer's words for a parameter without a value.
+std::optional<std::string> unbound_parameter(const std::string& message) {
+  static const std::string kStart = "Query parameter '";
+  if (message.rfind(kStart, 0) != 0) return std::nullopt;
+  size_t end = message.find('\'', kStart.size());
+  if (end == std::string::npos || message.find("not found", end) == std::string::npos) {
+    return std::nullopt;
+  }
+  return message.substr(kStart.size(), end - kStart.size());
+}
 
 }  // namespace
 
-lowering::Catalog load_sample_data(lowering::Database& db, const fs::path& data_dir,
-                                   const project::SqlTree& tree) {
+const engine::Table* SampleData::find(std::string_view name) const {
+  for (const auto& t : catalog.tables) {
+    if (base::same_name(t.name, name)) return &t;
+  }
+  return nullptr;
+}
+
+void SampleData::put(engine::Table table, std::vector<std::vector<Value>> table_rows) {
+  remove(table.name);
+  rows[table.name] = std::move(table_rows);
+  catalog.tables.push_back(std::move(table));
+}
+
+void SampleData::remove(std::string_view name) {
+  auto& tables = catalog.tables;
+  for (auto it = tables.begin(); it != tables.end(); ++it) {
+    if (base::same_name(it->name, name)) {
+      rows.erase(it->name);
+      tables.erase(it);
+      return;
+    }
+  }
+}
+
+SampleData load_sample_data(const fs::path& data_dir, const project::SqlTree& tree) {
   std::error_code ec;
   if (!fs::is_directory(data_dir, ec)) {
     throw base::Error(data_dir.string(), 0, 0,
@@ -170,140 +335,282 @@ lowering::Catalog load_sample_data(lowering::Database& db, const fs::path& data_
     if (entry.path().extension() == ".ndjson") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
-  lowering::Catalog catalog;
-  for (const auto& f : files) {
-    LoadedTable t = load_table(db, f, tree);
-    for (const auto& c : t.columns) catalog[t.name].push_back(c.name);
-  }
-  return catalog;
+  SampleData data;
+  data.folder = data_dir;
+  for (const auto& f : files) load_table(data, f, tree);
+  return data;
 }
 
-std::string lower_with_parameters(const syntax::Query& query, const std::string& file,
-                                  const lowering::Catalog& catalog,
-                                  const std::map<std::string, Value>& bound,
-                                  std::string_view how_to_bind) {
-  lowering::Options lo;
-  lo.file = file;
-  lo.catalog = &catalog;
-  auto lowered = lowering::lower(query, lo);
-  for (const auto& name : lowered.parameters) {
-    if (!bound.count(name)) {
-      throw base::Error(file, 0, 0,
-                        fmt::format("query parameter @{} has no value; {}", name, how_to_bind));
+std::set<std::string> read_deleted_clients(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    throw base::Error(file.string(), 0, 0,
+                      std::string("cannot read the deleted clients: ") + std::strerror(errno) +
+                          "; give a file with one client id per line");
+  }
+  std::set<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string id = base::trim(line);
+    if (id.empty() || id[0] == '#') continue;
+    out.insert(id);
+  }
+  return out;
+}
+
+std::map<std::string, size_t> delete_clients(SampleData& data, const std::set<std::string>& clients,
+                                             const std::string& id_column,
+                                             const std::set<std::string>& keep) {
+  std::map<std::string, size_t> removed;
+  std::vector<std::vector<std::string>> paths;
+  if (!id_column.empty()) {
+    paths.push_back(base::split(id_column, "."));
+  } else {
+    paths = {{"client_id"}, {"client_info", "client_id"}};
+  }
+  for (const auto& table : data.catalog.tables) {
+    bool kept = false;
+    for (const auto& k : keep) kept = kept || base::same_name(k, table.name);
+    if (kept) continue;
+    auto& rows = data.rows[table.name];
+    for (const auto& path : paths) {
+      if (rows.empty()) break;
+      // The first path the table has is its id.
+      bool has = value_at(table.columns, rows.front(), path) != nullptr;
+      if (!has) continue;
+      size_t before = rows.size();
+      std::erase_if(rows, [&](const std::vector<Value>& row) {
+        const Value* id = value_at(table.columns, row, path);
+        return id != nullptr && !id->null && clients.count(id->text) > 0;
+      });
+      if (rows.size() < before) removed[table.name] = before - rows.size();
+      break;
     }
   }
-  return lowered.sql;
+  return removed;
 }
 
-std::map<std::string, syntax::Location> read_tables(const syntax::Query& query) {
-  std::map<std::string, syntax::Location> out;
-  for (const auto& [path, loc] : resolve::Resolution(query).tables_read()) out.emplace(path, loc);
+std::string to_ndjson(const engine::Rows& rows) {
+  std::string out;
+  for (const auto& row : rows.rows) {
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    for (size_t i = 0; i < rows.columns.size() && i < row.size(); ++i) {
+      line[rows.columns[i].name] = to_json(rows.columns[i].type, row[i]);
+    }
+    out += line.dump() + "\n";
+  }
   return out;
+}
+
+std::vector<std::vector<Value>> conform(const engine::Rows& result,
+                                        const std::vector<engine::Field>& columns,
+                                        const std::string& schema_file) {
+  std::vector<size_t> from;
+  for (const auto& c : result.columns) {
+    auto it = std::find_if(columns.begin(), columns.end(), [&](const engine::Field& f) {
+      return base::same_name(f.name, c.name);
+    });
+    if (it == columns.end()) {
+      throw base::Error(schema_file, 0, 0,
+                        fmt::format("the query writes column {} that the table's schema does not "
+                                    "have; update schema.yaml",
+                                    c.name));
+    }
+    from.push_back(static_cast<size_t>(it - columns.begin()));
+  }
+  std::vector<std::vector<Value>> out;
+  for (const auto& row : result.rows) {
+    std::vector<Value> values(columns.size());
+    for (size_t i = 0; i < row.size() && i < from.size(); ++i) values[from[i]] = row[i];
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (values[i].null && columns[i].type.kind == Type::kArray) values[i] = Value::list({});
+    }
+    out.push_back(std::move(values));
+  }
+  return out;
+}
+
+namespace {
+
+// Evaluates `sql` for run_query and run_check, after checking that each table it reads has data;
+// throws (located in `file`) for a table without data.
+engine::Evaluation evaluate_on(const std::string& sql, const std::string& file, const Run& run,
+                               bool generated) {
+  syntax::Script script;
+  try {
+    script = syntax::parse_statements(sql);
+  } catch (const syntax::SyntaxError& e) {
+    throw base::Error(file, e.loc.line, e.loc.column, e.what(),
+                      generated ? base::ErrorKind::kInternal : base::ErrorKind::kInput);
+  }
+  std::set<std::string> known;
+  for (const auto& t : run.data->catalog.tables) known.insert(t.name);
+  for (const auto& s : script.statements) {
+    if (s->kind != syntax::StatementKind::kQuery) continue;
+    resolve::Resolution resolution(*s->as<syntax::QueryStatement>().query);
+    for (const auto& [path, at] : resolution.tables_read()) {
+      auto name = engine::qualified_table(path, run.project);
+      if (name && run.data->find(*name)) continue;
+      if (run.data->find(path)) continue;
+      std::string shown = name.value_or(path);
+      throw base::Error(file, at.line, at.column,
+                        fmt::format("table {} has no data file; add {} (with its schema.yaml in the "
+                                    "tree or {} beside it)",
+                                    path, (run.data->folder / (shown + ".ndjson")).string(),
+                                    shown + ".schema.yaml"));
+    }
+  }
+  engine::Catalog catalog = run.data->catalog;
+  engine::FromTree from = engine::catalog_from_tree(sql, *run.tree, run.project, known);
+  for (auto& f : from.catalog.functions) catalog.functions.push_back(std::move(f));
+  return engine::evaluate(sql, catalog, run.data->rows, run.parameters);
+}
+
+// Throws the error of an evaluation that did not run; `failed` says whether it failed on the
+// data (run_check's caller handles that case itself).
+[[noreturn]] void refuse(const engine::Evaluation& e, const std::string& file, const Run& run,
+                         bool generated) {
+  const auto& v = e.verdict;
+  base::ErrorKind kind = generated ? base::ErrorKind::kInternal : base::ErrorKind::kInput;
+  if (auto name = unbound_parameter(v.message)) {
+    throw base::Error(file, v.at.line, v.at.column,
+                      fmt::format("query parameter @{} has no value; {}", *name, run.how_to_bind),
+                      kind);
+  }
+  if (e.failed_while_running) {
+    throw base::Error(file, v.at.line, v.at.column,
+                      "the query fails on the sample data: " + v.message, kind);
+  }
+  throw base::Error(file, v.at.line, v.at.column,
+                    "GoogleSQL refuses this query: " + v.message +
+                        (generated ? "" : "; BigQuery would refuse it too, fix it"),
+                    kind);
+}
+
+}  // namespace
+
+std::string display(const Value& v) {
+  if (v.null) return "NULL";
+  if (v.items.empty()) return v.text;
+  std::vector<std::string> items;
+  for (const auto& item : v.items) items.push_back(display(item));
+  return "[" + base::join(items, ", ") + "]";
+}
+
+engine::Rows run_query(const std::string& sql, const std::string& file, const Run& run,
+                       bool generated) {
+  engine::Evaluation e = evaluate_on(sql, file, run, generated);
+  if (!e.verdict.accepted()) refuse(e, file, run, generated);
+  return std::move(e.result);
+}
+
+std::optional<std::string> run_check(const std::string& sql, const std::string& file,
+                                     const Run& run, bool generated) {
+  engine::Evaluation e = evaluate_on(sql, file, run, generated);
+  if (e.verdict.accepted()) return std::nullopt;
+  if (e.failed_while_running) return e.verdict.message;
+  refuse(e, file, run, generated);
 }
 
 Result simulate(const Options& o) {
   Result r;
   r.mitigation = mitigation::generate(o.tree, o.table, o.mitigation);
   const auto& m = r.mitigation;
+  const analysis::Preconditions& pre = *m.preconditions;
   for (const auto& d : m.classification.common_dimensions) r.dimensions.push_back(d.name);
   for (const auto& x : m.classification.common_metrics) r.metrics.push_back(x.name);
-  if (!lowering::parse_typed_text(Type::kDate, o.date)) {
+  if (!base::is_iso_date(o.date)) {
     throw base::Error::usage("--date takes YYYY-MM-DD, got '" + o.date + "'");
   }
 
-  lowering::Database db;
-  lowering::Catalog catalog = load_sample_data(db, o.data_dir, o.tree);
-  auto require_table = [&](const std::string& name, const std::string& file, syntax::Location loc) {
-    if (!catalog.count(name)) {
-      throw base::Error(file, loc.line, loc.column,
-                        fmt::format("table {} has no data file; add {} and {}", name,
-                                    (o.data_dir / (name + ".ndjson")).string(),
-                                    (o.data_dir / (name + ".schema.yaml")).string()));
-    }
-  };
-
-  // The queries generate read (project::read_table_query), not read again.
-  std::vector<const project::TableQuery*> read_by = {&m.new_query};
-  if (m.baseline == mitigation::Baseline::kPreviousQuery) read_by.push_back(&m.previous_query);
-  for (const project::TableQuery* q : read_by) {
-    for (const auto& [name, loc] : read_tables(*q->query)) require_table(name, q->file, loc);
-  }
+  SampleData data = load_sample_data(o.data_dir, o.tree);
   std::string previous = m.previous_table.qualified();
-  require_table(previous, o.data_dir.string(), {});
-  if (catalog.count(m.staging_table)) {
+  if (data.find(m.staging_table)) {
     throw base::Error(m.staging_table, 0, 0,
                       "the staging table has a data file in --data; simulate writes it from the "
                       "mitigation query: remove its .ndjson");
   }
-
   const std::string& parameter = m.partitioning.parameter;
-  std::map<std::string, Value> parameters = {{parameter, o.date}};
-  std::string how_to_bind = fmt::format("simulate binds only @{} (--date)", parameter);
-  auto lower = [&](const syntax::Query& q, const std::string& file) {
-    return lower_with_parameters(q, file, catalog, parameters, how_to_bind);
-  };
-  auto run = [&](const std::string& sql) {
-    try {
-      return db.query(sql, parameters);
-    } catch (const std::runtime_error& e) {
-      throw base::Error("<simulation>", 0, 0, std::string("SQLite: ") + e.what());
+  Run run{&data, &o.tree, m.new_table.project, bindings(*pre.next.metadata, parameter, o.date),
+          fmt::format("simulate binds @{} to --date and scheduling.parameters of metadata.yaml "
+                      "as backfill plan binds them: add it there",
+                      parameter)};
+
+  // The previous version's table, computed from its query before shredder ran.
+  if (!data.find(previous)) {
+    if (o.deleted_clients.empty()) {
+      throw base::Error(o.data_dir.string(), 0, 0,
+                        fmt::format("table {} (the previous version) has no data file; add {} or "
+                                    "give --deleted-clients FILE to compute it from the previous "
+                                    "version's query on the upstream rows before deletion",
+                                    previous, (o.data_dir / (previous + ".ndjson")).string()));
     }
-  };
-
-  run("CREATE TABLE new_query AS " + lower(*m.new_query.query, m.new_query.file));
-  auto mitigation_query = syntax::parse_query(m.query_sql);
-  std::string new_table = m.staging_table;
-  run("CREATE TABLE " + quote(new_table) + " AS " +
-      lower(*mitigation_query, "shredder_mitigation_query.sql"));
-  catalog[new_table] = run("SELECT * FROM " + quote(new_table) + " LIMIT 0").columns;
-  r.new_query_rows =
-      static_cast<size_t>(std::get<int64_t>(run("SELECT COUNT(*) FROM new_query").rows[0][0]));
-  r.mitigated_rows = static_cast<size_t>(
-      std::get<int64_t>(run("SELECT COUNT(*) FROM " + quote(new_table)).rows[0][0]));
-
-  // Totals per common dimension group in each of the three sources.
-  std::vector<std::string> keys, sums;
-  for (const auto& d : m.classification.common_dimensions) {
-    keys.push_back(d.type == Type::kString ? fmt::format("NULLIF({}, '??')", quote(d.name))
-                                           : quote(d.name));
+    Run before = run;
+    before.parameters = bindings(*pre.previous.metadata, parameter, o.date);
+    engine::Rows rows =
+        run_query(m.previous_query.sql->sql, m.previous_query.file, before);
+    auto columns = engine::columns_from_schema(*pre.previous.schema);
+    data.put(engine::Table{previous, columns}, conform(rows, columns, pre.previous.schema->file));
+    r.previous_computed = true;
+    r.previous_rows_computed = rows.rows.size();
   }
-  for (const auto& x : m.classification.common_metrics)
-    sums.push_back("SUM(" + quote(x.name) + ")");
-  auto totals = [&](const std::string& source, const std::string& where) {
-    std::string sql = "SELECT ";
-    for (size_t i = 0; i < keys.size(); ++i) sql += keys[i] + ", ";
-    for (size_t i = 0; i < sums.size(); ++i) sql += (i ? ", " : "") + sums[i];
-    sql += " FROM " + source + where + " GROUP BY ";
-    for (size_t i = 0; i < keys.size(); ++i) sql += (i ? ", " : "") + keys[i];
-    return run(sql);
-  };
-  std::map<std::string, GroupTotals> groups;
-  auto add = [&](const lowering::Rows& rows, size_t slot) {
-    for (const auto& row : rows.rows) {
-      std::vector<Value> dims(row.begin(), row.begin() + static_cast<long>(keys.size()));
-      auto& g = groups[key_of(dims)];
-      if (g.dimensions.empty()) {
-        g.dimensions = dims;
-        g.metrics.resize(sums.size());
-      }
-      for (size_t i = 0; i < sums.size(); ++i) g.metrics[i][slot] = row[keys.size() + i];
+  if (!o.deleted_clients.empty()) {
+    r.deleted_rows = delete_clients(data, read_deleted_clients(o.deleted_clients),
+                                    o.client_id_column, {previous});
+  }
+
+  engine::Rows new_rows = run_query(m.new_query.sql->sql, m.new_query.file, run);
+  r.new_query_rows = new_rows.rows.size();
+  data.put(engine::Table{kNewQueryTable, new_rows.columns}, new_rows.rows);
+  r.backfilled = run_query(m.query_sql, "shredder_mitigation_query.sql", run, true);
+  r.mitigated_rows = r.backfilled.rows.size();
+  data.put(engine::Table{m.staging_table, r.backfilled.columns}, r.backfilled.rows);
+
+  // Totals per common dimension group in each of the three sources, in one statement.
+  std::vector<std::string> keys, group;
+  for (const auto& d : m.classification.common_dimensions) {
+    std::string name = backticked(d.name);
+    keys.push_back(d.type == Type::kString ? fmt::format("NULLIF({0}, '??') AS {0}", name) : name);
+    group.push_back(name);
+  }
+  std::vector<std::string> metrics, sums;
+  for (const auto& x : m.classification.common_metrics) metrics.push_back(backticked(x.name));
+  for (const auto& x : metrics) {
+    auto of = [&](int source) { return fmt::format("SUM(IF(_source = {}, {}, NULL))", source, x); };
+    sums.push_back(fmt::format("{}, {}, {}, {} - {}", of(0), of(1), of(2), of(2), of(0)));
+  }
+  std::string columns = base::join(keys, ", ") + (keys.empty() ? "" : ", ") +
+                        base::join(metrics, ", ");
+  std::string totals_sql = fmt::format(
+      "SELECT {}{}{} FROM (\n"
+      "  SELECT 0 AS _source, {} FROM {} WHERE {}\n"
+      "  UNION ALL SELECT 1, {} FROM {}\n"
+      "  UNION ALL SELECT 2, {} FROM {}\n)",
+      base::join(group, ", "), group.empty() ? "" : ", ", base::join(sums, ", "), columns,
+      backticked(previous), mitigation::partition_filter(m.partitioning), columns,
+      backticked(kNewQueryTable), columns, backticked(m.staging_table));
+  if (!group.empty()) {
+    totals_sql += " GROUP BY " + base::join(group, ", ") + " ORDER BY " + base::join(group, ", ");
+  }
+  engine::Rows totals = run_query(totals_sql, "<simulate totals>", run, true);
+  for (const auto& row : totals.rows) {
+    GroupTotals g;
+    g.dimensions.assign(row.begin(), row.begin() + static_cast<long>(group.size()));
+    for (size_t i = 0; i < metrics.size(); ++i) {
+      size_t at = group.size() + 4 * i;
+      g.metrics.push_back({row[at], row[at + 1], row[at + 2], row[at + 3]});
     }
-  };
-  add(totals(quote(previous), " WHERE " + quote(m.partition_field) + " = :" + parameter), 0);
-  add(totals("new_query", ""), 1);
-  add(totals(quote(new_table), ""), 2);
-  for (auto& [key, g] : groups) r.groups.push_back(std::move(g));
+    r.groups.push_back(std::move(g));
+  }
 
   // The generated check raises ERROR() when totals differ; its mismatch query lists the rows it
   // counts, and the report statement sums up the compensation.
   const char* checks_file = "shredder_mitigation_checks.sql";
-  try {
-    db.query(lower(*syntax::parse_query(m.check_sql), checks_file), parameters);
-  } catch (const std::runtime_error& e) {
-    r.check_failures.push_back(e.what());
+  if (auto failure = run_check(m.check_sql, checks_file, run, true)) {
+    r.check_failures.push_back(*failure);
   }
-  r.mismatches = run(lower(*syntax::parse_query(m.mismatches_sql), checks_file));
-  r.report = run(lower(*syntax::parse_query(m.report_sql), checks_file));
+  r.mismatches = run_query(m.mismatches_sql, checks_file, run, true);
+  if (!m.report_sql.empty()) r.report = run_query(m.report_sql, checks_file, run, true);
   return r;
 }
 
@@ -328,49 +635,38 @@ std::string render_table(const std::vector<std::vector<std::string>>& table, siz
   return out;
 }
 
-std::optional<double> number(const Value& v) {
-  if (std::holds_alternative<int64_t>(v)) return static_cast<double>(std::get<int64_t>(v));
-  if (std::holds_alternative<double>(v)) return std::get<double>(v);
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string format(const Result& r) {
   const auto& m = r.mitigation;
   std::string out = fmt::format(
-      "shredmit simulate: {} against {}, partition {}, baseline {}\n"
+      "shredmit simulate: {} against {}, partition {}, baseline {}\n", m.new_table.qualified(),
+      m.previous_table.table(), m.partition_field, mitigation::baseline_name(m.baseline));
+  if (r.previous_computed) {
+    out += fmt::format("previous table: {} rows computed by the previous version's query before "
+                       "deletion\n",
+                       r.previous_rows_computed);
+  }
+  if (!r.deleted_rows.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [table, n] : r.deleted_rows) parts.push_back(fmt::format("{} {}", n, table));
+    out += "deleted client rows: " + base::join(parts, ", ") + "\n";
+  }
+  out += fmt::format(
       "new query: {} rows; mitigated: {} rows ({} shredded rows added)\n"
       "common dimensions: {}\n\n",
-      m.new_table.qualified(), m.previous_table.table(), m.partition_field,
-      mitigation::baseline_name(m.baseline), r.new_query_rows, r.mitigated_rows,
-      r.mitigated_rows - r.new_query_rows, [&] {
-        std::string s;
-        for (size_t i = 0; i < r.dimensions.size(); ++i) s += (i ? ", " : "") + r.dimensions[i];
-        return s;
-      }());
+      r.new_query_rows, r.mitigated_rows,
+      static_cast<long>(r.mitigated_rows) - static_cast<long>(r.new_query_rows),
+      base::join(r.dimensions, ", "));
   std::vector<std::vector<std::string>> table = {
       {"group", "metric", "previous", "new query", "mitigated", "difference"}};
-  for (size_t g = 0; g < r.groups.size(); ++g) {
-    const auto& group = r.groups[g];
-    std::string label;
-    for (size_t i = 0; i < group.dimensions.size(); ++i) {
-      const Value& v = group.dimensions[i];
-      bool boolean = m.classification.common_dimensions[i].type == Type::kBool &&
-                     std::holds_alternative<int64_t>(v);
-      label += (i ? "," : "") + (boolean ? std::string(std::get<int64_t>(v) ? "true" : "false")
-                                         : lowering::to_string(v));
-    }
+  for (const auto& group : r.groups) {
+    std::vector<std::string> label;
+    for (const auto& v : group.dimensions) label.push_back(display(v));
     for (size_t i = 0; i < r.metrics.size(); ++i) {
-      const auto& [previous, next, mitigated] = group.metrics[i];
-      std::string difference = "NULL";
-      if (std::holds_alternative<int64_t>(previous) && std::holds_alternative<int64_t>(mitigated)) {
-        difference = std::to_string(std::get<int64_t>(mitigated) - std::get<int64_t>(previous));
-      } else if (number(previous) && number(mitigated)) {
-        difference = fmt::format("{:.6g}", *number(mitigated) - *number(previous));
-      }
-      table.push_back({i == 0 ? label : "", r.metrics[i], lowering::to_string(previous),
-                       lowering::to_string(next), lowering::to_string(mitigated), difference});
+      const auto& [previous, next, mitigated, difference] = group.metrics[i];
+      table.push_back({i == 0 ? base::join(label, ",") : "", r.metrics[i], display(previous),
+                       display(next), display(mitigated), display(difference)});
     }
   }
   out += render_table(table, 2) + "\n";
@@ -386,7 +682,7 @@ std::string format(const Result& r) {
       std::vector<std::string> cells;
       for (size_t i = 0; i < row.size(); ++i) {
         if (i == 4 && !expected) continue;  // expected equals previous
-        cells.push_back(lowering::to_string(row[i]));
+        cells.push_back(display(row[i]));
       }
       rows.push_back(std::move(cells));
     }
@@ -394,21 +690,23 @@ std::string format(const Result& r) {
            render_table(rows, 3) + "\n";
   }
 
-  std::vector<std::vector<std::string>> report = {{"metric", "kind", "previous total",
-                                                   "compensated", "share", "groups lost",
-                                                   "groups held back"}};
-  for (const auto& row : r.report.rows) {
-    std::vector<std::string> cells;
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i == 4 && number(row[i])) {
-        cells.push_back(fmt::format("{:.2f}%", 100 * *number(row[i])));
-      } else {
-        cells.push_back(lowering::to_string(row[i]));
+  if (!r.report.columns.empty()) {
+    std::vector<std::vector<std::string>> report = {{"metric", "kind", "previous total",
+                                                     "compensated", "share", "groups lost",
+                                                     "groups held back"}};
+    for (const auto& row : r.report.rows) {
+      std::vector<std::string> cells;
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i == 4 && number(row[i])) {
+          cells.push_back(fmt::format("{:.2f}%", 100 * *number(row[i])));
+        } else {
+          cells.push_back(display(row[i]));
+        }
       }
+      report.push_back(std::move(cells));
     }
-    report.push_back(std::move(cells));
+    out += "compensation (the checks file's report):\n" + render_table(report, 2) + "\n";
   }
-  out += "compensation (the checks file's report):\n" + render_table(report, 2) + "\n";
   if (r.passed()) {
     out += "checks: PASS (totals per common dimension group match the contract)\n";
   } else {
