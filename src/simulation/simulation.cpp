@@ -550,7 +550,8 @@ Result simulate(const Options& o) {
     engine::Rows rows =
         run_query(m.previous_query.sql->sql, m.previous_query.file, before);
     auto columns = engine::columns_from_schema(*pre.previous.schema);
-    data.put(engine::Table{previous, columns}, conform(rows, columns, pre.previous.schema->file));
+    r.previous_table = {columns, conform(rows, columns, pre.previous.schema->file)};
+    data.put(engine::Table{previous, columns}, r.previous_table.rows);
     r.previous_computed = true;
     r.previous_rows_computed = rows.rows.size();
   }

@@ -134,6 +134,7 @@ struct Result {
   // without a data file for it): its rows.
   size_t previous_rows_computed = 0;
   bool previous_computed = false;
+  engine::Rows previous_table;  // the computed table, in its schema's columns
   std::map<std::string, size_t> deleted_rows;  // per upstream table (delete_clients)
   std::vector<std::string> check_failures;     // ERROR() messages of the generated checks
   // The rows of the generated check's mismatch query (mitigation::Mitigation::mismatches_sql):
