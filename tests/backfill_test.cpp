@@ -577,10 +577,10 @@ class Run : public BackfillDir {
 
   int run(std::string* out, std::string* err) {
     result_ = dir_ / "result";
-    return run_cli({"backfill", "run", kTable, "--sql-dir", "fixtures/sql", "--today", "2024-06-05",
-                    "--output-dir", dir_.c_str(), "--data", data_.c_str(), "--output",
-                    result_.c_str()},
-                   out, err);
+    return run_cli(
+        {"backfill", "run", kTable, "--sql-dir", "fixtures/sql", "--today", "2024-06-05",
+         "--output-dir", dir_.c_str(), "--data", data_.c_str(), "--output", result_.c_str()},
+        out, err);
   }
 
   // The rows of a table the run wrote, one JSON object each; none when it wrote no such table.
@@ -614,7 +614,8 @@ TEST_F(Run, TheFixtureBackfillPassesAndCompletes) {
   EXPECT_NE(err.find("2024-06-03: check done"), std::string::npos) << err;
   // Totals per date equal the previous version's: deletion was compensated.
   std::vector<nlohmann::json> previous;
-  std::ifstream in(data_ / "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3.ndjson");
+  std::ifstream in(
+      data_ / "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3.ndjson");
   for (std::string line; std::getline(in, line);) previous.push_back(nlohmann::json::parse(line));
   auto production = rows(kProduction);
   EXPECT_EQ(totals(production).size(), 3u);

@@ -5,10 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
 #include "mitigation/mitigation.h"
 #include "run_cli.h"
-#include "base/files.h"
-#include <nlohmann/json.hpp>
 
 namespace shredmit::mitigation {
 namespace {

@@ -31,7 +31,8 @@ Catalog events_catalog() {
                          {"normalized_channel", scalar(Type::kString)},
                          {"duration_ms", scalar(Type::kInt64)},
                          {"attribution", attribution},
-                         {"experiments", array_of(attribution)}}}}, {}};
+                         {"experiments", array_of(attribution)}}}},
+                 {}};
 }
 
 const std::vector<Parameter> kDate = {{"submission_date", scalar(Type::kDate)}};
@@ -189,7 +190,8 @@ TEST(Engine, ValuesThatDoNotFitTheirTypeNameTheirCell) {
     FAIL() << "expected a refusal";
   } catch (const base::Error& e) {
     EXPECT_NE(e.format().find("row 1, column submission_date"), std::string::npos) << e.format();
-    EXPECT_NE(e.format().find("'2024-13-01' is not a valid DATE value"), std::string::npos) << e.format();
+    EXPECT_NE(e.format().find("'2024-13-01' is not a valid DATE value"), std::string::npos)
+        << e.format();
   }
 }
 
@@ -198,10 +200,10 @@ TEST(Engine, EvaluatesEverySpellingOfATableNameKeepingItsImplicitAlias) {
       {"moz-fx-data-shared-prod.telemetry.events",
        {{Value{}, Value::of("2024-06-01"), Value::of("release"), Value::of("7"), Value{},
          Value::list({})}}}};
-  for (const char* from : {"telemetry.events", "`telemetry.events`", "`telemetry`.events",
-                           "moz-fx-data-shared-prod.telemetry.events",
-                           "`moz-fx-data-shared-prod`.telemetry.events",
-                           "`moz-fx-data-shared-prod.telemetry.events`"}) {
+  for (const char* from :
+       {"telemetry.events", "`telemetry.events`", "`telemetry`.events",
+        "moz-fx-data-shared-prod.telemetry.events", "`moz-fx-data-shared-prod`.telemetry.events",
+        "`moz-fx-data-shared-prod.telemetry.events`"}) {
     Evaluation e = evaluate(std::string("WITH t AS (SELECT 1 AS one)\n"
                                         "SELECT events.normalized_channel, one FROM ") +
                                 from + ", t\nWHERE events.duration_ms > 0",
@@ -219,18 +221,17 @@ TEST(Engine, EvaluatesEverySpellingOfATableNameKeepingItsImplicitAlias) {
 }
 
 TEST(Engine, NumericValuesKeepTheirDigits) {
-  std::vector<Binding> n = {{{"n", scalar(Type::kNumeric)},
-                             Value::of("12345678901234567890.123456789")}};
+  std::vector<Binding> n = {
+      {{"n", scalar(Type::kNumeric)}, Value::of("12345678901234567890.123456789")}};
   Evaluation e = evaluate(
       "SELECT @n * 2 AS doubled, -@n AS negated, CAST('-0.000000001' AS NUMERIC) AS tiny,\n"
       "  CAST(0 AS NUMERIC) AS zero, CAST(1.5 AS NUMERIC) AS one_and_a_half",
       Catalog{}, {}, n);
   ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
-  EXPECT_EQ(e.result.rows,
-            (std::vector<std::vector<Value>>{{Value::of("24691357802469135780.246913578"),
-                                              Value::of("-12345678901234567890.123456789"),
-                                              Value::of("-0.000000001"), Value::of("0"),
-                                              Value::of("1.5")}}));
+  EXPECT_EQ(e.result.rows, (std::vector<std::vector<Value>>{
+                               {Value::of("24691357802469135780.246913578"),
+                                Value::of("-12345678901234567890.123456789"),
+                                Value::of("-0.000000001"), Value::of("0"), Value::of("1.5")}}));
   EXPECT_EQ(e.result.columns[0].type.sql(), "NUMERIC");
   try {
     evaluate("SELECT @n AS n", Catalog{}, {},
@@ -245,12 +246,15 @@ TEST(Engine, BigNumericValuesKeepTheirDigits) {
   // 38 integer digits and 38 fraction digits: beyond NUMERIC and FLOAT64.
   std::string big = "12345678901234567890123456789012345678.12345678901234567890123456789012345678";
   std::vector<Binding> n = {{{"n", scalar(Type::kBigNumeric)}, Value::of(big)}};
-  Evaluation e = evaluate("SELECT -@n AS negated, @n - @n AS zero, @n / 2 AS half", Catalog{}, {}, n);
+  Evaluation e =
+      evaluate("SELECT -@n AS negated, @n - @n AS zero, @n / 2 AS half", Catalog{}, {}, n);
   ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
-  EXPECT_EQ(e.result.rows,
-            (std::vector<std::vector<Value>>{
-                {Value::of("-" + big), Value::of("0"),
-                 Value::of("6172839450617283945061728394506172839.06172839450617283945061728394506172839")}}));
+  EXPECT_EQ(
+      e.result.rows,
+      (std::vector<std::vector<Value>>{
+          {Value::of("-" + big), Value::of("0"),
+           Value::of(
+               "6172839450617283945061728394506172839.06172839450617283945061728394506172839")}}));
   EXPECT_EQ(e.result.columns[0].type.sql(), "BIGNUMERIC");
   EXPECT_TRUE(value_error(scalar(Type::kBigNumeric), Value::of("1e5")).has_value());
   EXPECT_FALSE(value_error(scalar(Type::kBigNumeric), Value::of("-0.5")).has_value());
@@ -258,8 +262,8 @@ TEST(Engine, BigNumericValuesKeepTheirDigits) {
 
 // A bigquery-etl tree in a temporary folder.
 struct Tree {
-  std::filesystem::path root = std::filesystem::temp_directory_path() /
-                               ("shredmit-engine-tree-" + std::to_string(getpid()));
+  std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("shredmit-engine-tree-" + std::to_string(getpid()));
   Tree() { std::filesystem::remove_all(root); }
   ~Tree() { std::filesystem::remove_all(root); }
   void write(const std::string& path, const std::string& text) {
@@ -312,10 +316,9 @@ TEST(Engine, CatalogsFromTheTreeHoldItsTablesAndFunctionsAndThoseTheyCall) {
         {{Value::of("beta"), Value::of("1"), Value::list({Value::of("x"), Value::of("y")})}}}},
       {});
   ASSERT_TRUE(e.verdict.accepted()) << e.verdict.message;
-  EXPECT_EQ(e.result.rows,
-            (std::vector<std::vector<Value>>{{Value::of("BETA!"), Value::of("BETA!"),
-                                              Value::of("BETA!"), Value::of("beta!"),
-                                              Value::of("2"), Value::of("a.org")}}));
+  EXPECT_EQ(e.result.rows, (std::vector<std::vector<Value>>{{Value::of("BETA!"), Value::of("BETA!"),
+                                                             Value::of("BETA!"), Value::of("beta!"),
+                                                             Value::of("2"), Value::of("a.org")}}));
 
   // A JavaScript function is analyzed against its signature and refused, by name, when run.
   std::string js = "SELECT udf_js.twice(n) AS t FROM telemetry_derived.sessions_v1";

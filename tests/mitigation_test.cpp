@@ -2,8 +2,8 @@
 // dimension type, and the command line contract (exit statuses, nothing written on refusal).
 #include "mitigation/mitigation.h"
 
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -640,10 +640,11 @@ class CheckOnData : public ::testing::Test {
   std::pair<std::vector<std::string>, std::string> run(const std::vector<Row>& previous,
                                                        const std::vector<Row>& backfilled) {
     auto m = generate(tree_.tree(), project::TableId::parse("p.d.t_v2"));
-    std::vector<engine::Field> columns = {{"submission_date", engine::scalar(analysis::Type::kDate)},
-                                          {"segment", engine::scalar(analysis::Type::kString)},
-                                          {"n", engine::scalar(analysis::Type::kInt64)},
-                                          {"total", engine::scalar(analysis::Type::kFloat64)}};
+    std::vector<engine::Field> columns = {
+        {"submission_date", engine::scalar(analysis::Type::kDate)},
+        {"segment", engine::scalar(analysis::Type::kString)},
+        {"n", engine::scalar(analysis::Type::kInt64)},
+        {"total", engine::scalar(analysis::Type::kFloat64)}};
     engine::Catalog catalog{{{"p.d.t_v1", columns}, {"p.d.t_v2", columns}}, {}};
     std::map<std::string, std::vector<std::vector<engine::Value>>> contents;
     for (const auto& [table, rows] :

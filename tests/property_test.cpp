@@ -21,6 +21,7 @@
 // is a dozen evaluations by the engine; the full 1,000 take about 5 minutes and are run before a
 // change to the mitigation lands, see the README); SHREDMIT_PROPERTY_SEED runs the one scenario
 // with that seed. A failing scenario prints its seed and its SQL.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -32,9 +33,6 @@
 #include <map>
 #include <random>
 #include <set>
-
-#include <fmt/format.h>
-
 #include <variant>
 
 #include "engine/engine.h"
@@ -520,12 +518,14 @@ class PropertyRunner {
 
     Database db;
     engine::Rows upstream;
-    for (const auto& [name, type] : s.upstream) upstream.columns.push_back({name, engine::scalar(type)});
+    for (const auto& [name, type] : s.upstream)
+      upstream.columns.push_back({name, engine::scalar(type)});
     auto rows_of = [&](const std::vector<Row>& rows) {
       engine::Rows out{upstream.columns, {}};
       for (const auto& row : rows) {
         std::vector<engine::Value> values;
-        for (size_t i = 0; i < row.size(); ++i) values.push_back(to_engine(s.upstream[i].second, row[i]));
+        for (size_t i = 0; i < row.size(); ++i)
+          values.push_back(to_engine(s.upstream[i].second, row[i]));
         out.rows.push_back(std::move(values));
       }
       return out;
@@ -689,18 +689,18 @@ class PropertyRunner {
     std::string group;
     for (size_t i = 0; i < keys.size(); ++i) group += (i ? ", " : "") + keys[i];
     std::string c = backticked(column);
-    auto rows = db.query("SELECT " + group + " FROM " + backticked(table) +
-                             " WHERE submission_date = @submission_date GROUP BY " + group +
-                             " HAVING COUNTIF(" + c + " IS NULL) > 0 AND COUNTIF(" + c +
-                             " = '??') > 0",
-                         parameters_);
+    auto rows =
+        db.query("SELECT " + group + " FROM " + backticked(table) +
+                     " WHERE submission_date = @submission_date GROUP BY " + group +
+                     " HAVING COUNTIF(" + c + " IS NULL) > 0 AND COUNTIF(" + c + " = '??') > 0",
+                 parameters_);
     std::set<std::string> out;
     for (const auto& row : rows.rows) out.insert(key(row));
     return out;
   }
 
-  Totals totals(Database& db, const std::string& table,
-                const std::vector<std::string>& group, const std::vector<Metric>& metrics) {
+  Totals totals(Database& db, const std::string& table, const std::vector<std::string>& group,
+                const std::vector<Metric>& metrics) {
     std::string sql = "SELECT ";
     for (const auto& k : group) sql += k + ", ";
     for (size_t i = 0; i < metrics.size(); ++i) {
@@ -786,7 +786,8 @@ class PropertyRunner {
     for (size_t i = 0; i < s.common.size(); ++i) {
       std::string p = "d" + std::to_string(i + 1);
       sql += ", @" + p + " AS " + backticked(s.common[i].name);
-      values.push_back({{p, engine::scalar(s.common[i].type)}, to_engine(s.common[i].type, group[i + 1])});
+      values.push_back(
+          {{p, engine::scalar(s.common[i].type)}, to_engine(s.common[i].type, group[i + 1])});
     }
     return std::get<std::string>(db.query(sql + "))", values).rows[0][0]);
   }
@@ -866,8 +867,7 @@ class PropertyRunner {
         auto m = std::find_if(s.common_metrics.begin(), s.common_metrics.end(),
                               [&](const Metric& x) { return x.name == column; });
         if (m != s.common_metrics.end() && !m->is_signed && number(row[i]) < 0) {
-          return "count metric " + column + " compensated with a negative amount " +
-                 text(row[i]);
+          return "count metric " + column + " compensated with a negative amount " + text(row[i]);
         }
       }
     }

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -109,8 +109,9 @@ TEST_F(BrokenData, DeletedClientsAndTheBackfilledRowsFromTheCommandLine) {
   EXPECT_NE(out.find("rows computed by the previous version's query before deletion"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("deleted client rows: 2 moz-fx-data-shared-prod.telemetry.desktop_active_users"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("deleted client rows: 2 moz-fx-data-shared-prod.telemetry.desktop_active_users"),
+      std::string::npos)
       << out;
   EXPECT_EQ(out.find("(0 shredded rows added)"), std::string::npos) << out;
   EXPECT_NE(out.find("checks: PASS"), std::string::npos) << out;
@@ -123,8 +124,9 @@ TEST_F(BrokenData, DeletedClientsAndTheBackfilledRowsFromTheCommandLine) {
     EXPECT_TRUE(j["submission_date"].is_string()) << line;
   }
   EXPECT_GT(rows, 0u);
-  EXPECT_NE(out.find("backfilled rows: " + output + " (" + std::to_string(rows) + " rows)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("backfilled rows written to " + output + " (" + std::to_string(rows) + " rows)"),
+      std::string::npos)
       << out;
 }
 

@@ -276,9 +276,8 @@ TEST(TemplateSemantics, DeduplicateKeepsTheEarliestRowPerDocument) {
 
 Table raw_like(const std::string& name,
                const std::vector<std::pair<std::string, std::string>>& docs) {
-  Table t{name,
-          {column("submission_timestamp", Type::kTimestamp), column("uri", Type::kString)},
-          {}};
+  Table t{
+      name, {column("submission_timestamp", Type::kTimestamp), column("uri", Type::kString)}, {}};
   for (const auto& [day, id] : docs) {
     t.rows.push_back({ts_value(day, "12:00:00"), V("/submit/ns/doc/1/" + id)});
   }
@@ -343,10 +342,9 @@ TEST(TemplateSemantics, ErrorDocumentsDeltaIsOnlyTheNewErrors) {
                                         "/submit/ns/doc/1/e3"}));
 }
 
-engine::Rows validate(const std::vector<std::string>& decoded,
-                        const std::vector<std::string>& live,
-                        const std::vector<std::string>& stable,
-                        const std::vector<std::string>& backfill, bool fail = false) {
+engine::Rows validate(const std::vector<std::string>& decoded, const std::vector<std::string>& live,
+                      const std::vector<std::string>& stable,
+                      const std::vector<std::string>& backfill, bool fail = false) {
   auto table = [](const std::string& name, const std::vector<std::string>& ids) {
     std::vector<std::pair<std::string, std::string>> docs;
     for (const auto& id : ids) docs.emplace_back("2020-04-14", id);
@@ -366,9 +364,7 @@ engine::Rows validate(const std::vector<std::string>& decoded,
                        table("proj-bkf.telemetry_stable.main_v4", backfill)});
 }
 
-std::string failures(const engine::Rows& rows) {
-  return *column_values(rows, "failures").begin();
-}
+std::string failures(const engine::Rows& rows) { return *column_values(rows, "failures").begin(); }
 
 TEST(TemplateSemantics, ValidateCountsReportsEachFailure) {
   EXPECT_EQ(failures(validate({"a", "b"}, {"a", "b"}, {"a"}, {"a", "b"})), "NULL");

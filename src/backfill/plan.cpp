@@ -6,8 +6,8 @@
 #include <set>
 
 #include "backfill.h"
-#include "resolve/resolve.h"
 #include "internal.h"
+#include "resolve/resolve.h"
 #include "simulation/simulation.h"
 #include "syntax/format.h"
 

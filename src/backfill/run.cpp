@@ -71,7 +71,10 @@ class Runner {
   }
 
   simulation::Run bound(const std::vector<std::string>& parameters) const {
-    simulation::Run run{&data_, &p_.tree, p_.table.project, {},
+    simulation::Run run{&data_,
+                        &p_.tree,
+                        p_.table.project,
+                        {},
                         "the backfill binds the date parameter and scheduling.parameters of "
                         "metadata.yaml: add it there"};
     for (const auto& text : parameters) run.parameters.push_back(engine::binding(text));

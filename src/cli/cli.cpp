@@ -574,6 +574,7 @@ struct SimulateOptions {
   std::string deleted_clients;
   std::string client_id_column;
   std::string output;
+  std::string previous_output;
 };
 
 constexpr const char* kSimulateExitStatusHelp =
@@ -590,13 +591,24 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const GenerateOptions& g = o.generate;
     simulation::Options options{project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root),
-                                project::TableId::parse(g.table), o.data_dir, o.date,
-                                mitigation_options(g), o.deleted_clients,
+                                project::TableId::parse(g.table),
+                                o.data_dir,
+                                o.date,
+                                mitigation_options(g),
+                                o.deleted_clients,
                                 o.client_id_column};
     result = simulation::simulate(options);
-    if (!o.output.empty()) {
-      base::write_file_atomically(o.output, simulation::to_ndjson(result.backfilled));
+    if (!o.previous_output.empty() && !result.previous_computed) {
+      throw base::Error::usage(
+          "--previous-output writes the previous version's table computed with "
+          "--deleted-clients, but --data has its data file: drop the option or that file");
     }
+    std::vector<base::OutputFile> files;
+    if (!o.output.empty()) files.push_back({o.output, simulation::to_ndjson(result.backfilled)});
+    if (!o.previous_output.empty()) {
+      files.push_back({o.previous_output, simulation::to_ndjson(result.previous_table)});
+    }
+    base::write_files_atomically(files);
   } catch (const base::Error& e) {
     err << e.format() << "\n";
     return exit_status_of_run(e.kind);
@@ -604,7 +616,12 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   for (const auto& w : result.mitigation.warnings) err << "shredmit: " << w << "\n";
   out << simulation::format(result);
   if (!o.output.empty()) {
-    out << fmt::format("backfilled rows: {} ({} rows)\n", o.output, result.backfilled.rows.size());
+    out << fmt::format("backfilled rows written to {} ({} rows)\n", o.output,
+                       result.backfilled.rows.size());
+  }
+  if (!o.previous_output.empty()) {
+    out << fmt::format("previous table written to {} ({} rows)\n", o.previous_output,
+                       result.previous_table.rows.size());
   }
   return result.passed() ? kExitOk : kExitRefused;
 }
@@ -1036,6 +1053,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   simulate_cmd->add_option("--output", sim.output,
                            "FILE.ndjson: write the backfilled rows (what the mitigation query "
                            "writes for --date) there, atomically");
+  simulate_cmd->add_option(
+      "--previous-output", sim.previous_output,
+      "FILE.ndjson: write the previous version's table computed with --deleted-clients there "
+      "(give it back as PREVIOUS_TABLE.ndjson in --data to replay late upstream rows)");
 
   DryRunOptions dry;
   auto* dry_run_cmd = app.add_subcommand(

@@ -41,9 +41,10 @@ std::vector<fs::path> files_of(const std::vector<fs::path>& paths) {
     std::error_code ec;
     auto status = fs::status(p, ec);
     if (ec || !fs::exists(status)) {
-      throw base::Error::usage(fmt::format("{}: no such file or folder; give a table folder "
-                                           "(sql/PROJECT/DATASET/TABLE) or a .sql file",
-                                           p.string()));
+      throw base::Error::usage(
+          fmt::format("{}: no such file or folder; give a table folder "
+                      "(sql/PROJECT/DATASET/TABLE) or a .sql file",
+                      p.string()));
     }
     if (fs::is_regular_file(status)) {
       out.push_back(p);
@@ -54,8 +55,8 @@ std::vector<fs::path> files_of(const std::vector<fs::path>& paths) {
       continue;
     }
     std::vector<fs::path> tables;
-    for (auto it = fs::recursive_directory_iterator(
-             p, fs::directory_options::skip_permission_denied, ec);
+    for (auto it =
+             fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_regular_file() && it->path().filename() == "query.sql") {
         tables.push_back(it->path().parent_path());
@@ -95,9 +96,9 @@ void check_file(const fs::path& file, Report& report) {
   engine::FromTree from = engine::catalog_from_tree(sql.sql, tree, project);
   std::string unknown;
   if (!from.unknown.empty()) {
-    std::vector<std::string> shown(from.unknown.begin(),
-                                   from.unknown.begin() + std::min<long>(3, static_cast<long>(
-                                                                                from.unknown.size())));
+    std::vector<std::string> shown(
+        from.unknown.begin(),
+        from.unknown.begin() + std::min<long>(3, static_cast<long>(from.unknown.size())));
     if (from.unknown.size() > 3) shown.push_back(fmt::format("{} more", from.unknown.size() - 3));
     unknown = "reads " + base::join(shown, "; ");
   }

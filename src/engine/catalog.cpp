@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <set>
 
-#include "engine.h"
 #include "base/text.h"
+#include "engine.h"
 #include "resolve/resolve.h"
 
 namespace shredmit::engine {
@@ -91,11 +91,13 @@ Binding binding(std::string_view parameter) {
   analysis::Type kind = type.empty() ? analysis::Type::kString : analysis::type_from_name(type);
   if (kind == analysis::Type::kUnknown || kind == analysis::Type::kStruct ||
       kind == analysis::Type::kArray) {
-    throw base::Error("", 0, 0,
-                      fmt::format("parameter '{}' has type {}, which is not a GoogleSQL scalar type",
-                                  text, type));
+    throw base::Error(
+        "", 0, 0,
+        fmt::format("parameter '{}' has type {}, which is not a GoogleSQL scalar type", text,
+                    type));
   }
-  return Binding{Parameter{text.substr(0, first), scalar(kind)}, Value::of(text.substr(second + 1))};
+  return Binding{Parameter{text.substr(0, first), scalar(kind)},
+                 Value::of(text.substr(second + 1))};
 }
 
 FromTree catalog_from_tree(std::string_view sql, const project::SqlTree& tree,
@@ -215,8 +217,8 @@ std::vector<Parameter> declared_parameters(const project::Metadata& metadata) {
                     [&](const Parameter& x) { return base::same_name(x.name, parts[0]); })) {
       continue;
     }
-    analysis::Type t = parts[1].empty() ? analysis::Type::kString
-                                        : analysis::type_from_name(parts[1]);
+    analysis::Type t =
+        parts[1].empty() ? analysis::Type::kString : analysis::type_from_name(parts[1]);
     if (t != analysis::Type::kUnknown) out.push_back({parts[0], scalar(t)});
   }
   return out;

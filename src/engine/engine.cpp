@@ -583,8 +583,8 @@ size_t identifier_end(std::string_view text, size_t i) {
     }
     return text.size();
   }
-  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
-                             text[i] == '_' || text[i] == '-')) {
+  while (i < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' || text[i] == '-')) {
     ++i;
   }
   return i;
@@ -929,9 +929,9 @@ std::string format_clock(int64_t seconds, int nanos) {
 
 [[noreturn]] void bad_value(const std::string& where, const engine::Type& type,
                             const std::string& text) {
-  throw base::Error(
-      where, 0, 0,
-      fmt::format("'{}' is not a valid {} value; write it as CAST(x AS STRING) would", text, type.sql()));
+  throw base::Error(where, 0, 0,
+                    fmt::format("'{}' is not a valid {} value; write it as CAST(x AS STRING) would",
+                                text, type.sql()));
 }
 
 // NUMERIC and BIGNUMERIC values travel as the little-endian two's complement bytes of the value

@@ -201,10 +201,10 @@ struct Evaluation {
 // parameters are bound. Tables are reached by every spelling analyze accepts (the evaluator
 // gives rows only to tables at the root of its catalog, so the query's table names are rewritten
 // to the whole backticked path before it runs, each keeping its implicit alias). Supports the
-// types STRING, BYTES, JSON, INT64, NUMERIC, BIGNUMERIC, FLOAT64, BOOL, DATE, DATETIME, TIMESTAMP and TIME,
-// and ARRAYs and STRUCTs of them. A call of a JavaScript function is refused, naming it. Throws
-// base::Error as analyze does, and of kind kInput for a value that does not fit its column's type
-// (the message names the table, column and value).
+// types STRING, BYTES, JSON, INT64, NUMERIC, BIGNUMERIC, FLOAT64, BOOL, DATE, DATETIME, TIMESTAMP
+// and TIME, and ARRAYs and STRUCTs of them. A call of a JavaScript function is refused, naming it.
+// Throws base::Error as analyze does, and of kind kInput for a value that does not fit its column's
+// type (the message names the table, column and value).
 Evaluation evaluate(std::string_view sql, const Catalog& catalog,
                     const std::map<std::string, std::vector<std::vector<Value>>>& contents,
                     const std::vector<Binding>& parameters);

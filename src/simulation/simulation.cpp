@@ -153,8 +153,7 @@ void load_table(SampleData& data, const fs::path& ndjson, const project::SqlTree
   std::vector<std::vector<Value>> rows;
   std::ifstream in(ndjson);
   if (!in) {
-    throw base::Error(file, 0, 0,
-                      std::string("cannot read the file: ") + std::strerror(errno));
+    throw base::Error(file, 0, 0, std::string("cannot read the file: ") + std::strerror(errno));
   }
   std::string line;
   int number = 0;
@@ -281,8 +280,8 @@ std::vector<engine::Binding> bindings(const project::Metadata& metadata,
     if (base::same_name(out.back().parameter.name, date_parameter)) scheduled = true;
   }
   if (!scheduled) {
-    out.insert(out.begin(), engine::Binding{{date_parameter, engine::scalar(Type::kDate)},
-                                            Value::of(date)});
+    out.insert(out.begin(),
+               engine::Binding{{date_parameter, engine::scalar(Type::kDate)}, Value::of(date)});
   }
   return out;
 }
@@ -407,9 +406,8 @@ std::vector<std::vector<Value>> conform(const engine::Rows& result,
                                         const std::string& schema_file) {
   std::vector<size_t> from;
   for (const auto& c : result.columns) {
-    auto it = std::find_if(columns.begin(), columns.end(), [&](const engine::Field& f) {
-      return base::same_name(f.name, c.name);
-    });
+    auto it = std::find_if(columns.begin(), columns.end(),
+                           [&](const engine::Field& f) { return base::same_name(f.name, c.name); });
     if (it == columns.end()) {
       throw base::Error(schema_file, 0, 0,
                         fmt::format("the query writes column {} that the table's schema does not "
@@ -453,11 +451,12 @@ engine::Evaluation evaluate_on(const std::string& sql, const std::string& file, 
       if (name && run.data->find(*name)) continue;
       if (run.data->find(path)) continue;
       std::string shown = name.value_or(path);
-      throw base::Error(file, at.line, at.column,
-                        fmt::format("table {} has no data file; add {} (with its schema.yaml in the "
-                                    "tree or {} beside it)",
-                                    path, (run.data->folder / (shown + ".ndjson")).string(),
-                                    shown + ".schema.yaml"));
+      throw base::Error(
+          file, at.line, at.column,
+          fmt::format("table {} has no data file; add {} (with its schema.yaml in the "
+                      "tree or {} beside it)",
+                      path, (run.data->folder / (shown + ".ndjson")).string(),
+                      shown + ".schema.yaml"));
     }
   }
   engine::Catalog catalog = run.data->catalog;
@@ -547,8 +546,7 @@ Result simulate(const Options& o) {
     }
     Run before = run;
     before.parameters = bindings(*pre.previous.metadata, parameter, o.date);
-    engine::Rows rows =
-        run_query(m.previous_query.sql->sql, m.previous_query.file, before);
+    engine::Rows rows = run_query(m.previous_query.sql->sql, m.previous_query.file, before);
     auto columns = engine::columns_from_schema(*pre.previous.schema);
     r.previous_table = {columns, conform(rows, columns, pre.previous.schema->file)};
     data.put(engine::Table{previous, columns}, r.previous_table.rows);
@@ -580,8 +578,8 @@ Result simulate(const Options& o) {
     auto of = [&](int source) { return fmt::format("SUM(IF(_source = {}, {}, NULL))", source, x); };
     sums.push_back(fmt::format("{}, {}, {}, {} - {}", of(0), of(1), of(2), of(2), of(0)));
   }
-  std::string columns = base::join(keys, ", ") + (keys.empty() ? "" : ", ") +
-                        base::join(metrics, ", ");
+  std::string columns =
+      base::join(keys, ", ") + (keys.empty() ? "" : ", ") + base::join(metrics, ", ");
   std::string totals_sql = fmt::format(
       "SELECT {}{}{} FROM (\n"
       "  SELECT 0 AS _source, {} FROM {} WHERE {}\n"
@@ -640,13 +638,14 @@ std::string render_table(const std::vector<std::vector<std::string>>& table, siz
 
 std::string format(const Result& r) {
   const auto& m = r.mitigation;
-  std::string out = fmt::format(
-      "shredmit simulate: {} against {}, partition {}, baseline {}\n", m.new_table.qualified(),
-      m.previous_table.table(), m.partition_field, mitigation::baseline_name(m.baseline));
+  std::string out = fmt::format("shredmit simulate: {} against {}, partition {}, baseline {}\n",
+                                m.new_table.qualified(), m.previous_table.table(),
+                                m.partition_field, mitigation::baseline_name(m.baseline));
   if (r.previous_computed) {
-    out += fmt::format("previous table: {} rows computed by the previous version's query before "
-                       "deletion\n",
-                       r.previous_rows_computed);
+    out += fmt::format(
+        "previous table: {} rows computed by the previous version's query before "
+        "deletion\n",
+        r.previous_rows_computed);
   }
   if (!r.deleted_rows.empty()) {
     std::vector<std::string> parts;

@@ -21,7 +21,7 @@ namespace shredmit::simulation {
 // Tables of sample data: one per PROJECT.DATASET.TABLE.ndjson file of a folder.
 struct SampleData {
   std::filesystem::path folder;  // where the files were read, for messages
-  engine::Catalog catalog;  // each table's columns, from its schema
+  engine::Catalog catalog;       // each table's columns, from its schema
   // Each table's rows, in its columns' order, keyed by engine::Table::name.
   std::map<std::string, std::vector<std::vector<engine::Value>>> rows;
 
@@ -75,7 +75,7 @@ std::vector<std::vector<engine::Value>> conform(const engine::Rows& result,
 struct Run {
   const SampleData* data = nullptr;
   const project::SqlTree* tree = nullptr;
-  std::string project;                     // the default project of two-part names
+  std::string project;                      // the default project of two-part names
   std::vector<engine::Binding> parameters;  // bound as bigquery-etl binds them
   std::string how_to_bind;                  // ends "query parameter @x has no value; ..."
 };
@@ -134,7 +134,7 @@ struct Result {
   // without a data file for it): its rows.
   size_t previous_rows_computed = 0;
   bool previous_computed = false;
-  engine::Rows previous_table;  // the computed table, in its schema's columns
+  engine::Rows previous_table;                 // the computed table, in its schema's columns
   std::map<std::string, size_t> deleted_rows;  // per upstream table (delete_clients)
   std::vector<std::string> check_failures;     // ERROR() messages of the generated checks
   // The rows of the generated check's mismatch query (mitigation::Mitigation::mismatches_sql):
