@@ -381,6 +381,14 @@ TEST_F(DryRunCommand, ReportsRefusedAndUncheckedStatementsWithTheirLocation) {
   EXPECT_EQ(j["findings"][0]["status"], "accepted");
   EXPECT_EQ(j["findings"][0]["what"], "query");
 
+  // Without the engine: one line naming the install command, exit 2.
+  setenv("SHREDMIT_ENGINE", "/nonexistent/remote_server", 1);
+  int status = test_support::run_cli({"dry-run", good.c_str()}, &out, &err);
+  unsetenv("SHREDMIT_ENGINE");
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("not installed; install it with"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
   std::string missing = path("sql/p/d/nothing_here");
   EXPECT_EQ(test_support::run_cli({"dry-run", missing.c_str()}, &out, &err), 2);
   EXPECT_NE(err.find("no such file or folder"), std::string::npos) << err;

@@ -422,3 +422,29 @@ TEST(Engine, TheServerDiesWithTheProcessThatStartedIt) {
 
 }  // namespace
 }  // namespace shredmit::engine
+
+namespace shredmit::engine {
+namespace {
+
+// What this engine build lacks while BigQuery has it is "not checked", never an error; the
+// user's own mistakes stay refusals.
+TEST(Engine, WhatThisBuildCannotCheckIsNotAnError) {
+  // INTEGER is BigQuery's alias of INT64; the difference of two timestamps is an INTERVAL.
+  for (const char* sql : {"SELECT CAST('1' AS INTEGER) AS x",
+                          "SELECT CURRENT_TIMESTAMP() - CURRENT_TIMESTAMP() AS x",
+                          "SELECT * FROM EXTERNAL_QUERY('c', 'SELECT 1')",
+                          "SELECT JSON_KEYS(JSON '{}') AS x"}) {
+    Verdict v = analyze(sql, Catalog{}, {});
+    ASSERT_FALSE(v.accepted()) << sql;
+    EXPECT_TRUE(cannot_check(v)) << sql << ": " << v.message;
+  }
+  for (const char* sql : {"SELECT CAST('1' AS INTEGR) AS x", "SELECT 1 + 'a' AS x",
+                          "SELECT CURRENT_DATE() - CURRENT_TIMESTAMP() AS x"}) {
+    Verdict v = analyze(sql, Catalog{}, {});
+    ASSERT_FALSE(v.accepted()) << sql;
+    EXPECT_FALSE(cannot_check(v)) << sql << ": " << v.message;
+  }
+}
+
+}  // namespace
+}  // namespace shredmit::engine

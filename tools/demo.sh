@@ -13,11 +13,12 @@ tools/setup.sh build
 # --today: the fixture's backfill entry is dated 2024-06-05; later, it is too old to run (BF018).
 ./build/shredmit lint fixtures/sql/moz-fx-data-shared-prod/firefox_desktop_derived/active_users_aggregates_v4 \
   --today 2024-06-05
-# Proof on data: the generated query and checks run on sample NDJSON in SQLite.
+# Proof on data: the generated query and checks run on sample NDJSON with GoogleSQL's reference
+# evaluator (BigQuery's semantics).
 ./build/shredmit simulate \
   moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 \
   --sql-dir fixtures/sql --data fixtures/simulate/active_users_aggregates --date 2024-06-01
-# The managed backfill: validate the entry, plan it offline, run it end to end in SQLite.
+# The managed backfill: validate the entry, plan it offline, run it end to end on the engine.
 ./build/shredmit backfill validate fixtures/sql --today 2024-06-05
 mkdir -p out/backfill
 ./build/shredmit backfill plan \
@@ -27,4 +28,4 @@ mkdir -p out/backfill
 ./build/shredmit backfill run \
   moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 \
   --sql-dir fixtures/sql --today 2024-06-05 --output-dir out/backfill \
-  --data fixtures/backfill/active_users_aggregates --db out/backfill/result.db
+  --data fixtures/backfill/active_users_aggregates --output out/backfill/tables

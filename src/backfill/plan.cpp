@@ -8,7 +8,6 @@
 #include "backfill.h"
 #include "internal.h"
 #include "resolve/resolve.h"
-#include "simulation/simulation.h"
 #include "syntax/format.h"
 
 namespace shredmit::backfill {

@@ -89,6 +89,9 @@ void check_file(const fs::path& file, Report& report) {
     } else {
       parameters = {{"submission_date", engine::scalar(analysis::Type::kDate)}};
     }
+  } catch (const project::OfflineError& e) {
+    add(Status::kNotChecked, query ? "query" : "checks", {e.line(), e.column()}, e.what());
+    return;
   } catch (const base::Error& e) {
     add(Status::kRefused, query ? "query" : "checks", {e.line(), e.column()}, e.what());
     return;
@@ -106,13 +109,25 @@ void check_file(const fs::path& file, Report& report) {
   auto judge = [&](const engine::Verdict& v, std::string what) {
     if (v.accepted()) {
       add(Status::kAccepted, std::move(what), {}, "");
+    } else if (v.message.rfind("Query parameter '", 0) == 0) {
+      // bigquery-etl binds the date parameter and scheduling.parameters; a DAG's `arguments`
+      // may bind others, which the dry run cannot see.
+      add(Status::kNotChecked, std::move(what), v.at,
+          v.message + ": metadata.yaml declares no such parameter (bigquery-etl binds the date "
+                      "parameter and scheduling.parameters)");
     } else if (engine::cannot_check(v)) {
       add(Status::kNotChecked, std::move(what), v.at,
           unknown.empty() ? "the engine cannot check it offline: " + v.message : unknown);
     } else {
+      // The catalog is the tree's schema.yaml files: a stale one (a view's schema.yaml behind
+      // its view.sql) is refused here as BigQuery would not.
       add(Status::kRefused, std::move(what), v.at,
           "GoogleSQL refuses this " + std::string(query ? "query" : "statement") + ": " +
-              v.message + rendered);
+              v.message + rendered +
+              (from.catalog.tables.empty()
+                   ? std::string()
+                   : "; checked against the schema.yaml of each table it reads, so a stale one "
+                     "gives this too"));
     }
   };
   if (query) {

@@ -125,10 +125,12 @@ struct Verdict {
 };
 
 // Whether a refusal says nothing about the statement itself: a name the catalog lacks (a
-// function or a table outside the tree), or a construct this build of the engine (GoogleSQL of
-// about 2023) lacks while BigQuery has it: a syntax error on SQL shredmit's parser read (GROUP BY
-// ALL, pipe syntax), a refusal naming INTERVAL values or saying "not supported". Such a statement
-// is "not checked", never an error.
+// function, also one a UDF's body calls, a table-valued function such as EXTERNAL_QUERY, or a
+// table outside the tree), or a construct this build of the engine (GoogleSQL of about 2023)
+// lacks while BigQuery has it: a syntax error on SQL shredmit's parser read (GROUP BY ALL, pipe
+// syntax), INTERVAL values (the difference of two DATEs, DATETIMEs or TIMESTAMPs), the type
+// aliases INT, INTEGER, BIGINT, SMALLINT, TINYINT, BYTEINT, DECIMAL and BIGDECIMAL, or a refusal
+// saying "not supported". Such a statement is "not checked", never an error.
 bool cannot_check(const Verdict& verdict);
 
 // The query parameters a table's query is run with, declared as bigquery-etl binds them: the
