@@ -330,7 +330,7 @@ TEST(Generate, QualifiedAndExpressionGroupingMatchTheSelectList) {
 
 using test_support::run_cli;
 
-TEST(Cli, GenerateWritesBothFilesAndReportsThem) {
+TEST(Cli, GenerateWritesTheThreeFilesAndReportsThem) {
   TempTree t;
   std::string out_dir = (t.root() / "out").string();
   std::string out, err;
@@ -342,8 +342,11 @@ TEST(Cli, GenerateWritesBothFilesAndReportsThem) {
   EXPECT_NE(err.find("ADDED    dimension  os_version_build"), std::string::npos) << err;
   EXPECT_EQ(read(t.root() / "out" / "shredder_mitigation_query.sql"),
             read("tests/golden/active_users_aggregates_v4/shredder_mitigation_query.sql"));
+  EXPECT_EQ(read(t.root() / "out" / "shredder_mitigation_validation.sql"),
+            read("tests/golden/active_users_aggregates_v4/shredder_mitigation_validation.sql"));
+  EXPECT_NE(out.find("shredder_mitigation_validation.sql"), std::string::npos);
   // No temporary files are left behind.
-  EXPECT_EQ(std::distance(fs::directory_iterator(t.root() / "out"), fs::directory_iterator()), 2);
+  EXPECT_EQ(std::distance(fs::directory_iterator(t.root() / "out"), fs::directory_iterator()), 3);
 }
 
 TEST(Cli, TrailingSlashOnSqlDirKeepsTheRepositoryRoot) {

@@ -37,6 +37,7 @@
 
 #include "engine/engine.h"
 #include "mitigation/mitigation.h"
+#include "report/report.h"
 
 namespace shredmit {
 namespace {
@@ -645,6 +646,33 @@ class PropertyRunner {
                r[2] == Value(std::string("increase"));
       });
       if (!named) return "the mismatches do not name the group " + target + " and row_count";
+      // The validation report says the totals moved, and where: at the target group's value
+      // of each dimension it names.
+      report::Results results;
+      for (const auto& v : m.validation) results[v.name] = db.evaluate(v.sql, parameters_);
+      report::Report r = report::build(results, "p.d.agg_v2");
+      if (r.matches || r.summary.rfind("mismatch:", 0) != 0) {
+        return "the report does not say the totals moved: " + r.summary;
+      }
+      auto group = group_of(s, s.target);
+      size_t named_values = 0;
+      for (const auto& d : r.dimensions) {
+        if (d.verdict != report::Verdict::kGrew && d.verdict != report::Verdict::kMoved) continue;
+        if (!d.grown_value && (d.verdict == report::Verdict::kMoved ? d.increase : d.growth) == 0) {
+          continue;  // a dimension whose totals did not grow
+        }
+        auto it = std::find_if(s.common.begin(), s.common.end(),
+                               [&](const Dimension& c) { return c.name == d.name; });
+        Value expected =
+            it == s.common.end() ? group[0] : group[1 + static_cast<size_t>(it - s.common.begin())];
+        std::optional<std::string> text_value = target_text(db, d.name, s, expected);
+        if (d.grown_value != text_value) {
+          return "the report names " + d.name + " = " + d.grown_value.value_or("NULL") +
+                 ", the rows arrived at " + text_value.value_or("NULL") + ": " + r.summary;
+        }
+        ++named_values;
+      }
+      if (named_values == 0) return "the report names no dimension: " + r.summary;
     }
     // A group where some count metric's baseline total exceeds the previous one gets no
     // shredded row: that growth is not deletion, and the group is left for the checks.
@@ -775,6 +803,25 @@ class PropertyRunner {
       }
     }
     return "";
+  }
+
+  // A dimension value as the validation queries write it (CAST(x AS STRING), BYTES as base64,
+  // NULL for NULL and '??').
+  std::optional<std::string> target_text(Database& db, const std::string& name, const Scenario& s,
+                                         const Value& v) {
+    Type type = Type::kDate;
+    for (const auto& d : s.common) {
+      if (d.name == name) type = d.type;
+    }
+    if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+    std::string expression = type == Type::kString  ? "NULLIF(@v, '??')"
+                             : type == Type::kBytes ? "TO_BASE64(@v)"
+                                                    : "CAST(@v AS STRING)";
+    auto rows = db.query("SELECT " + expression + " AS x",
+                         {{{"v", engine::scalar(type)}, to_engine(type, v)}});
+    const Value& x = rows.rows.at(0).at(0);
+    if (std::holds_alternative<std::monostate>(x)) return std::nullopt;
+    return text(x);
   }
 
   // The target group as the check's `dimensions` column writes it.

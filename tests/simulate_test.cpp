@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "report/report.h"
 #include "simulation/simulation.h"
 
 namespace shredmit {
@@ -128,6 +129,116 @@ TEST_F(BrokenData, DeletedClientsAndTheBackfilledRowsFromTheCommandLine) {
       out.find("backfilled rows written to " + output + " (" + std::to_string(rows) + " rows)"),
       std::string::npos)
       << out;
+}
+
+// The validation report (--report DIR): its first line says whether totals match and, when they
+// do not, where.
+std::string report_of(const std::string& data, const fs::path& dir,
+                      std::vector<const char*> extra = {}) {
+  std::string out, where = dir.string();
+  extra.push_back("--report");
+  extra.push_back(where.c_str());
+  simulate(data, &out, "2024-06-01", extra);
+  std::ifstream in(dir / "report.md");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string summary_of(const std::string& markdown) {
+  // The line after the title, with its wrapped continuation joined.
+  std::istringstream in(markdown);
+  std::string line, summary;
+  std::getline(in, line);
+  std::getline(in, line);
+  while (std::getline(in, line) && !line.empty()) summary += (summary.empty() ? "" : " ") + line;
+  return summary;
+}
+
+TEST_F(BrokenData, TheReportOfTheFixtureMatchesAnIndependentComputation) {
+  std::string md = report_of(dir_.string(), dir_ / "report");
+  EXPECT_EQ(summary_of(md).rfind("matches: every total per value of the 14 common dimensions "
+                                 "equals the previous version's; the NULL value of 3 added "
+                                 "dimensions grew by exactly the shredded amount",
+                                 0),
+            0u)
+      << md;
+  for (std::istringstream in(md); !in.eof();) {
+    std::string line;
+    std::getline(in, line);
+    EXPECT_LE(line.size(), 100u) << line;
+  }
+  // The JSON's added dimension segment_dau: its NULL value grew by the shredded amount of each
+  // metric, computed here from the previous table and the upstream rows: c02, c06 and c10 were
+  // shredded; the previous version counted 11 daily users and the upstream has 8 of them.
+  auto j = nlohmann::json::parse(read("report/report.json"));
+  EXPECT_EQ(j["matches"], true);
+  int previous_daily = 0;
+  std::istringstream prev(read(kPrevious + ".ndjson"));
+  for (std::string line; std::getline(prev, line);) {
+    auto row = nlohmann::json::parse(line);
+    if (row["submission_date"] == "2024-06-01") previous_daily += row["daily_users"].get<int>();
+  }
+  int upstream_daily = 0;
+  std::istringstream up(read(kUpstream + ".ndjson"));
+  for (std::string line; std::getline(up, line);) {
+    auto row = nlohmann::json::parse(line);
+    if (row["submission_date"] == "2024-06-01" && row["is_daily_user"] == true) ++upstream_daily;
+  }
+  EXPECT_EQ(previous_daily, 11);
+  auto compensation = j["compensation"];
+  auto daily = std::find_if(compensation.begin(), compensation.end(),
+                            [](const nlohmann::json& c) { return c["metric"] == "daily_users"; });
+  ASSERT_NE(daily, compensation.end());
+  EXPECT_EQ((*daily)["compensated"], previous_daily - upstream_daily);
+  for (const auto& d : j["dimensions"]) {
+    EXPECT_TRUE(d["differing"].empty()) << d;
+    EXPECT_EQ(d["verdict"], d["added"] == true ? "NULL grew by the shredded amount" : "matches");
+  }
+}
+
+TEST_F(BrokenData, TheReportOfLateRowsNamesTheValueThatGrew) {
+  std::string upstream = read(kUpstream + ".ndjson");
+  std::string c12 =
+      upstream.substr(upstream.find("{\"submission_date\": \"2024-06-01\", "
+                                    "\"client_id\": \"c12\""));
+  c12 = c12.substr(0, c12.find('\n') + 1);
+  std::string late = std::regex_replace(c12, std::regex("\"c12\""), "\"c13\"");
+  write(kUpstream + ".ndjson",
+        upstream + late + std::regex_replace(late, std::regex("c13"), "c14"));
+  std::string summary = summary_of(report_of(dir_.string(), dir_ / "report"));
+  EXPECT_EQ(summary.rfind("mismatch: the group ", 0), 0u) << summary;
+  EXPECT_NE(summary.find("channel = `beta`"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("late data"), std::string::npos) << summary;
+}
+
+TEST_F(BrokenData, TheReportOfARedefinedDimensionNamesIt) {
+  // As ARedefinedDimensionFailsTheChecksWhereItsGroupGrew: c11's city, attribution medium and
+  // source become NULL upstream and its default-browser flag false, without a rename.
+  std::string upstream = read(kUpstream + ".ndjson");
+  size_t at = upstream.find("\"client_id\": \"c11\"");
+  std::string line = upstream.substr(at, upstream.find('\n', at) - at);
+  std::string moved =
+      std::regex_replace(line, std::regex(R"("attribution": \{[^}]*\}, "city": "Berlin")"),
+                         R"("attribution": null, "city": null)");
+  moved = std::regex_replace(moved, std::regex(R"("is_default_browser": true)"),
+                             R"("is_default_browser": false)");
+  upstream.replace(at, line.size(), moved);
+  write(kUpstream + ".ndjson", upstream);
+  std::string md = report_of(dir_.string(), dir_ / "report");
+  std::string summary = summary_of(md);
+  // The four redefined columns are named, each at the value its rows moved into.
+  EXPECT_EQ(summary.rfind("mismatch: values of ", 0), 0u) << md;
+  for (const char* column :
+       {"`city` (city = NULL", "`attribution_medium` (attribution_medium = NULL",
+        "`attribution_source` (attribution_source = NULL",
+        "`is_default_browser` (is_default_browser = `false`"}) {
+    EXPECT_NE(summary.find(column), std::string::npos) << column << ": " << summary;
+  }
+  EXPECT_NE(summary.find("rename the column"), std::string::npos) << summary;
+  // The redefined columns are the ones that moved; country, which did not change, is not.
+  EXPECT_EQ(summary.find("`country`"), std::string::npos) << summary;
+  EXPECT_NE(md.find("### `city`: moved"), std::string::npos) << md;
 }
 
 // The mismatch lines of simulate's output (the rows of the check's mismatch query).
@@ -448,6 +559,58 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ShapeOnData,
                          ::testing::Values("placeholder", "projection", "star_except",
                                            "temp_function", "timestamp_partition", "union_all",
                                            "jinja_template"));
+
+}  // namespace
+}  // namespace shredmit
+
+namespace shredmit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `shredmit report --results DIR` reads what the backfill script saves (`bq query
+// --format=json`: every value a string, or null) and renders the report simulate renders.
+TEST(Report, FromBqJsonFilesAsFromTheEngine) {
+  simulation::Options o{project::SqlTree::from_sql_dir("fixtures/sql"),
+                        project::TableId::parse(kTable),
+                        kData,
+                        "2024-06-01",
+                        {},
+                        {},
+                        ""};
+  simulation::Result r = simulation::simulate(o);
+  fs::path dir = fs::temp_directory_path() / ("shredmit_report_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [name, rows] : r.validation) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& row : rows.rows) {
+      nlohmann::json object = nlohmann::json::object();
+      for (size_t i = 0; i < row.size(); ++i) {
+        object[rows.columns[i].name] =
+            row[i].null ? nlohmann::json(nullptr) : nlohmann::json(row[i].text);
+      }
+      j.push_back(object);
+    }
+    std::ofstream(dir / (name + ".json")) << j.dump();
+  }
+  report::Results results(r.validation.begin(), r.validation.end());
+  std::string expected = report::markdown(report::build(results, kTable));
+  std::string table = kTable, results_dir = dir.string();
+  std::vector<const char*> args = {"shredmit",          "report",  "--results",
+                                   results_dir.c_str(), "--table", table.c_str()};
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::run(static_cast<int>(args.size()), args.data(), out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), expected);
+  // A file that is not bq's JSON is a usage error naming it, not "the totals differ".
+  std::ofstream(dir / "row_differences.json") << "{\"previous_only\": 1}";
+  std::ostringstream out2, err2;
+  EXPECT_EQ(cli::run(static_cast<int>(args.size()), args.data(), out2, err2), 2);
+  EXPECT_NE(err2.str().find("row_differences.json: error: is not a JSON array of rows"),
+            std::string::npos)
+      << err2.str();
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace shredmit

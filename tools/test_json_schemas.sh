@@ -3,7 +3,7 @@
 # python3-jsonschema): `generate --format json` (docs/generate.schema.json; the fixture's
 # document and one with --signed-metric) and `lint --format json` (docs/lint.schema.json; the
 # whole lint fixture tree) must validate, and documents broken in ways the schemas forbid must
-# not.
+# not; and the validation report (docs/report.schema.json) of the fixture and of late rows.
 # Usage: tools/test_json_schemas.sh BUILD_DIR   (run by ctest as JsonOutput.MatchesTheSchemas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +56,7 @@ kinds = {c["name"]: c.get("metric_kind") for c in b["columns"]}
 assert kinds["active_hours"] == "signed", kinds
 assert any(c["status"] == "added" and c["role"] == "dimension" for c in a["columns"])
 assert any(c["status"] == "removed" for c in a["columns"])
-assert all(f.endswith(".sql") for f in a["files"]) and len(a["files"]) == 2
+assert all(f.endswith(".sql") for f in a["files"]) and len(a["files"]) == 3
 # The schema must be able to fail.
 broken = []
 d = copy.deepcopy(a); d["columns"][0]["role"] = "measure"; broken.append(d)
@@ -69,4 +69,32 @@ for d in broken:
     if validator.is_valid(d):
         sys.exit(f"the schema accepted a broken document: {json.dumps(d)[:200]}")
 print(f"ok: 2 documents valid, {len(broken)} broken ones rejected")
+PY
+# The validation report of the fixture (totals match) and of late rows (they do not).
+cp -r fixtures/simulate/active_users_aggregates "$work/data"
+"$build/shredmit" simulate "$table" --sql-dir fixtures/sql --data "$work/data" --date 2024-06-01 \
+  --report "$work/r1" >/dev/null 2>&1
+sed -n '/"client_id": "c12"/p' "$work/data/moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson" |
+  sed 's/"c12"/"c13"/' >>"$work/data/moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson"
+"$build/shredmit" simulate "$table" --sql-dir fixtures/sql --data "$work/data" --date 2024-06-01 \
+  --report "$work/r2" >/dev/null 2>&1 || [ $? -eq 1 ]
+"$python" - docs/report.schema.json "$work/r1/report.json" "$work/r2/report.json" <<'PY'
+import copy, json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+ok, late = [json.load(open(p)) for p in sys.argv[2:]]
+for doc in (ok, late):
+    validator.validate(doc)
+assert ok["matches"] and not late["matches"], (ok["summary"], late["summary"])
+assert any(d["differing"] for d in late["dimensions"])
+broken = []
+d = copy.deepcopy(late); d["dimensions"][0]["verdict"] = "fine"; broken.append(d)
+d = copy.deepcopy(late); d["summary"] = "totals look good"; broken.append(d)
+d = copy.deepcopy(late); del d["dimensions"][0]["differing"][0]["expected"]; broken.append(d)
+for d in broken:
+    if validator.is_valid(d):
+        sys.exit("the report schema accepted a broken document")
+print(f"ok: 2 reports valid, {len(broken)} broken ones rejected")
 PY

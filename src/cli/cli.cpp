@@ -25,6 +25,7 @@
 #include "lint/lint.h"
 #include "mitigation/mitigation.h"
 #include "project/project.h"
+#include "report/report.h"
 #include "simulation/simulation.h"
 #include "syntax/format.h"
 #include "templates/templates.h"
@@ -575,6 +576,7 @@ struct SimulateOptions {
   std::string client_id_column;
   std::string output;
   std::string previous_output;
+  std::string report_dir;
 };
 
 constexpr const char* kSimulateExitStatusHelp =
@@ -608,6 +610,13 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.previous_output.empty()) {
       files.push_back({o.previous_output, simulation::to_ndjson(result.previous_table)});
     }
+    if (!o.report_dir.empty()) {
+      report::Results results(result.validation.begin(), result.validation.end());
+      report::Report r = report::build(results, result.mitigation.new_table.qualified());
+      fs::path dir = o.report_dir;
+      files.push_back({dir / "report.md", report::markdown(r)});
+      files.push_back({dir / "report.json", report::json(r)});
+    }
     base::write_files_atomically(files);
   } catch (const base::Error& e) {
     err << e.format() << "\n";
@@ -623,7 +632,36 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
     out << fmt::format("previous table written to {} ({} rows)\n", o.previous_output,
                        result.previous_table.rows.size());
   }
+  if (!o.report_dir.empty()) {
+    out << fmt::format("validation report written to {} (report.md, report.json)\n", o.report_dir);
+  }
   return result.passed() ? kExitOk : kExitRefused;
+}
+
+struct ReportOptions {
+  std::string results_dir;
+  std::string table;
+  std::string format = "markdown";
+};
+
+constexpr const char* kReportExitStatusHelp =
+    "Exit status:\n"
+    "  0  the totals match (the report is printed)\n"
+    "  1  they differ: the report's first line says where and the likely column\n"
+    "  2  usage error or unreadable results (a file that is not bq's JSON, a missing column)\n"
+    "  3  internal error (a shredmit bug)\n";
+
+int report_command(const ReportOptions& o, std::ostream& out, std::ostream& err) {
+  report::Report r;
+  try {
+    r = report::build(report::read_bq_json(o.results_dir), o.table);
+  } catch (const base::Error& e) {
+    // 1 means "the totals differ": unreadable results are 2.
+    err << e.format() << "\n";
+    return exit_status_of_run(e.kind);
+  }
+  out << (o.format == "json" ? report::json(r) : report::markdown(r));
+  return r.matches ? kExitOk : kExitRefused;
 }
 
 struct DryRunOptions {
@@ -1053,10 +1091,30 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   simulate_cmd->add_option("--output", sim.output,
                            "FILE.ndjson: write the backfilled rows (what the mitigation query "
                            "writes for --date) there, atomically");
+  simulate_cmd->add_option("--report", sim.report_dir,
+                           "DIR: write the validation report (seed 004's validations: totals "
+                           "per dimension value, the likely column of a mismatch) there as "
+                           "report.md and report.json");
   simulate_cmd->add_option(
       "--previous-output", sim.previous_output,
       "FILE.ndjson: write the previous version's table computed with --deleted-clients there "
       "(give it back as PREVIOUS_TABLE.ndjson in --data to replay late upstream rows)");
+
+  ReportOptions rep;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "Render the validation report of a backfill from the results of "
+      "shredder_mitigation_validation.sql (NAME.json per statement, `bq query --format=json`)");
+  report_cmd->footer(kReportExitStatusHelp);
+  report_cmd
+      ->add_option("--results", rep.results_dir,
+                   "DIR with dimension_totals.json, added_dimension_totals.json, "
+                   "row_differences.json and compensation.json")
+      ->required();
+  report_cmd->add_option("--table", rep.table, "the backfilled table, for the title")->required();
+  report_cmd->add_option("--format", rep.format, "markdown or json")
+      ->check(CLI::IsMember({"markdown", "json"}))
+      ->capture_default_str();
 
   DryRunOptions dry;
   auto* dry_run_cmd = app.add_subcommand(
@@ -1211,6 +1269,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (lint_cmd->parsed()) return lint(lint_opts, out, err);
     if (simulate_cmd->parsed()) return simulate(sim, out, err);
     if (dry_run_cmd->parsed()) return dry_run(dry, out);
+    if (report_cmd->parsed()) return report_command(rep, out, err);
     if (backfill_validate_cmd->parsed()) return backfill_validate(bf, out);
     if (backfill_plan_cmd->parsed()) return backfill_plan(bf, out, err);
     if (backfill_run_cmd->parsed()) return backfill_run(bf, out, err);

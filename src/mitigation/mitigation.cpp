@@ -243,6 +243,98 @@ class Builder {
         sql_string(legend));
   }
 
+  // The validation statements (seed 004's validations after a backfill), each with a fixed
+  // result shape documented in mitigation.h. `dimension_totals`: per common dimension, value and
+  // common metric, the previous, the new query's (upstream's) and the backfilled totals.
+  std::string dimension_totals() const {
+    std::string filter = partition_filter();
+    auto side = [&](const std::string& table) {
+      return fmt::format("SELECT {} FROM {} WHERE {}", join(common_columns(), ", "),
+                         sql_table(table), filter);
+    };
+    std::vector<std::pair<std::string, std::string>> ctes;
+    std::string sides = fmt::format(
+        "SELECT 'previous' AS {0}, * FROM previous_rows UNION ALL SELECT 'backfilled' AS {0}, * "
+        "FROM backfilled_rows",
+        helper("side"));
+    if (embedded_.new_standalone) {
+      ctes.emplace_back("new_version", *embedded_.new_standalone);
+      ctes.emplace_back("upstream_rows",
+                        fmt::format("SELECT {} FROM new_version", join(common_columns(), ", ")));
+      sides +=
+          fmt::format(" UNION ALL SELECT 'upstream' AS {}, * FROM upstream_rows", helper("side"));
+    }
+    ctes.emplace_back("previous_rows", side(previous_.id.qualified()));
+    ctes.emplace_back("backfilled_rows", side(m_.staging_table));
+    ctes.emplace_back("sides", sides);
+    ctes.emplace_back("cells", cells("sides", c_.common_dimensions));
+    return fmt::format(
+        "{} SELECT {}, {} AS previous, {} AS upstream, {} AS backfilled, IFNULL({}, 0) - "
+        "IFNULL({}, 0) AS difference FROM {} GROUP BY dimension, value, metric ORDER BY "
+        "dimension, value, metric",
+        with(ctes), unnested_keys(), side_sum("previous"),
+        embedded_.new_standalone ? side_sum("upstream") : "CAST(NULL AS FLOAT64)",
+        side_sum("backfilled"), side_sum("backfilled"), side_sum("previous"), unnested());
+  }
+
+  // `added_dimension_totals`: per added dimension (a renamed one among them), value and common
+  // metric, the total upstream gives (the new query alone) and the backfilled one; the NULL
+  // row's expected growth is the shredded amount, the previous partition's total minus the new
+  // query's. nullopt when there is no added dimension or the new query cannot run alone.
+  std::optional<std::string> added_dimension_totals() const {
+    if (c_.added_dimensions.empty() || !embedded_.new_standalone) return std::nullopt;
+    std::string filter = partition_filter();
+    std::vector<std::string> columns, metrics;
+    for (const auto& d : c_.added_dimensions) columns.push_back(sql_name(d.name));
+    for (const auto& m : c_.common_metrics) {
+      columns.push_back(sql_name(m.name));
+      metrics.push_back(fmt::format("STRUCT({} AS metric, CAST(SUM({}) AS FLOAT64) AS amount)",
+                                    sql_string(m.name), sql_name(m.name)));
+    }
+    std::vector<std::pair<std::string, std::string>> ctes = {
+        {"new_version", *embedded_.new_standalone},
+        {"upstream_rows", fmt::format("SELECT {} FROM new_version", join(columns, ", "))},
+        {"backfilled_rows", fmt::format("SELECT {} FROM {} WHERE {}", join(columns, ", "),
+                                        sql_table(m_.staging_table), filter)},
+        {"sides", fmt::format("SELECT 'upstream' AS {0}, * FROM upstream_rows UNION ALL SELECT "
+                              "'backfilled' AS {0}, * FROM backfilled_rows",
+                              helper("side"))},
+        {"cells", cells("sides", c_.added_dimensions)},
+        {"totals",
+         fmt::format("SELECT {}, {} AS upstream, {} AS backfilled FROM {} GROUP BY "
+                     "dimension, value, metric",
+                     unnested_keys(), side_sum("upstream"), side_sum("backfilled"), unnested())},
+        // The shredded amount per metric: what deletion removed from the partition.
+        {"shredded_amount",
+         fmt::format("SELECT p.metric, IFNULL(p.amount, 0) - IFNULL(n.amount, 0) AS amount FROM "
+                     "(SELECT x.* FROM (SELECT [{}] AS t FROM {} WHERE {}), UNNEST(t) AS x) AS p "
+                     "LEFT JOIN (SELECT x.* FROM (SELECT [{}] AS t FROM new_version), UNNEST(t) "
+                     "AS x) AS n USING (metric)",
+                     join(metrics, ", "), sql_table(previous_.id.qualified()), filter,
+                     join(metrics, ", "))}};
+    return fmt::format(
+        "{} SELECT totals.dimension, totals.value, totals.metric, totals.upstream, "
+        "totals.backfilled, IFNULL(totals.backfilled, 0) - IFNULL(totals.upstream, 0) AS "
+        "difference, IF(totals.value IS NULL, shredded_amount.amount, 0) AS expected_difference "
+        "FROM totals LEFT JOIN shredded_amount USING (metric) ORDER BY dimension, value, metric",
+        with(ctes));
+  }
+
+  // `row_differences`: the rows of the previous partition not in the backfilled one and the
+  // reverse, over the common columns (SELECT ... EXCEPT DISTINCT both ways).
+  std::string row_differences() const {
+    std::string filter = partition_filter();
+    auto side = [&](const std::string& table) {
+      return fmt::format("SELECT {} FROM {} WHERE {}", join(common_columns(), ", "),
+                         sql_table(table), filter);
+    };
+    std::string previous = side(previous_.id.qualified()), backfilled = side(m_.staging_table);
+    return fmt::format(
+        "SELECT (SELECT COUNT(*) FROM ({} EXCEPT DISTINCT {})) AS previous_only, (SELECT "
+        "COUNT(*) FROM ({} EXCEPT DISTINCT {})) AS backfilled_only",
+        previous, backfilled, backfilled, previous);
+  }
+
   // nullopt when the new query cannot be embedded in a statement that runs alone.
   std::optional<std::string> report() const {
     if (!embedded_.new_standalone) return std::nullopt;
@@ -265,6 +357,47 @@ class Builder {
   }
 
  private:
+  // The common dimensions and metrics, as columns of either version's table.
+  std::vector<std::string> common_columns() const {
+    std::vector<std::string> out;
+    for (const auto& d : c_.common_dimensions) out.push_back(sql_name(d.name));
+    for (const auto& m : c_.common_metrics) out.push_back(sql_name(m.name));
+    return out;
+  }
+
+  // One row per source row: its side, an array of (dimension, value as text; NULL and '??' are
+  // one value of a STRING dimension, as the checks group them) and an array of (metric, amount
+  // as FLOAT64), to be unnested into one cell per dimension value and metric.
+  std::string cells(const std::string& source, const std::vector<ClassifiedColumn>& dims) const {
+    std::vector<std::string> dimensions, metrics;
+    for (const auto& d : dims) {
+      std::string name = sql_name(d.name);
+      std::string value = d.type == Type::kString  ? fmt::format("NULLIF({}, '??')", name)
+                          : d.type == Type::kBytes ? fmt::format("TO_BASE64({})", name)
+                                                   : fmt::format("CAST({} AS STRING)", name);
+      dimensions.push_back(
+          fmt::format("STRUCT({} AS dimension, {} AS value)", sql_string(d.name), value));
+    }
+    for (const auto& m : c_.common_metrics) {
+      metrics.push_back(fmt::format("STRUCT({} AS metric, CAST({} AS FLOAT64) AS amount)",
+                                    sql_string(m.name), sql_name(m.name)));
+    }
+    return fmt::format("SELECT {0}, [{1}] AS {2}, [{3}] AS {4} FROM {5}", helper("side"),
+                       join(dimensions, ", "), helper("dimensions"), join(metrics, ", "),
+                       helper("metrics"), source);
+  }
+
+  std::string unnested() const {
+    return fmt::format("cells, UNNEST(cells.{}) AS d, UNNEST(cells.{}) AS m", helper("dimensions"),
+                       helper("metrics"));
+  }
+  static std::string unnested_keys() {
+    return "d.dimension AS dimension, d.value AS value, m.metric AS metric";
+  }
+  std::string side_sum(const std::string& side) const {
+    return fmt::format("SUM(IF({} = '{}', m.amount, NULL))", helper("side"), side);
+  }
+
   bool is_common_dimension(const std::string& name) const {
     return std::any_of(c_.common_dimensions.begin(), c_.common_dimensions.end(),
                        [&](const ClassifiedColumn& d) { return d.name == name; });
@@ -818,6 +951,23 @@ void build_statements(Mitigation& m, const Version& previous, const Version& nex
                     m.report_sql + ";\n";
   }
   m.checks_sql = syntax::format_generated_sql(m.checks_sql, "mitigation checks");
+
+  m.validation = {{"dimension_totals", reformat(builder.dimension_totals(), "validation")}};
+  if (auto added = builder.added_dimension_totals()) {
+    m.validation.push_back({"added_dimension_totals", reformat(*added, "validation")});
+  }
+  m.validation.push_back({"row_differences", reformat(builder.row_differences(), "validation")});
+  if (!m.report_sql.empty()) m.validation.push_back({"compensation", m.report_sql});
+  std::string text = comment_block({
+      "Validation queries for the backfill of " + new_table.qualified() + ", generated by",
+      "shredmit: seed 004's validations, for `shredmit report`. Not checks: no #fail marker,",
+      "so bigquery-etl's check runner skips them. Each names its result shape; run them for",
+      "one partition (" + selection + ") after the checks pass.",
+  });
+  for (const auto& v : m.validation) {
+    text += "\n" + comment_block({"shredmit-validation: " + v.name}) + v.sql + ";\n";
+  }
+  m.validation_sql = syntax::format_generated_sql(text, "validation queries");
 }
 
 }  // namespace
@@ -891,8 +1041,10 @@ std::string format_json(const Mitigation& m, const std::vector<fs::path>& files)
 
 std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {
   std::vector<fs::path> paths = {dir / "shredder_mitigation_query.sql",
-                                 dir / "shredder_mitigation_checks.sql"};
-  base::write_files_atomically({{paths[0], m.query_sql}, {paths[1], m.checks_sql}});
+                                 dir / "shredder_mitigation_checks.sql",
+                                 dir / "shredder_mitigation_validation.sql"};
+  base::write_files_atomically(
+      {{paths[0], m.query_sql}, {paths[1], m.checks_sql}, {paths[2], m.validation_sql}});
   return paths;
 }
 
@@ -1012,6 +1164,14 @@ DryRun dry_run(const Mitigation& m, const project::SqlTree& tree,
   for (size_t i = 0; i < checks.size(); ++i) {
     out.statements.push_back(
         {"shredder_mitigation_checks.sql", i < 2 ? names[i] : "statement", checks[i]});
+  }
+  auto validation = engine::analyze_each(statements->validation_sql, catalog, parameters);
+  for (size_t i = 0; i < validation.size(); ++i) {
+    out.statements.push_back({"shredder_mitigation_validation.sql",
+                              i < statements->validation.size()
+                                  ? "validation query " + statements->validation[i].name
+                                  : "validation statement",
+                              validation[i]});
   }
   return out;
 }

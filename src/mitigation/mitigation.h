@@ -77,6 +77,31 @@ struct Mitigation {
   // new query calls a temporary function that cannot be inlined (JavaScript): the report embeds
   // the new query and must run alone; `warnings` says so.
   std::string report_sql;
+  // shredder_mitigation_validation.sql: seed 004's validations after a backfill, statements
+  // without `#fail` (bigquery-etl's check runner skips them), with the checks' parameters, for
+  // `shredmit report`. Each has a fixed result shape:
+  // - dimension_totals: dimension STRING, value STRING (NULL for NULL and '??' alike, as the
+  //   checks group them; other types as CAST(x AS STRING), BYTES as base64), metric STRING,
+  //   previous FLOAT64, upstream FLOAT64 (the new query's total: above previous where rows
+  //   arrived or moved in, which deletion cannot explain; NULL when the new query cannot run
+  //   alone), backfilled FLOAT64, difference FLOAT64 (backfilled - previous, a missing total
+  //   counted as 0): one row per common dimension, value and common metric;
+  // - added_dimension_totals (when the new version adds dimensions, a renamed one among them,
+  //   and its query can run alone): dimension, value, metric STRING, upstream FLOAT64 (the new
+  //   query's total), backfilled FLOAT64, difference FLOAT64, expected_difference FLOAT64 (0,
+  //   and for the NULL value the shredded amount: the previous partition's total minus the new
+  //   query's; seed 004: "NULL values increasing by the amount corresponding to the shredded
+  //   client IDs");
+  // - row_differences: previous_only INT64, backfilled_only INT64: the rows over the common
+  //   columns in one partition and not in the other (EXCEPT DISTINCT both ways);
+  // - compensation: report_sql's shape (metric, kind, previous_total, compensated,
+  //   compensated_share, groups_lost, groups_held_back), when report_sql is not empty.
+  struct Statement {
+    std::string name;  // dimension_totals, added_dimension_totals, row_differences, compensation
+    std::string sql;
+  };
+  std::vector<Statement> validation;
+  std::string validation_sql;
 };
 
 // Reads TABLE_vN and TABLE_v(N-1) (query.sql, schema.yaml, metadata.yaml) from `tree` and
@@ -194,8 +219,9 @@ std::string format_classification(const Mitigation& m);
 // docs/generate.schema.json; the README describes each field.
 std::string format_json(const Mitigation& m, const std::vector<std::filesystem::path>& files);
 
-// Writes shredder_mitigation_query.sql and shredder_mitigation_checks.sql into `dir` (created
-// when missing), each atomically. Returns the two paths. Throws base::Error.
+// Writes shredder_mitigation_query.sql, shredder_mitigation_checks.sql and
+// shredder_mitigation_validation.sql into `dir` (created when missing), all or none
+// (base::write_files_atomically). Returns the three paths. Throws base::Error.
 std::vector<std::filesystem::path> write_files(const Mitigation& m,
                                                const std::filesystem::path& dir);
 

@@ -610,6 +610,10 @@ Result simulate(const Options& o) {
   }
   r.mismatches = run_query(m.mismatches_sql, checks_file, run, true);
   if (!m.report_sql.empty()) r.report = run_query(m.report_sql, checks_file, run, true);
+  for (const auto& v : m.validation) {
+    r.validation.emplace_back(v.name,
+                              run_query(v.sql, "shredder_mitigation_validation.sql", run, true));
+  }
   return r;
 }
 

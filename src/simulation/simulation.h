@@ -145,6 +145,9 @@ struct Result {
   engine::Rows report;
   // The backfilled rows: what the mitigation query writes for the date.
   engine::Rows backfilled;
+  // The results of the validation queries (mitigation::Mitigation::validation), by name, in
+  // order: what `shredmit report` reads.
+  std::vector<std::pair<std::string, engine::Rows>> validation;
   bool passed() const { return check_failures.empty() && mismatches.rows.empty(); }
 };
 
@@ -154,10 +157,11 @@ struct Result {
 // evaluator, runs the new query and the mitigation query for options.date (the date parameter,
 // and scheduling.parameters bound as `backfill plan` binds them), stores the mitigated rows as
 // the table the checks read (the staging table, or the new version's table), runs the check, its
-// mismatch query and the report, and computes the totals. Throws base::Error (exit status 2 in
-// the CLI) for bad input (load_sample_data, run_query, a --date that is not a date, a previous
-// table without data and no --deleted-clients, a data file for the staging table), kInternal
-// when GoogleSQL refuses a statement shredmit wrote, and kUsage when the engine is not installed.
+// mismatch query and the report and the validation queries, and computes the totals. Throws
+// base::Error (exit status 2 in the CLI) for bad input (load_sample_data, run_query, a --date that
+// is not a date, a previous table without data and no --deleted-clients, a data file for the
+// staging table), kInternal when GoogleSQL refuses a statement shredmit wrote, and kUsage when the
+// engine is not installed.
 Result simulate(const Options& options);
 
 // The result as text: the dimension names, one line per group and metric with previous, new

@@ -1,0 +1,511 @@
+// The validation report (see report.h).
+#include "report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/files.h"
+#include "base/text.h"
+
+namespace shredmit::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStatements[] = {"dimension_totals", "added_dimension_totals",
+                                       "row_differences", "compensation"};
+
+// The column `name` of one result row, or an error naming the statement.
+class Columns {
+ public:
+  Columns(const engine::Rows& rows, std::string statement) : rows_(rows), statement_(statement) {}
+  const engine::Value& at(const std::vector<engine::Value>& row, const std::string& name) const {
+    for (size_t i = 0; i < rows_.columns.size() && i < row.size(); ++i) {
+      if (rows_.columns[i].name == name) return row[i];
+    }
+    throw base::Error(statement_, 0, 0,
+                      fmt::format("the {} result has no column {}; run the validation queries "
+                                  "shredmit generated",
+                                  statement_, name));
+  }
+  std::optional<double> number(const std::vector<engine::Value>& row,
+                               const std::string& name) const {
+    const engine::Value& v = at(row, name);
+    if (v.null) return std::nullopt;
+    char* end = nullptr;
+    double x = std::strtod(v.text.c_str(), &end);
+    if (v.text.empty() || end != v.text.c_str() + v.text.size()) {
+      throw base::Error(
+          statement_, 0, 0,
+          fmt::format("the {} result's {} is '{}', not a number", statement_, name, v.text));
+    }
+    return x;
+  }
+  std::optional<std::string> text(const std::vector<engine::Value>& row,
+                                  const std::string& name) const {
+    const engine::Value& v = at(row, name);
+    if (v.null) return std::nullopt;
+    return v.text;
+  }
+
+ private:
+  const engine::Rows& rows_;
+  std::string statement_;
+};
+
+// Zero within the checks' FLOAT64 tolerance.
+bool negligible(double x, double scale) { return std::fabs(x) <= 1e-9 * std::max(scale, 1.0); }
+
+double scale_of(const Cell& c) {
+  return std::max({std::fabs(c.before.value_or(0)), std::fabs(c.after.value_or(0)),
+                   std::fabs(c.upstream.value_or(0)), std::fabs(c.expected)});
+}
+
+// What the new query gives above the previous version at this cell (0 when it gives less).
+double increase(const Cell& c) {
+  if (!c.upstream) return 0;
+  double x = *c.upstream - c.before.value_or(0);
+  return x > 0 && !negligible(x, scale_of(c)) ? x : 0;
+}
+
+std::string shown(const std::optional<std::string>& value) {
+  return value ? "`" + *value + "`" : "NULL";
+}
+
+std::string number_text(std::optional<double> x) {
+  if (!x) return "NULL";
+  if (std::floor(*x) == *x && std::fabs(*x) < 1e15) return fmt::format("{}", (long long)*x);
+  return fmt::format("{:.6g}", *x);
+}
+
+std::string signed_text(double x) { return (x > 0 ? "+" : "") + number_text(x); }
+
+// The cells of one dimension, read from a result.
+struct Read {
+  Dimension dimension;
+  std::vector<Cell> cells;
+};
+
+std::vector<Read> read_dimensions(const engine::Rows& rows, const std::string& statement,
+                                  bool added) {
+  Columns c(rows, statement);
+  std::vector<Read> out;
+  for (const auto& row : rows.rows) {
+    std::string name = c.text(row, "dimension").value_or("");
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const Read& r) { return r.dimension.name == name; });
+    if (it == out.end()) {
+      out.push_back({});
+      out.back().dimension.name = name;
+      out.back().dimension.added = added;
+      it = out.end() - 1;
+    }
+    Cell cell;
+    cell.value = c.text(row, "value");
+    cell.metric = c.text(row, "metric").value_or("");
+    cell.before = c.number(row, added ? "upstream" : "previous");
+    if (!added) cell.upstream = c.number(row, "upstream");
+    cell.after = c.number(row, "backfilled");
+    cell.difference = c.number(row, "difference").value_or(0);
+    if (added) cell.expected = c.number(row, "expected_difference").value_or(0);
+    it->cells.push_back(cell);
+  }
+  return out;
+}
+
+void summarize_cells(Read& r, const std::set<std::string>& signed_metrics) {
+  Dimension& d = r.dimension;
+  std::set<std::optional<std::string>> values;
+  std::map<std::optional<std::string>, double> grown;
+  for (const auto& cell : r.cells) {
+    values.insert(cell.value);
+    if (!negligible(cell.excess(), scale_of(cell))) d.differing.push_back(cell);
+    if (!signed_metrics.count(cell.metric)) {
+      double x = increase(cell);
+      d.increase += x;
+      if (x > 0) grown[cell.value] += x;
+    }
+  }
+  d.values = values.size();
+  // Growth of the backfilled table over the previous one: the mitigation restores what
+  // deletion removed, so a count above its previous total is rows that arrived.
+  std::map<std::optional<std::string>, double> grew;
+  for (const auto& cell : d.differing) {
+    if (signed_metrics.count(cell.metric) || cell.excess() <= 0) continue;
+    d.growth += cell.excess();
+    grew[cell.value] += cell.excess();
+  }
+  double most = 0;
+  for (const auto& [value, x] : grew) {
+    if (x > most) most = x, d.grew_at = value;
+  }
+  std::stable_sort(d.differing.begin(), d.differing.end(), [](const Cell& a, const Cell& b) {
+    return std::fabs(a.excess()) > std::fabs(b.excess());
+  });
+  double best = 0;
+  for (const auto& [value, x] : grown) {
+    if (x > best) best = x, d.grown_value = value;
+  }
+}
+
+std::string title(const Dimension& d) { return "`" + d.name + "`"; }
+
+}  // namespace
+
+std::string verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kMatches:
+      return "matches";
+    case Verdict::kNullGrew:
+      return "NULL grew by the shredded amount";
+    case Verdict::kGrew:
+      return "grew";
+    case Verdict::kMoved:
+      return "moved";
+    case Verdict::kMismatch:
+      return "mismatch";
+  }
+  return "";
+}
+
+Results read_bq_json(const fs::path& dir) {
+  Results out;
+  for (const char* name : kStatements) {
+    fs::path file = dir / (std::string(name) + ".json");
+    if (!fs::exists(file)) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(base::read_text_file(file));
+    } catch (const nlohmann::json::exception& e) {
+      throw base::Error(file.string(), 0, 0,
+                        std::string("is not JSON (") + e.what() +
+                            "); save `bq query --format=json` output there");
+    }
+    if (!j.is_array()) {
+      throw base::Error(file.string(), 0, 0,
+                        "is not a JSON array of rows; save `bq query --format=json` output there");
+    }
+    engine::Rows rows;
+    for (const auto& row : j) {
+      if (!row.is_object()) {
+        throw base::Error(file.string(), 0, 0,
+                          "a row is not a JSON object; save `bq query "
+                          "--format=json` output there");
+      }
+      if (rows.columns.empty()) {
+        for (const auto& [key, value] : row.items()) {
+          rows.columns.push_back({key, engine::scalar(analysis::Type::kString)});
+        }
+      }
+      std::vector<engine::Value> values;
+      for (const auto& column : rows.columns) {
+        auto it = row.find(column.name);
+        if (it == row.end() || it->is_null()) {
+          values.push_back(engine::Value{});
+        } else {
+          values.push_back(
+              engine::Value::of(it->is_string() ? it->get<std::string>() : it->dump()));
+        }
+      }
+      rows.rows.push_back(std::move(values));
+    }
+    out[name] = std::move(rows);
+  }
+  return out;
+}
+
+Report build(const Results& results, const std::string& table) {
+  auto totals = results.find("dimension_totals");
+  if (totals == results.end()) {
+    throw base::Error("dimension_totals", 0, 0,
+                      "the dimension_totals result is missing; run "
+                      "shredder_mitigation_validation.sql and save each result");
+  }
+  Report r;
+  r.table = table;
+  std::set<std::string> signed_metrics;
+  if (auto it = results.find("compensation"); it != results.end()) {
+    Columns c(it->second, "compensation");
+    for (const auto& row : it->second.rows) {
+      Compensation x{c.text(row, "metric").value_or(""), c.text(row, "kind").value_or(""),
+                     c.number(row, "previous_total"), c.number(row, "compensated"),
+                     c.number(row, "compensated_share")};
+      if (x.kind == "signed") signed_metrics.insert(x.metric);
+      r.compensation.push_back(std::move(x));
+    }
+  }
+  auto common = read_dimensions(totals->second, "dimension_totals", false);
+  std::vector<Read> added;
+  if (auto it = results.find("added_dimension_totals"); it != results.end()) {
+    added = read_dimensions(it->second, "added_dimension_totals", true);
+  }
+  for (auto* list : {&common, &added}) {
+    for (auto& d : *list) summarize_cells(d, signed_metrics);
+  }
+
+  // Seed 004's troubleshooting step 1: the dimensions that differ, and among them those where
+  // rows arrived (the new query gives more than the previous version had at some value).
+  // A dimension of one value (the partition date) grows wherever anything grows: it tells
+  // nothing unless no other dimension has grown.
+  // Totals grew where the backfilled table is above the previous one (`growth`). The columns
+  // redefined upstream are those whose values the new query alone puts above the previous
+  // version (`increase`) while other grown dimensions show no such increase: the rows moved
+  // into their values, and the other dimensions only follow the grown groups.
+  std::vector<Dimension*> differing, grown, moved;
+  for (auto& x : common) {
+    Dimension& d = x.dimension;
+    if (d.differing.empty()) continue;
+    differing.push_back(&d);
+    if (d.growth > 0) grown.push_back(&d);
+    if (d.increase > 0 && d.values > 1) moved.push_back(&d);
+  }
+  size_t informative_grown = static_cast<size_t>(
+      std::count_if(grown.begin(), grown.end(), [](const Dimension* d) { return d->values > 1; }));
+  if (moved.size() >= informative_grown) moved.clear();  // every dimension alike: rows arrived
+  for (Dimension* d : differing) {
+    bool is_moved = std::find(moved.begin(), moved.end(), d) != moved.end();
+    d->verdict = is_moved ? Verdict::kMoved : d->growth > 0 ? Verdict::kGrew : Verdict::kMismatch;
+    if (d->verdict == Verdict::kGrew) d->grown_value = d->grew_at;
+  }
+  for (auto& x : added) {
+    Dimension& d = x.dimension;
+    bool null_grew = std::any_of(x.cells.begin(), x.cells.end(), [](const Cell& c) {
+      return !c.value && !negligible(c.expected, scale_of(c));
+    });
+    d.verdict = !d.differing.empty() ? Verdict::kMismatch
+                : null_grew          ? Verdict::kNullGrew
+                                     : Verdict::kMatches;
+  }
+
+  // Kept before the dimensions move into the report.
+  size_t differing_count = differing.size();
+  std::string first_differing = differing.empty() ? "" : differing.front()->name;
+
+  auto rank = [](Verdict v) {
+    switch (v) {
+      case Verdict::kMoved:
+        return 0;
+      case Verdict::kGrew:
+        return 1;
+      case Verdict::kMismatch:
+        return 2;
+      default:
+        return 3;
+    }
+  };
+  std::stable_sort(common.begin(), common.end(), [&](const Read& a, const Read& b) {
+    const Dimension &x = a.dimension, &y = b.dimension;
+    if (rank(x.verdict) != rank(y.verdict)) return rank(x.verdict) < rank(y.verdict);
+    if (x.increase != y.increase) return x.increase > y.increase;
+    if (x.growth != y.growth) return x.growth > y.growth;
+    return false;
+  });
+  for (auto* list : {&common, &added}) {
+    for (auto& x : *list) r.dimensions.push_back(std::move(x.dimension));
+  }
+
+  if (auto it = results.find("row_differences"); it != results.end() && !it->second.rows.empty()) {
+    Columns c(it->second, "row_differences");
+    const auto& row = it->second.rows.front();
+    r.row_differences = {static_cast<long long>(c.number(row, "previous_only").value_or(0)),
+                         static_cast<long long>(c.number(row, "backfilled_only").value_or(0))};
+  }
+
+  // The summary: the verdict, and where totals moved.
+  std::vector<const Dimension*> moved_dims, grew, mismatched_added;
+  size_t common_count = 0, added_null_grew = 0;
+  for (const auto& d : r.dimensions) {
+    if (!d.added) ++common_count;
+    if (d.verdict == Verdict::kMoved) moved_dims.push_back(&d);
+    if (d.verdict == Verdict::kGrew && d.values > 1) grew.push_back(&d);
+    if (d.added && d.verdict == Verdict::kMismatch) mismatched_added.push_back(&d);
+    if (d.added && d.verdict == Verdict::kNullGrew) ++added_null_grew;
+  }
+  if (grew.empty()) {
+    for (const auto& d : r.dimensions) {
+      if (d.verdict == Verdict::kGrew) grew.push_back(&d);
+    }
+  }
+  r.matches = differing_count == 0 && mismatched_added.empty();
+  auto metric_of = [](const Dimension& d) {
+    for (const auto& c : d.differing) {
+      if (d.verdict == Verdict::kMoved && increase(c) > 0 && c.value == d.grown_value) {
+        return fmt::format("{} {}", c.metric, signed_text(increase(c)));
+      }
+      if (d.verdict == Verdict::kGrew && c.excess() > 0 && c.value == d.grown_value) {
+        return fmt::format("{} {}", c.metric, signed_text(c.excess()));
+      }
+    }
+    return d.differing.empty() ? std::string()
+                               : fmt::format("{} {}", d.differing.front().metric,
+                                             signed_text(d.differing.front().excess()));
+  };
+  if (!moved_dims.empty()) {
+    std::vector<std::string> parts;
+    for (const auto* d : moved_dims) {
+      parts.push_back(fmt::format("{} ({} = {}: {})", title(*d), d->name, shown(d->grown_value),
+                                  metric_of(*d)));
+    }
+    r.summary = fmt::format(
+        "mismatch: values of {} gained rows that the other dimensions did not: likely an "
+        "upstream change not propagated to {}; rename the column in the new version (seed "
+        "004, troubleshooting 1)",
+        base::join(parts, ", "), moved_dims.size() == 1 ? "it" : "them");
+  } else if (!grew.empty()) {
+    std::vector<std::string> parts;
+    for (const auto* d : grew)
+      parts.push_back(fmt::format("{} = {}", d->name, shown(d->grown_value)));
+    r.summary = fmt::format(
+        "mismatch: the group {} grew ({}): rows the previous version lacks, late data or an "
+        "upstream change to every one of these columns; deletion cannot explain it",
+        base::join(parts, ", "), metric_of(*grew.front()));
+  } else if (differing_count > 0) {
+    r.summary = fmt::format(
+        "mismatch: totals differ in {} of {} common dimensions ({}) without rows arriving: a "
+        "NULL total against a number, or a decrease (a mitigation defect: please report it)",
+        differing_count, common_count, first_differing);
+  } else if (!mismatched_added.empty()) {
+    r.summary = fmt::format(
+        "mismatch: the common totals match, but the subtotals of added dimension {} differ "
+        "from upstream beyond its NULL value's growth by the shredded amount",
+        title(*mismatched_added.front()));
+  } else {
+    r.summary = fmt::format(
+        "matches: every total per value of the {} common dimensions equals the previous "
+        "version's{}",
+        common_count,
+        added_null_grew > 0
+            ? fmt::format("; the NULL value of {} added dimension{} grew by exactly the shredded "
+                          "amount",
+                          added_null_grew, added_null_grew == 1 ? "" : "s")
+            : std::string());
+  }
+  return r;
+}
+
+std::string markdown(const Report& r) {
+  auto cut = [](const std::string& text, size_t width) {
+    return text.size() <= width ? text : text.substr(0, width - 3) + "...";
+  };
+  std::string out = "**shredmit report** for `" + r.table + "`\n\n";
+  // The summary wrapped at 100 columns.
+  std::string line;
+  for (const auto& word : base::split(r.summary, " ")) {
+    if (!line.empty() && line.size() + 1 + word.size() > 100) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  out += line + "\n";
+  std::vector<std::string> matching;
+  for (const auto& d : r.dimensions) {
+    if (d.differing.empty()) {
+      if (d.verdict == Verdict::kMatches || d.verdict == Verdict::kNullGrew) {
+        matching.push_back(d.name + (d.verdict == Verdict::kNullGrew ? " (NULL grew)" : ""));
+      }
+      continue;
+    }
+    out += fmt::format("\n### {}{}: {}\n\n", cut(title(d), 60), d.added ? " (added)" : "",
+                       verdict_name(d.verdict));
+    out += d.added ? "| value | metric | upstream | backfilled | difference | expected |\n"
+                   : "| value | metric | previous | upstream | backfilled | difference |\n";
+    out += "| --- | --- | ---: | ---: | ---: | ---: |\n";
+    size_t shown_rows = 0;
+    for (const auto& c : d.differing) {
+      if (++shown_rows > 10) break;
+      std::string value = c.value ? cut(*c.value, 24) : "NULL";
+      out += d.added ? fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 20),
+                                   number_text(c.before), number_text(c.after),
+                                   signed_text(c.difference), signed_text(c.expected))
+                     : fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 20),
+                                   number_text(c.before), number_text(c.upstream),
+                                   number_text(c.after), signed_text(c.difference));
+    }
+    if (d.differing.size() > 10) {
+      out += fmt::format("\n{} more values differ.\n", d.differing.size() - 10);
+    }
+  }
+  if (!matching.empty()) {
+    out += "\nMatching dimensions: ";
+    line = "";
+    std::string text = base::join(matching, ", ") + ".";
+    for (const auto& word : base::split(text, " ")) {
+      if (!line.empty() && line.size() + 1 + word.size() > 78) {
+        out += line + "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+    }
+    out += line + "\n";
+  }
+  if (r.row_differences) {
+    out += fmt::format(
+        "\nRows over the common columns: {} only in the previous table, {} only in the "
+        "backfilled one.\n",
+        r.row_differences->first, r.row_differences->second);
+  }
+  if (!r.compensation.empty()) {
+    out +=
+        "\n| metric | kind | previous total | compensated | share |\n"
+        "| --- | --- | ---: | ---: | ---: |\n";
+    for (const auto& c : r.compensation) {
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", cut(c.metric, 30), c.kind,
+                         number_text(c.previous_total), number_text(c.compensated),
+                         c.share ? fmt::format("{:.2f}%", 100 * *c.share) : "NULL");
+    }
+  }
+  return out;
+}
+
+std::string json(const Report& r) {
+  auto number = [](std::optional<double> x) -> nlohmann::ordered_json {
+    if (!x || !std::isfinite(*x)) return nullptr;
+    return *x;
+  };
+  nlohmann::ordered_json j;
+  j["table"] = r.table;
+  j["summary"] = r.summary;
+  j["matches"] = r.matches;
+  j["dimensions"] = nlohmann::ordered_json::array();
+  for (const auto& d : r.dimensions) {
+    nlohmann::ordered_json x;
+    x["name"] = d.name;
+    x["added"] = d.added;
+    x["verdict"] = verdict_name(d.verdict);
+    x["increase"] = d.increase;
+    x["growth"] = d.growth;
+    x["values"] = d.values;
+    x["differing"] = nlohmann::ordered_json::array();
+    for (const auto& c : d.differing) {
+      x["differing"].push_back({{"value", c.value ? nlohmann::ordered_json(*c.value) : nullptr},
+                                {"metric", c.metric},
+                                {"before", number(c.before)},
+                                {"upstream", number(c.upstream)},
+                                {"after", number(c.after)},
+                                {"difference", c.difference},
+                                {"expected", c.expected}});
+    }
+    j["dimensions"].push_back(std::move(x));
+  }
+  j["row_differences"] = nullptr;
+  if (r.row_differences) {
+    j["row_differences"] = {{"previous_only", r.row_differences->first},
+                            {"backfilled_only", r.row_differences->second}};
+  }
+  j["compensation"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.compensation) {
+    j["compensation"].push_back({{"metric", c.metric},
+                                 {"kind", c.kind},
+                                 {"previous_total", number(c.previous_total)},
+                                 {"compensated", number(c.compensated)},
+                                 {"share", number(c.share)}});
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace shredmit::report
