@@ -358,7 +358,9 @@ TEST_F(BackfillDir, PlanOfTheSeedFixture) {
             std::string::npos);
 
   auto files = backfill::write_plan_files(p);
-  EXPECT_EQ(files.size(), 4u);
+  // The query, the checks, the #fail check, four validation queries and the staging schema.
+  EXPECT_EQ(files.size(), 8u);
+  EXPECT_TRUE(fs::exists(p.validation_dir / "dimension_totals.sql"));
   for (const auto& f : files) EXPECT_TRUE(fs::exists(f)) << f;
   auto schema = nlohmann::json::parse(std::ifstream(p.staging_schema_json));
   EXPECT_EQ(schema[0]["name"], "submission_date");
@@ -516,9 +518,15 @@ TEST_F(Script, PassesBashSyntaxCheckAndShellcheck) {
 TEST_F(Script, RunsDryRunsBeforeQueriesThenCompletes) {
   std::vector<std::string> calls;
   ASSERT_EQ(run_script("", &calls), 0);
-  // show staging, mk, 3 dry runs + 3 dry-run checks, 3 queries + 3 checks, show backup, clone, 3
-  // copies, rm.
-  EXPECT_EQ(calls.size(), 20u);
+  // show staging, mk, 3 dry runs + 3 dry-run checks + 12 dry-run validation queries, 3 queries +
+  // 3 checks + 12 validation queries, show backup, clone, 3 copies, rm.
+  EXPECT_EQ(calls.size(), 44u);
+  EXPECT_EQ(count_prefix(calls,
+                         "bq query --use_legacy_sql=false --project_id=moz-fx-data-shared-"
+                         "prod --parameter=submission_date:DATE:2024-06-02 --format=json"),
+            4u);
+  // The results are saved per date for `shredmit report`.
+  EXPECT_TRUE(fs::exists(dir_ / "validation_results/2024-06-02/dimension_totals.json"));
   EXPECT_EQ(count_prefix(calls, "bq mk --table"), 1u);
   size_t last_dry = 0, first_real = calls.size();
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -545,7 +553,8 @@ TEST_F(Script, ResumesFromADateAndRefusesAnExistingBackup) {
          "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05\n";
   EXPECT_EQ(run_script("--initiate-only", &calls), 1) << "staging exists: resume or remove it";
   ASSERT_EQ(run_script("--initiate-only --from-date 2024-06-02", &calls), 0);
-  EXPECT_EQ(count_prefix(calls, "bq query"), 8u) << "two dates, each query and check, twice";
+  EXPECT_EQ(count_prefix(calls, "bq query"), 24u)
+      << "two dates, each query, check and four validation queries, twice";
   EXPECT_EQ(count_prefix(calls, "bq mk"), 0u);
   for (const auto& c : calls) EXPECT_EQ(c.find("2024-06-01"), std::string::npos) << c;
   std::ofstream(dir_ / "existing", std::ios::app)
@@ -634,6 +643,43 @@ TEST_F(Run, TheFixtureBackfillPassesAndCompletes) {
   EXPECT_TRUE(fs::exists(result_ / (backup + ".schema.yaml")));
   EXPECT_FALSE(fs::exists(result_ / (kStaging + ".ndjson")));
   EXPECT_NE(out.find("tables written to " + result_.string()), std::string::npos) << out;
+}
+
+TEST_F(Run, EachPartitionsReportMatchesAnIndependentComputation) {
+  std::string out, err, report = (dir_ / "report").string();
+  result_ = dir_ / "result";
+  ASSERT_EQ(
+      run_cli({"backfill", "run", kTable, "--sql-dir", "fixtures/sql", "--today", "2024-06-05",
+               "--output-dir", dir_.c_str(), "--data", data_.c_str(), "--report", report.c_str()},
+              &out, &err),
+      0)
+      << out << err;
+  // Per date: what the previous version counted minus what the upstream still has is what the
+  // mitigation compensated, and every total per dimension value matches.
+  std::map<std::string, int64_t> previous, upstream;
+  std::ifstream p(
+      data_ / "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3.ndjson");
+  for (std::string line; std::getline(p, line);) {
+    auto row = nlohmann::json::parse(line);
+    previous[row["submission_date"]] += row["daily_users"].get<int64_t>();
+  }
+  std::ifstream u(data_ / "moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson");
+  for (std::string line; std::getline(u, line);) {
+    auto row = nlohmann::json::parse(line);
+    if (row["is_daily_user"] == true) ++upstream[row["submission_date"]];
+  }
+  for (const char* date : {"2024-06-01", "2024-06-02", "2024-06-03"}) {
+    auto j = nlohmann::json::parse(std::ifstream(dir_ / "report" / date / "report.json"));
+    EXPECT_EQ(j["matches"], true) << date << ": " << j["summary"];
+    for (const auto& c : j["compensation"]) {
+      if (c["metric"] != "daily_users") continue;
+      EXPECT_EQ(c["previous_total"], previous[date]) << date;
+      EXPECT_EQ(c["compensated"], previous[date] - upstream[date]) << date;
+    }
+    EXPECT_TRUE(fs::exists(dir_ / "report" / date / "report.html"));
+    EXPECT_NE(out.find(std::string("/") + date + "/report.md: matches: "), std::string::npos)
+        << out;
+  }
 }
 
 TEST_F(Run, LateRowsStopTheRunAtTheirDateWithProductionUntouched) {

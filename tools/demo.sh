@@ -28,4 +28,5 @@ mkdir -p out/backfill
 ./build/shredmit backfill run \
   moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4 \
   --sql-dir fixtures/sql --today 2024-06-05 --output-dir out/backfill \
-  --data fixtures/backfill/active_users_aggregates --output out/backfill/tables
+  --data fixtures/backfill/active_users_aggregates --output out/backfill/tables \
+  --report out/backfill/report

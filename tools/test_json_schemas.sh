@@ -74,8 +74,9 @@ PY
 cp -r fixtures/simulate/active_users_aggregates "$work/data"
 "$build/shredmit" simulate "$table" --sql-dir fixtures/sql --data "$work/data" --date 2024-06-01 \
   --report "$work/r1" >/dev/null 2>&1
-sed -n '/"client_id": "c12"/p' "$work/data/moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson" |
-  sed 's/"c12"/"c13"/' >>"$work/data/moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson"
+upstream="$work/data/moz-fx-data-shared-prod.telemetry.desktop_active_users.ndjson"
+late=$(sed -n '/"client_id": "c12"/p' "$upstream" | sed 's/"c12"/"c13"/')
+echo "$late" >>"$upstream"
 "$build/shredmit" simulate "$table" --sql-dir fixtures/sql --data "$work/data" --date 2024-06-01 \
   --report "$work/r2" >/dev/null 2>&1 || [ $? -eq 1 ]
 "$python" - docs/report.schema.json "$work/r1/report.json" "$work/r2/report.json" <<'PY'

@@ -142,8 +142,13 @@ struct Plan {
   std::filesystem::path query_file;            // what each partition runs
   std::filesystem::path checks_file;           // mitigation: the checks file (empty otherwise)
   std::filesystem::path check_file;            // mitigation: the failing check statement alone
-  std::filesystem::path staging_schema_json;   // the staging schema as `bq mk --schema` JSON
-  std::optional<std::string> seed_partition;   // depends_on_past: the partition date before start
+  // mitigation: NAME.sql per validation statement (mitigation::Mitigation::validation), which the
+  // bash script runs after each partition's check, saving bq's JSON of each and the report in
+  // results_dir/DATE/ (RESULTS_DIR overrides it)
+  std::filesystem::path validation_dir;
+  std::filesystem::path results_dir;
+  std::filesystem::path staging_schema_json;  // the staging schema as `bq mk --schema` JSON
+  std::optional<std::string> seed_partition;  // depends_on_past: the partition date before start
   std::optional<mitigation::Mitigation> generated;  // the mitigation, when one is planned
   std::string query_sql;  // the text each partition runs (rendered; references rewritten)
   std::vector<Partition> partitions;
@@ -187,6 +192,9 @@ struct RunOptions {
   // Where the tables the run created or wrote go, each as NAME.ndjson with NAME.schema.yaml
   // beside it (the layout of data_dir, so a result can be read back as --data); empty: nowhere.
   std::filesystem::path output_dir;
+  // Where the validation report of each checked partition goes (DATE/report.md, .json, .html,
+  // from the validation queries run on the engine after the check); empty: not written.
+  std::filesystem::path report_dir;
   // Called after each step with (steps done, steps in total, the step); may be empty.
   std::function<void(size_t, size_t, const Step&)> progress;
 };
@@ -200,6 +208,9 @@ struct RunResult {
   size_t steps_done = 0;
   // The tables the run created or wrote (production, backup, staging while it exists), sorted.
   std::vector<std::string> tables;
+  // The first line of each checked partition's validation report (RunOptions::report_dir), by
+  // date.
+  std::vector<std::pair<std::string, std::string>> report_summaries;
 };
 
 // Executes the plan with GoogleSQL's reference evaluator (BigQuery's semantics) on the sample

@@ -199,6 +199,8 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     p.query_file = out_dir / "shredder_mitigation_query.sql";
     p.checks_file = out_dir / "shredder_mitigation_checks.sql";
     p.check_file = out_dir / "shredder_mitigation_checks.fail.sql";
+    p.validation_dir = out_dir / "shredder_mitigation_validation";
+    p.results_dir = out_dir / "validation_results";
     for (const auto& w : p.generated->warnings) p.warnings.push_back(w);
   } else {
     fs::path source = custom.empty() ? dir / "query.sql" : tree.repo_root / custom;
@@ -370,6 +372,10 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
   if (p.generated) {
     write(p.checks_file, p.generated->checks_sql);
     write(p.check_file, syntax::format_generated_sql(p.generated->check_sql, "check"));
+    for (const auto& v : p.generated->validation) {
+      write(p.validation_dir / (v.name + ".sql"),
+            syntax::format_generated_sql(v.sql, "validation query"));
+    }
   }
   if (p.generated) {
     write(p.query_file, p.query_sql);
@@ -489,6 +495,8 @@ std::string format_json(const Plan& p) {
     doc["baseline"] = mitigation::baseline_name(p.baseline);
     doc["checks_file"] = p.checks_file.string();
     doc["check_file"] = p.check_file.string();
+    doc["validation_dir"] = p.validation_dir.string();
+    doc["results_dir"] = p.results_dir.string();
     doc["previous_table"] = p.generated->previous_table.qualified();
   }
   return base::dump_json(doc, 2) + "\n";
@@ -519,6 +527,8 @@ PRODUCTION={production}
 BILLING={billing}
 QUERY_FILE={query}
 CHECK_FILE={check}
+VALIDATION_DIR={validation}
+RESULTS_DIR=${{RESULTS_DIR:-{results}}}
 SCHEMA_FILE={schema}
 PARALLELISM={parallelism}
 DATES=({dates})
@@ -561,6 +571,35 @@ run_partition() {{
     echo "${{DATES[$i]}}: check" >&2
     bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" \
       "${{dry_flag[@]}}" < "$CHECK_FILE"
+  fi
+  if [ -n "$VALIDATION_DIR" ]; then validate_partition "$i" "$dry"; fi
+}}
+
+# validate_partition INDEX DRY_RUN: after the check passed, the validation queries of one
+# partition (dry-run in the first pass), their results saved as bq's JSON in
+# $RESULTS_DIR/DATE/, and the report `shredmit report` renders from them beside them.
+validate_partition() {{
+  local i="$1" dry="$2" f name
+  local out="$RESULTS_DIR/${{DATES[$i]}}"
+  local -a parameters
+  read -r -a parameters <<< "${{PARAMETERS[$i]}}"
+  for f in "$VALIDATION_DIR"/*.sql; do
+    name=$(basename "$f" .sql)
+    if [ "$dry" = 1 ]; then
+      bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" --dry_run \
+        < "$f"
+      continue
+    fi
+    mkdir -p "$out"
+    echo "${{DATES[$i]}}: validation $name -> $out/$name.json" >&2
+    bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" --format=json \
+      --max_rows=1000000 < "$f" > "$out/$name.json"
+  done
+  if [ "$dry" = 0 ] && command -v shredmit >/dev/null; then
+    shredmit report --results "$out" --table "$PRODUCTION" > "$out/report.md" || true
+    shredmit report --results "$out" --table "$PRODUCTION" --format html > "$out/report.html" \
+      || true
+    echo "${{DATES[$i]}}: $(head -n 3 "$out/report.md" | tail -n 1)" >&2
   fi
 }}
 
@@ -627,6 +666,8 @@ echo "backfill of $PRODUCTION, entry {entry}: done" >&2
       fmt::arg("billing", sh_quote(p.billing_project)),
       fmt::arg("query", sh_quote(p.query_file.string())),
       fmt::arg("check", sh_quote(p.check_file.string())),
+      fmt::arg("validation", sh_quote(p.validation_dir.string())),
+      fmt::arg("results", sh_quote(p.results_dir.string())),
       fmt::arg("schema", sh_quote(p.staging_schema_json.string())),
       fmt::arg("parallelism", p.parallelism), fmt::arg("dates", dates), fmt::arg("ids", ids),
       fmt::arg("params", params),

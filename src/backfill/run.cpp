@@ -7,6 +7,7 @@
 #include "base/files.h"
 #include "base/text.h"
 #include "internal.h"
+#include "report/report.h"
 #include "simulation/simulation.h"
 
 namespace shredmit::backfill {
@@ -60,6 +61,7 @@ class Runner {
       files.push_back({o_.output_dir / (table->name + ".schema.yaml"), schema_text_});
     }
     std::sort(r.tables.begin(), r.tables.end());
+    for (auto& f : reports_) files.push_back(std::move(f));
     if (!files.empty()) base::write_files_atomically(files);
     return r;
   }
@@ -117,6 +119,21 @@ class Runner {
     return out;
   }
 
+  // The validation queries of a checked partition and their report, for report_dir/DATE/.
+  void validate(const std::string& date, const simulation::Run& run, RunResult& r) {
+    report::Results results;
+    for (const auto& v : p_.generated->validation) {
+      results[v.name] =
+          simulation::run_query(v.sql, "shredder_mitigation_validation.sql", run, true);
+    }
+    report::Report report = report::build(results, p_.production_table);
+    fs::path dir = o_.report_dir / date;
+    reports_.push_back({dir / "report.md", report::markdown(report)});
+    reports_.push_back({dir / "report.json", report::json(report)});
+    reports_.push_back({dir / "report.html", report::html(report)});
+    r.report_summaries.emplace_back(date, report.summary);
+  }
+
   static std::string partition_id(const std::string& table) {
     auto at = table.rfind('$');
     return at == std::string::npos ? "" : table.substr(at + 1);
@@ -152,7 +169,10 @@ class Runner {
           r.check_failures.push_back(*failure);
         }
         auto rows = simulation::run_query(p_.generated->mismatches_sql, checks, run, true);
-        if (r.check_failures.empty() && rows.rows.empty()) return true;
+        if (r.check_failures.empty() && rows.rows.empty()) {
+          if (!o_.report_dir.empty()) validate(step.date, run, r);
+          return true;
+        }
         r.failed_date = step.date;
         for (const auto& c : rows.columns) r.mismatch_columns.push_back(c.name);
         for (const auto& row : rows.rows) {
@@ -190,6 +210,7 @@ class Runner {
   std::vector<engine::Field> columns_;
   std::optional<size_t> partition_column_;
   std::set<std::string> changed_;  // tables created or written, by engine::Table::name
+  std::vector<base::OutputFile> reports_;
 };
 
 }  // namespace

@@ -616,6 +616,7 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
       fs::path dir = o.report_dir;
       files.push_back({dir / "report.md", report::markdown(r)});
       files.push_back({dir / "report.json", report::json(r)});
+      files.push_back({dir / "report.html", report::html(r)});
     }
     base::write_files_atomically(files);
   } catch (const base::Error& e) {
@@ -633,7 +634,8 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
                        result.previous_table.rows.size());
   }
   if (!o.report_dir.empty()) {
-    out << fmt::format("validation report written to {} (report.md, report.json)\n", o.report_dir);
+    out << fmt::format("validation report written to {} (report.md, report.json, report.html)\n",
+                       o.report_dir);
   }
   return result.passed() ? kExitOk : kExitRefused;
 }
@@ -660,7 +662,9 @@ int report_command(const ReportOptions& o, std::ostream& out, std::ostream& err)
     err << e.format() << "\n";
     return exit_status_of_run(e.kind);
   }
-  out << (o.format == "json" ? report::json(r) : report::markdown(r));
+  out << (o.format == "json"   ? report::json(r)
+          : o.format == "html" ? report::html(r)
+                               : report::markdown(r));
   return r.matches ? kExitOk : kExitRefused;
 }
 
@@ -722,6 +726,7 @@ struct BackfillOptions {
   std::string output_dir;
   std::string data_dir;
   std::string run_output_dir;
+  std::string report_dir;
 };
 
 constexpr const char* kBackfillValidateExitStatusHelp =
@@ -825,6 +830,7 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
   backfill::RunOptions options;
   options.data_dir = o.data_dir;
   options.output_dir = o.run_output_dir;
+  options.report_dir = o.report_dir;
   bool terminal = isatty(STDERR_FILENO) == 1 && &err == &std::cerr;
   options.progress = [&](size_t done, size_t total, const backfill::Step& step) {
     if (terminal) {
@@ -871,6 +877,9 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
   if (!o.run_output_dir.empty()) {
     out << fmt::format("tables written to {}: {}\n", o.run_output_dir,
                        fmt::join(result.tables, ", "));
+  }
+  for (const auto& [date, summary] : result.report_summaries) {
+    out << fmt::format("report {}/{}/report.md: {}\n", o.report_dir, date, summary);
   }
   return result.passed ? kExitOk : kExitRefused;
 }
@@ -1094,7 +1103,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   simulate_cmd->add_option("--report", sim.report_dir,
                            "DIR: write the validation report (seed 004's validations: totals "
                            "per dimension value, the likely column of a mismatch) there as "
-                           "report.md and report.json");
+                           "report.md, report.json and report.html");
   simulate_cmd->add_option(
       "--previous-output", sim.previous_output,
       "FILE.ndjson: write the previous version's table computed with --deleted-clients there "
@@ -1112,8 +1121,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "row_differences.json and compensation.json")
       ->required();
   report_cmd->add_option("--table", rep.table, "the backfilled table, for the title")->required();
-  report_cmd->add_option("--format", rep.format, "markdown or json")
-      ->check(CLI::IsMember({"markdown", "json"}))
+  report_cmd->add_option("--format", rep.format, "markdown, json or html")
+      ->check(CLI::IsMember({"markdown", "json", "html"}))
       ->capture_default_str();
 
   DryRunOptions dry;
@@ -1243,6 +1252,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "--output", bf.run_output_dir,
       "DIR: write the tables the run created or wrote (production, backup, staging) as "
       "NAME.ndjson with NAME.schema.yaml, all at once at the end; default: nowhere");
+  backfill_run_cmd->add_option(
+      "--report", bf.report_dir,
+      "DIR: after each partition's check, run the validation queries and write their report "
+      "as DIR/DATE/report.md, report.json and report.html");
 
   try {
     app.parse(argc, argv);

@@ -119,6 +119,7 @@ std::vector<Read> read_dimensions(const engine::Rows& rows, const std::string& s
 
 void summarize_cells(Read& r, const std::set<std::string>& signed_metrics) {
   Dimension& d = r.dimension;
+  d.cells = r.cells;
   std::set<std::optional<std::string>> values;
   std::map<std::optional<std::string>, double> grown;
   for (const auto& cell : r.cells) {
@@ -506,6 +507,150 @@ std::string json(const Report& r) {
                                  {"share", number(c.share)}});
   }
   return j.dump(2) + "\n";
+}
+
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Horizontal bars, two per value: before (grey) and backfilled (blue).
+std::string bars(const Dimension& d) {
+  std::string metric = d.differing.empty() ? (d.cells.empty() ? "" : d.cells.front().metric)
+                                           : d.differing.front().metric;
+  std::vector<const Cell*> cells;
+  for (const auto& c : d.cells) {
+    if (c.metric == metric) cells.push_back(&c);
+  }
+  std::stable_sort(cells.begin(), cells.end(), [](const Cell* a, const Cell* b) {
+    return std::max(a->before.value_or(0), a->after.value_or(0)) >
+           std::max(b->before.value_or(0), b->after.value_or(0));
+  });
+  if (cells.size() > 12) cells.resize(12);
+  double most = 0;
+  for (const Cell* c : cells) {
+    most = std::max({most, std::fabs(c->before.value_or(0)), std::fabs(c->after.value_or(0))});
+  }
+  const int label = 180, width = 400, row = 30;
+  int height = static_cast<int>(cells.size()) * row + 24;
+  std::string out = fmt::format(
+      "<svg role=\"img\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "aria-label=\"{} per value of {}\">\n",
+      label + width + 200, height, label + width + 200, height, escape(metric), escape(d.name));
+  out += fmt::format(
+      "<text x=\"0\" y=\"14\" class=\"legend\">{}: <tspan class=\"before\">&#9632; {}</tspan> "
+      "<tspan class=\"after\">&#9632; backfilled</tspan></text>\n",
+      escape(metric), d.added ? "upstream" : "previous");
+  int y = 24;
+  for (const Cell* c : cells) {
+    auto length = [&](std::optional<double> x) {
+      return most > 0 ? static_cast<int>(std::lround(std::fabs(x.value_or(0)) / most * width)) : 0;
+    };
+    std::string value = c->value ? *c->value : "NULL";
+    if (value.size() > 24) value = value.substr(0, 21) + "...";
+    out += fmt::format("<text x=\"0\" y=\"{}\">{}</text>\n", y + 17, escape(value));
+    out += fmt::format("<rect class=\"before\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"11\"/>\n",
+                       label, y + 2, length(c->before));
+    out += fmt::format("<rect class=\"after\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"11\"/>\n",
+                       label, y + 14, length(c->after));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"num\">{} &#8594; {}</text>\n",
+                       label + std::max(length(c->before), length(c->after)) + 6, y + 17,
+                       number_text(c->before), number_text(c->after));
+    y += row;
+  }
+  return out + "</svg>\n";
+}
+
+}  // namespace
+
+std::string html(const Report& r) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>shredmit "
+      "report: " +
+      escape(r.table) +
+      "</title>\n<style>\n"
+      "body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1b1b1b; }\n"
+      "h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }\n"
+      ".summary { padding: 10px 14px; border-radius: 4px; }\n"
+      ".summary.matches { background: #e6f4ea; } .summary.mismatch { background: #fdecea; }\n"
+      "table { border-collapse: collapse; margin: 8px 0; }\n"
+      "th, td { border: 1px solid #ccc; padding: 3px 8px; } td.num { text-align: right; }\n"
+      "svg text { font: 12px system-ui, sans-serif; } svg .num { fill: #555; }\n"
+      "rect.before, tspan.before { fill: #9e9e9e; } rect.after, tspan.after { fill: #1a73e8; }\n"
+      ".verdict { font-weight: normal; color: #555; }\n"
+      "</style>\n</head>\n<body>\n<h1>shredmit report: <code>" +
+      escape(r.table) + "</code></h1>\n";
+  // The summary's `quoted` names and values as code.
+  std::string summary = escape(r.summary);
+  for (bool open = true;; open = !open) {
+    auto at = summary.find('`');
+    if (at == std::string::npos) break;
+    summary.replace(at, 1, open ? "<code>" : "</code>");
+  }
+  out +=
+      fmt::format("<p class=\"summary {}\">{}</p>\n", r.matches ? "matches" : "mismatch", summary);
+  for (const auto& d : r.dimensions) {
+    out += fmt::format("<section>\n<h2><code>{}</code>{} <span class=\"verdict\">{}</span></h2>\n",
+                       escape(d.name), d.added ? " (added)" : "", escape(verdict_name(d.verdict)));
+    out += bars(d);
+    if (!d.differing.empty()) {
+      out += d.added ? "<table>\n<tr><th>value</th><th>metric</th><th>upstream</th>"
+                       "<th>backfilled</th><th>difference</th><th>expected</th></tr>\n"
+                     : "<table>\n<tr><th>value</th><th>metric</th><th>previous</th>"
+                       "<th>upstream</th><th>backfilled</th><th>difference</th></tr>\n";
+      for (const auto& c : d.differing) {
+        out += fmt::format(
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            escape(c.value ? *c.value : "NULL"), escape(c.metric), number_text(c.before),
+            d.added ? number_text(c.after) : number_text(c.upstream),
+            d.added ? signed_text(c.difference) : number_text(c.after),
+            d.added ? signed_text(c.expected) : signed_text(c.difference));
+      }
+      out += "</table>\n";
+    }
+    out += "</section>\n";
+  }
+  if (r.row_differences) {
+    out += fmt::format(
+        "<p>Rows over the common columns: {} only in the previous table, {} only in the "
+        "backfilled one.</p>\n",
+        r.row_differences->first, r.row_differences->second);
+  }
+  if (!r.compensation.empty()) {
+    out +=
+        "<h2>Compensation</h2>\n<table>\n<tr><th>metric</th><th>kind</th><th>previous "
+        "total</th><th>compensated</th><th>share</th></tr>\n";
+    for (const auto& c : r.compensation) {
+      out += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num\">{}</td></tr>\n",
+          escape(c.metric), escape(c.kind), number_text(c.previous_total),
+          number_text(c.compensated), c.share ? fmt::format("{:.2f}%", 100 * *c.share) : "NULL");
+    }
+    out += "</table>\n";
+  }
+  return out + "</body>\n</html>\n";
 }
 
 }  // namespace shredmit::report

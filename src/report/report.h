@@ -62,6 +62,7 @@ struct Dimension {
   // grew_at (grew).
   std::optional<std::string> grown_value;
   std::vector<Cell> differing;  // cells whose excess is beyond the tolerance, largest first
+  std::vector<Cell> cells;      // every cell, in the result's order (the HTML's bars)
   size_t values = 0;            // distinct values compared
 };
 
@@ -98,5 +99,12 @@ std::string markdown(const Report& report);
 // "backfilled_only"} | null, "compensation": [{"metric", "kind", "previous_total",
 // "compensated", "share"}]}.
 std::string json(const Report& report);
+
+// A self-contained HTML page (no script, no network: styles and SVG charts inline): the summary,
+// per dimension its verdict, bars of the before and backfilled totals per value (the metric that
+// differs most, or the first; at most 12 values, the largest first) so that NULL's growth and
+// the value that grew show, and the table of the values that differ; then the row differences
+// and the compensation. Every text from the data is HTML-escaped.
+std::string html(const Report& report);
 
 }  // namespace shredmit::report
