@@ -358,8 +358,8 @@ TEST_F(BackfillDir, PlanOfTheSeedFixture) {
             std::string::npos);
 
   auto files = backfill::write_plan_files(p);
-  // The query, the checks, the #fail check, four validation queries and the staging schema.
-  EXPECT_EQ(files.size(), 8u);
+  // The query, the checks, the #fail check, five validation queries and the staging schema.
+  EXPECT_EQ(files.size(), 9u);
   EXPECT_TRUE(fs::exists(p.validation_dir / "dimension_totals.sql"));
   for (const auto& f : files) EXPECT_TRUE(fs::exists(f)) << f;
   auto schema = nlohmann::json::parse(std::ifstream(p.staging_schema_json));
@@ -518,13 +518,13 @@ TEST_F(Script, PassesBashSyntaxCheckAndShellcheck) {
 TEST_F(Script, RunsDryRunsBeforeQueriesThenCompletes) {
   std::vector<std::string> calls;
   ASSERT_EQ(run_script("", &calls), 0);
-  // show staging, mk, 3 dry runs + 3 dry-run checks + 12 dry-run validation queries, 3 queries +
-  // 3 checks + 12 validation queries, show backup, clone, 3 copies, rm.
-  EXPECT_EQ(calls.size(), 44u);
+  // show staging, mk, 3 dry runs + 3 dry-run checks + 15 dry-run validation queries, 3 queries +
+  // 3 checks + 15 validation queries, show backup, clone, 3 copies, rm.
+  EXPECT_EQ(calls.size(), 50u);
   EXPECT_EQ(count_prefix(calls,
                          "bq query --use_legacy_sql=false --project_id=moz-fx-data-shared-"
                          "prod --parameter=submission_date:DATE:2024-06-02 --format=json"),
-            4u);
+            5u);
   // The results are saved per date for `shredmit report`.
   EXPECT_TRUE(fs::exists(dir_ / "validation_results/2024-06-02/dimension_totals.json"));
   EXPECT_EQ(count_prefix(calls, "bq mk --table"), 1u);
@@ -553,8 +553,8 @@ TEST_F(Script, ResumesFromADateAndRefusesAnExistingBackup) {
          "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05\n";
   EXPECT_EQ(run_script("--initiate-only", &calls), 1) << "staging exists: resume or remove it";
   ASSERT_EQ(run_script("--initiate-only --from-date 2024-06-02", &calls), 0);
-  EXPECT_EQ(count_prefix(calls, "bq query"), 24u)
-      << "two dates, each query, check and four validation queries, twice";
+  EXPECT_EQ(count_prefix(calls, "bq query"), 28u)
+      << "two dates, each query, check and five validation queries, twice";
   EXPECT_EQ(count_prefix(calls, "bq mk"), 0u);
   for (const auto& c : calls) EXPECT_EQ(c.find("2024-06-01"), std::string::npos) << c;
   std::ofstream(dir_ / "existing", std::ios::app)

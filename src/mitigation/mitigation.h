@@ -94,10 +94,14 @@ struct Mitigation {
   //   client IDs");
   // - row_differences: previous_only INT64, backfilled_only INT64: the rows over the common
   //   columns in one partition and not in the other (EXCEPT DISTINCT both ways);
+  // - spellings (when there are common STRING dimensions): dimension STRING,
+  //   previous_null_rows, previous_placeholder_rows, backfilled_null_rows,
+  //   backfilled_placeholder_rows INT64: the rows holding NULL and '??' in each partition;
   // - compensation: report_sql's shape (metric, kind, previous_total, compensated,
   //   compensated_share, groups_lost, groups_held_back), when report_sql is not empty.
   struct Statement {
-    std::string name;  // dimension_totals, added_dimension_totals, row_differences, compensation
+    // dimension_totals, added_dimension_totals, row_differences, spellings, compensation
+    std::string name;
     std::string sql;
   };
   std::vector<Statement> validation;

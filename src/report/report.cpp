@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kStatements[] = {"dimension_totals", "added_dimension_totals",
-                                       "row_differences", "compensation"};
+                                       "row_differences", "spellings", "compensation"};
 
 // The column `name` of one result row, or an error naming the statement.
 class Columns {
@@ -316,6 +316,38 @@ Report build(const Results& results, const std::string& table) {
                          static_cast<long long>(c.number(row, "backfilled_only").value_or(0))};
   }
 
+  if (auto it = results.find("spellings"); it != results.end()) {
+    Columns c(it->second, "spellings");
+    auto count = [&](const std::vector<engine::Value>& row, const char* name) {
+      return static_cast<long long>(c.number(row, name).value_or(0));
+    };
+    for (const auto& row : it->second.rows) {
+      Spelling x{c.text(row, "dimension").value_or(""),     count(row, "previous_null_rows"),
+                 count(row, "previous_placeholder_rows"),   count(row, "backfilled_null_rows"),
+                 count(row, "backfilled_placeholder_rows"), ""};
+      auto spelled = [](long long nulls, long long placeholders) -> std::string {
+        if (nulls && placeholders) return "NULL and '??'";
+        if (nulls) return "NULL only";
+        if (placeholders) return "'??' only";
+        return "";
+      };
+      std::string before = spelled(x.previous_null, x.previous_placeholder);
+      std::string after = spelled(x.backfilled_null, x.backfilled_placeholder);
+      bool both_now = x.backfilled_null && x.backfilled_placeholder;
+      bool both_before = x.previous_null && x.previous_placeholder;
+      // Both spellings where the previous partition had one, or the other one only.
+      bool split = both_now && !both_before;
+      bool switched =
+          !both_now && !both_before && !before.empty() && !after.empty() && before != after;
+      if (!split && !switched) continue;
+      x.text = fmt::format(
+          "stored as {} (previous: {}); apply one NULL handling (seed 004, "
+          "consideration 3)",
+          after, before.empty() ? "neither" : before);
+      r.spellings.push_back(std::move(x));
+    }
+  }
+
   // The summary: the verdict, and where totals moved.
   std::vector<const Dimension*> moved_dims, grew, mismatched_added;
   size_t common_count = 0, added_null_grew = 0;
@@ -385,6 +417,12 @@ Report build(const Results& results, const std::string& table) {
                           added_null_grew, added_null_grew == 1 ? "" : "s")
             : std::string());
   }
+  if (!r.spellings.empty()) {
+    std::vector<std::string> names;
+    for (const auto& x : r.spellings) names.push_back("`" + x.dimension + "`");
+    r.summary += fmt::format("; NULL and '??' spelled differently in {}", base::join(names, ", "));
+    r.matches = false;
+  }
   return r;
 }
 
@@ -443,6 +481,9 @@ std::string markdown(const Report& r) {
       line += (line.empty() ? "" : " ") + word;
     }
     out += line + "\n";
+  }
+  for (const auto& x : r.spellings) {
+    out += fmt::format("\nSpelling: {} {}.\n", cut("`" + x.dimension + "`", 40), x.text);
   }
   if (r.row_differences) {
     out += fmt::format(
@@ -505,6 +546,15 @@ std::string json(const Report& r) {
                                  {"previous_total", number(c.previous_total)},
                                  {"compensated", number(c.compensated)},
                                  {"share", number(c.share)}});
+  }
+  j["spellings"] = nlohmann::ordered_json::array();
+  for (const auto& x : r.spellings) {
+    j["spellings"].push_back({{"dimension", x.dimension},
+                              {"previous_null_rows", x.previous_null},
+                              {"previous_placeholder_rows", x.previous_placeholder},
+                              {"backfilled_null_rows", x.backfilled_null},
+                              {"backfilled_placeholder_rows", x.backfilled_placeholder},
+                              {"text", x.text}});
   }
   return j.dump(2) + "\n";
 }
@@ -630,6 +680,10 @@ std::string html(const Report& r) {
       out += "</table>\n";
     }
     out += "</section>\n";
+  }
+  for (const auto& x : r.spellings) {
+    out +=
+        fmt::format("<p>Spelling: <code>{}</code> {}.</p>\n", escape(x.dimension), escape(x.text));
   }
   if (r.row_differences) {
     out += fmt::format(

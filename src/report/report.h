@@ -15,7 +15,7 @@ namespace shredmit::report {
 
 // The results of the validation queries, each as its rows (see
 // mitigation::Mitigation::validation for their shapes), keyed by statement name:
-// dimension_totals, added_dimension_totals, row_differences, compensation.
+// dimension_totals, added_dimension_totals, row_differences, spellings, compensation.
 using Results = std::map<std::string, engine::Rows>;
 
 // Reads the results a backfill script saved: NAME.json per statement in `dir`, each the output of
@@ -66,6 +66,16 @@ struct Dimension {
   size_t values = 0;            // distinct values compared
 };
 
+// A common STRING dimension whose NULL handling changed (seed 004, consideration 3): the
+// backfilled partition stores NULL and '??' both where the previous one stored one, or the other
+// one only.
+struct Spelling {
+  std::string dimension;
+  long long previous_null = 0, previous_placeholder = 0;
+  long long backfilled_null = 0, backfilled_placeholder = 0;
+  std::string text;  // "stored as NULL and as '??' (previous: '??' only)"
+};
+
 struct Compensation {
   std::string metric, kind;
   std::optional<double> previous_total, compensated, share;
@@ -81,6 +91,8 @@ struct Report {
   std::vector<Dimension> dimensions;
   std::optional<std::pair<long long, long long>> row_differences;  // previous_only, backfilled_only
   std::vector<Compensation> compensation;
+  // Named apart from the totals (the checks and the totals count NULL and '??' as one group).
+  std::vector<Spelling> spellings;
 };
 
 // Builds the report of `results` for `table`. A FLOAT64 difference within 1e-9 of
@@ -97,7 +109,9 @@ std::string markdown(const Report& report);
 // "verdict", "increase", "growth", "values", "differing": [{"value", "metric", "before",
 // "upstream", "after", "difference", "expected"}]}], "row_differences": {"previous_only",
 // "backfilled_only"} | null, "compensation": [{"metric", "kind", "previous_total",
-// "compensated", "share"}]}.
+// "compensated", "share"}], "spellings": [{"dimension", "previous_null_rows",
+// "previous_placeholder_rows", "backfilled_null_rows", "backfilled_placeholder_rows",
+// "text"}]}.
 std::string json(const Report& report);
 
 // A self-contained HTML page (no script, no network: styles and SVG charts inline): the summary,

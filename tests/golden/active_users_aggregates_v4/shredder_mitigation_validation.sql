@@ -619,6 +619,69 @@ SELECT
       )
   ) AS backfilled_only;
 
+-- shredmit-validation: spellings
+WITH sides AS (
+  SELECT
+    'previous' AS _side,
+    app_name,
+    app_version,
+    attribution_medium,
+    attribution_source,
+    city,
+    country,
+    distribution_id,
+    locale,
+    channel,
+    os
+  FROM
+    `moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3`
+  WHERE
+    submission_date = @submission_date
+  UNION ALL
+  SELECT
+    'backfilled' AS _side,
+    app_name,
+    app_version,
+    attribution_medium,
+    attribution_source,
+    city,
+    country,
+    distribution_id,
+    locale,
+    channel,
+    os
+  FROM
+    `moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v4`
+  WHERE
+    submission_date = @submission_date
+)
+SELECT
+  d.dimension AS dimension,
+  COUNTIF(_side = 'previous' AND d.value IS NULL) AS previous_null_rows,
+  COUNTIF(_side = 'previous' AND d.value = '??') AS previous_placeholder_rows,
+  COUNTIF(_side = 'backfilled' AND d.value IS NULL) AS backfilled_null_rows,
+  COUNTIF(_side = 'backfilled' AND d.value = '??') AS backfilled_placeholder_rows
+FROM
+  sides,
+  UNNEST(
+    [
+      STRUCT('app_name' AS dimension, app_name AS value),
+      STRUCT('app_version' AS dimension, app_version AS value),
+      STRUCT('attribution_medium' AS dimension, attribution_medium AS value),
+      STRUCT('attribution_source' AS dimension, attribution_source AS value),
+      STRUCT('city' AS dimension, city AS value),
+      STRUCT('country' AS dimension, country AS value),
+      STRUCT('distribution_id' AS dimension, distribution_id AS value),
+      STRUCT('locale' AS dimension, locale AS value),
+      STRUCT('channel' AS dimension, channel AS value),
+      STRUCT('os' AS dimension, os AS value)
+    ]
+  ) AS d
+GROUP BY
+  dimension
+ORDER BY
+  dimension;
+
 -- shredmit-validation: compensation
 WITH new_version AS (
   WITH desktop_clients AS (
