@@ -12,7 +12,8 @@ not describe) and a deleted-clients list, then runs, with no edit to any SQL:
 1. simulate --deleted-clients: the previous version's table is computed by v1's query on the
    rows before deletion; the checks must pass (exit 0);
 2. the same with late upstream rows added after that previous table was computed (given back
-   through --previous-output): the checks must fail (exit 1) and name an increase.
+   through --previous-output): the checks must fail (exit 1) and name an increase, and the
+   validation report (--report) must say where totals moved.
 
 Prints one line per step and exits 1 when a step does not behave so.
 """
@@ -264,10 +265,14 @@ def trial(checkout, binary, spec, work):
         kept = [r for r in table_rows if r.get("client_id") == clients[1]]
         late[name] = (None, [dict(r, client_id=f"late-{i}") for i in range(12) for r in kept])
     write_data(data, late)
-    status, out = run(binary, base)
+    report = os.path.join(work, "report")
+    status, out = run(binary, base + ["--report", report])
     verdict = [l for l in out.splitlines() if l.startswith("checks:")]
     print(f"{table}: with late upstream rows: exit {status}; {'; '.join(verdict)[:200]}")
-    ok &= status == 1 and "increase" in out
+    with open(os.path.join(report, "report.json")) as f:
+        summary = json.load(f)["summary"]
+    print(f"  report: {summary[:300]}")
+    ok &= status == 1 and "increase" in out and summary.startswith("mismatch:")
     return ok
 
 
