@@ -59,6 +59,35 @@ class BrokenData : public ::testing::Test {
     std::ofstream(dir_ / name) << text;
   }
 
+  // Two rows of new clients (copies of c12's, in the beta group) reach the upstream table after
+  // the previous version ran.
+  void add_late_rows() {
+    std::string upstream = read(kUpstream + ".ndjson");
+    std::string c12 =
+        upstream.substr(upstream.find("{\"submission_date\": \"2024-06-01\", "
+                                      "\"client_id\": \"c12\""));
+    c12 = c12.substr(0, c12.find('\n') + 1);
+    std::string late = std::regex_replace(c12, std::regex("\"c12\""), "\"c13\"");
+    write(kUpstream + ".ndjson",
+          upstream + late + std::regex_replace(late, std::regex("c13"), "c14"));
+  }
+
+  // Seed 004's troubleshooting scenario 1: c11's attribution and city become unknown upstream
+  // and its default-browser flag false, without a rename.
+  void redefine_c11() {
+    std::string upstream = read(kUpstream + ".ndjson");
+    size_t at = upstream.find("\"client_id\": \"c11\"");
+    std::string line = upstream.substr(at, upstream.find('\n', at) - at);
+    std::string moved =
+        std::regex_replace(line, std::regex(R"("attribution": \{[^}]*\}, "city": "Berlin")"),
+                           R"("attribution": null, "city": null)");
+    moved = std::regex_replace(moved, std::regex(R"("is_default_browser": true)"),
+                               R"("is_default_browser": false)");
+    ASSERT_NE(moved, line);
+    upstream.replace(at, line.size(), moved);
+    write(kUpstream + ".ndjson", upstream);
+  }
+
   fs::path dir_;
 };
 
@@ -198,14 +227,7 @@ TEST_F(BrokenData, TheReportOfTheFixtureMatchesAnIndependentComputation) {
 }
 
 TEST_F(BrokenData, TheReportOfLateRowsNamesTheValueThatGrew) {
-  std::string upstream = read(kUpstream + ".ndjson");
-  std::string c12 =
-      upstream.substr(upstream.find("{\"submission_date\": \"2024-06-01\", "
-                                    "\"client_id\": \"c12\""));
-  c12 = c12.substr(0, c12.find('\n') + 1);
-  std::string late = std::regex_replace(c12, std::regex("\"c12\""), "\"c13\"");
-  write(kUpstream + ".ndjson",
-        upstream + late + std::regex_replace(late, std::regex("c13"), "c14"));
+  add_late_rows();
   std::string summary = summary_of(report_of(dir_.string(), dir_ / "report"));
   EXPECT_EQ(summary.rfind("mismatch: the group ", 0), 0u) << summary;
   EXPECT_NE(summary.find("channel = `beta`"), std::string::npos) << summary;
@@ -215,16 +237,7 @@ TEST_F(BrokenData, TheReportOfLateRowsNamesTheValueThatGrew) {
 TEST_F(BrokenData, TheReportOfARedefinedDimensionNamesIt) {
   // As ARedefinedDimensionFailsTheChecksWhereItsGroupGrew: c11's city, attribution medium and
   // source become NULL upstream and its default-browser flag false, without a rename.
-  std::string upstream = read(kUpstream + ".ndjson");
-  size_t at = upstream.find("\"client_id\": \"c11\"");
-  std::string line = upstream.substr(at, upstream.find('\n', at) - at);
-  std::string moved =
-      std::regex_replace(line, std::regex(R"("attribution": \{[^}]*\}, "city": "Berlin")"),
-                         R"("attribution": null, "city": null)");
-  moved = std::regex_replace(moved, std::regex(R"("is_default_browser": true)"),
-                             R"("is_default_browser": false)");
-  upstream.replace(at, line.size(), moved);
-  write(kUpstream + ".ndjson", upstream);
+  redefine_c11();
   std::string md = report_of(dir_.string(), dir_ / "report");
   std::string summary = summary_of(md);
   // The four redefined columns are named, each at the value its rows moved into.
@@ -286,14 +299,7 @@ TEST_F(BrokenData, LateRowsFailTheChecksAndNameTheirGroup) {
   // Two rows of a client reach the upstream table after the previous version ran, in the beta
   // group that lost c06 to shredding: its counts grow (3 before, 2 kept + 2 late), which
   // deletion cannot explain, so the group is left uncompensated for the check to report.
-  std::string upstream = read(kUpstream + ".ndjson");
-  std::string c12 =
-      upstream.substr(upstream.find("{\"submission_date\": \"2024-06-01\", "
-                                    "\"client_id\": \"c12\""));
-  c12 = c12.substr(0, c12.find('\n') + 1);
-  std::string late = std::regex_replace(c12, std::regex("\"c12\""), "\"c13\"");
-  write(kUpstream + ".ndjson",
-        upstream + late + std::regex_replace(late, std::regex("c13"), "c14"));
+  add_late_rows();
   for (const char* baseline : {"new-query", "previous-query"}) {
     std::string out;
     EXPECT_EQ(simulate(dir_.string(), &out, "2024-06-01", {"--baseline", baseline}), 1) << out;
@@ -322,17 +328,7 @@ TEST_F(BrokenData, ARedefinedDimensionFailsTheChecksWhereItsGroupGrew) {
   // the columns were not renamed. c11 moves from the Berlin group into the DE group of c03 and
   // c04. The group it left shrinks like deletion; the group it joined grows, and the check names
   // it so that the column can be renamed.
-  std::string upstream = read(kUpstream + ".ndjson");
-  size_t at = upstream.find("\"client_id\": \"c11\"");
-  std::string line = upstream.substr(at, upstream.find('\n', at) - at);
-  std::string moved =
-      std::regex_replace(line, std::regex(R"("attribution": \{[^}]*\}, "city": "Berlin")"),
-                         R"("attribution": null, "city": null)");
-  moved = std::regex_replace(moved, std::regex(R"("is_default_browser": true)"),
-                             R"("is_default_browser": false)");
-  ASSERT_NE(moved, line);
-  upstream.replace(at, line.size(), moved);
-  write(kUpstream + ".ndjson", upstream);
+  redefine_c11();
   std::string out;
   EXPECT_EQ(simulate(dir_.string(), &out), 1) << out;
   auto found = mismatch_lines(out);
