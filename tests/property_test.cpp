@@ -33,6 +33,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <variant>
 
 #include "engine/engine.h"
@@ -673,6 +674,10 @@ class PropertyRunner {
         ++named_values;
       }
       if (named_values == 0) return "the report names no dimension: " + r.summary;
+      std::istringstream lines(report::markdown(r));
+      for (std::string line; std::getline(lines, line);) {
+        if (line.size() > 100) return "a Markdown line is wider than 100 columns: " + line;
+      }
     }
     // A group where some count metric's baseline total exceeds the previous one gets no
     // shredded row: that growth is not deletion, and the group is left for the checks.

@@ -76,10 +76,24 @@ std::string shown(const std::optional<std::string>& value) {
   return value ? "`" + *value + "`" : "NULL";
 }
 
+// A total as the tables show it, in at most 11 characters (the JSON keeps every digit).
 std::string number_text(std::optional<double> x) {
   if (!x) return "NULL";
-  if (std::floor(*x) == *x && std::fabs(*x) < 1e15) return fmt::format("{}", (long long)*x);
+  if (std::floor(*x) == *x && std::fabs(*x) < 1e9) return fmt::format("{}", (long long)*x);
   return fmt::format("{:.6g}", *x);
+}
+
+// `text` as lines of at most `width` columns, broken between words.
+std::string wrap(const std::string& text, size_t width = 100) {
+  std::string out, line;
+  for (const auto& word : base::split(text, " ")) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line + "\n";
 }
 
 std::string signed_text(double x) { return (x > 0 ? "+" : "") + number_text(x); }
@@ -430,17 +444,7 @@ std::string markdown(const Report& r) {
   auto cut = [](const std::string& text, size_t width) {
     return text.size() <= width ? text : text.substr(0, width - 3) + "...";
   };
-  std::string out = "**shredmit report** for `" + r.table + "`\n\n";
-  // The summary wrapped at 100 columns.
-  std::string line;
-  for (const auto& word : base::split(r.summary, " ")) {
-    if (!line.empty() && line.size() + 1 + word.size() > 100) {
-      out += line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + word;
-  }
-  out += line + "\n";
+  std::string out = wrap("**shredmit report** for `" + r.table + "`") + "\n" + wrap(r.summary);
   std::vector<std::string> matching;
   for (const auto& d : r.dimensions) {
     if (d.differing.empty()) {
@@ -457,11 +461,11 @@ std::string markdown(const Report& r) {
     size_t shown_rows = 0;
     for (const auto& c : d.differing) {
       if (++shown_rows > 10) break;
-      std::string value = c.value ? cut(*c.value, 24) : "NULL";
-      out += d.added ? fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 20),
+      std::string value = c.value ? cut(*c.value, 20) : "NULL";
+      out += d.added ? fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 16),
                                    number_text(c.before), number_text(c.after),
                                    signed_text(c.difference), signed_text(c.expected))
-                     : fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 20),
+                     : fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 16),
                                    number_text(c.before), number_text(c.upstream),
                                    number_text(c.after), signed_text(c.difference));
     }
@@ -470,26 +474,15 @@ std::string markdown(const Report& r) {
     }
   }
   if (!matching.empty()) {
-    out += "\nMatching dimensions: ";
-    line = "";
-    std::string text = base::join(matching, ", ") + ".";
-    for (const auto& word : base::split(text, " ")) {
-      if (!line.empty() && line.size() + 1 + word.size() > 78) {
-        out += line + "\n";
-        line.clear();
-      }
-      line += (line.empty() ? "" : " ") + word;
-    }
-    out += line + "\n";
+    out += "\n" + wrap("Matching dimensions: " + base::join(matching, ", ") + ".");
   }
   for (const auto& x : r.spellings) {
-    out += fmt::format("\nSpelling: {} {}.\n", cut("`" + x.dimension + "`", 40), x.text);
+    out += "\n" + wrap(fmt::format("Spelling: {} {}.", cut("`" + x.dimension + "`", 40), x.text));
   }
   if (r.row_differences) {
-    out += fmt::format(
-        "\nRows over the common columns: {} only in the previous table, {} only in the "
-        "backfilled one.\n",
-        r.row_differences->first, r.row_differences->second);
+    out += "\n" + wrap(fmt::format("Rows over the common columns: {} only in the previous table, "
+                                   "{} only in the backfilled one.",
+                                   r.row_differences->first, r.row_differences->second));
   }
   if (!r.compensation.empty()) {
     out +=
