@@ -2,7 +2,8 @@
 # Sets up and builds shredmit, then generates the shredder-mitigation query and checks for the
 # bundled fixture (the seed's active_users_aggregates_v3 -> v4 example) into out/, and lints the
 # new version, simulates the mitigation on the sample data of fixtures/simulate/, and validates,
-# plans and runs the fixture's managed backfill (backfill.yaml, three dates) on fixtures/backfill/.
+# plans and runs the fixture's managed backfill (backfill.yaml, three dates) on fixtures/backfill/,
+# writing the validation report of each date to out/backfill/report/DATE/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh build
