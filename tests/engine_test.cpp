@@ -430,10 +430,9 @@ namespace {
 // user's own mistakes stay refusals.
 TEST(Engine, WhatThisBuildCannotCheckIsNotAnError) {
   // INTEGER is BigQuery's alias of INT64; the difference of two timestamps is an INTERVAL.
-  for (const char* sql : {"SELECT CAST('1' AS INTEGER) AS x",
-                          "SELECT CURRENT_TIMESTAMP() - CURRENT_TIMESTAMP() AS x",
-                          "SELECT * FROM EXTERNAL_QUERY('c', 'SELECT 1')",
-                          "SELECT JSON_KEYS(JSON '{}') AS x"}) {
+  for (const char* sql :
+       {"SELECT CAST('1' AS INTEGER) AS x", "SELECT CURRENT_TIMESTAMP() - CURRENT_TIMESTAMP() AS x",
+        "SELECT * FROM EXTERNAL_QUERY('c', 'SELECT 1')", "SELECT JSON_KEYS(JSON '{}') AS x"}) {
     Verdict v = analyze(sql, Catalog{}, {});
     ASSERT_FALSE(v.accepted()) << sql;
     EXPECT_TRUE(cannot_check(v)) << sql << ": " << v.message;

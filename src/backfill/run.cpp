@@ -127,10 +127,7 @@ class Runner {
           simulation::run_query(v.sql, "shredder_mitigation_validation.sql", run, true);
     }
     report::Report report = report::build(results, p_.production_table);
-    fs::path dir = o_.report_dir / date;
-    reports_.push_back({dir / "report.md", report::markdown(report)});
-    reports_.push_back({dir / "report.json", report::json(report)});
-    reports_.push_back({dir / "report.html", report::html(report)});
+    for (auto& f : report::files(report, o_.report_dir / date)) reports_.push_back(std::move(f));
     r.report_summaries.emplace_back(date, report.summary);
   }
 

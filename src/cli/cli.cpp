@@ -613,10 +613,7 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.report_dir.empty()) {
       report::Results results(result.validation.begin(), result.validation.end());
       report::Report r = report::build(results, result.mitigation.new_table.qualified());
-      fs::path dir = o.report_dir;
-      files.push_back({dir / "report.md", report::markdown(r)});
-      files.push_back({dir / "report.json", report::json(r)});
-      files.push_back({dir / "report.html", report::html(r)});
+      for (auto& f : report::files(r, o.report_dir)) files.push_back(std::move(f));
     }
     base::write_files_atomically(files);
   } catch (const base::Error& e) {

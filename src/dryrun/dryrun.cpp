@@ -109,12 +109,13 @@ void check_file(const fs::path& file, Report& report) {
   auto judge = [&](const engine::Verdict& v, std::string what) {
     if (v.accepted()) {
       add(Status::kAccepted, std::move(what), {}, "");
-    } else if (v.message.rfind("Query parameter '", 0) == 0) {
+    } else if (engine::unbound_parameter(v)) {
       // bigquery-etl binds the date parameter and scheduling.parameters; a DAG's `arguments`
       // may bind others, which the dry run cannot see.
       add(Status::kNotChecked, std::move(what), v.at,
-          v.message + ": metadata.yaml declares no such parameter (bigquery-etl binds the date "
-                      "parameter and scheduling.parameters)");
+          v.message +
+              ": metadata.yaml declares no such parameter (bigquery-etl binds the date "
+              "parameter and scheduling.parameters)");
     } else if (engine::cannot_check(v)) {
       add(Status::kNotChecked, std::move(what), v.at,
           unknown.empty() ? "the engine cannot check it offline: " + v.message : unknown);

@@ -199,6 +199,17 @@ FromTree catalog_from_tree(std::string_view sql, const project::SqlTree& tree,
   return out;
 }
 
+std::optional<std::string> unbound_parameter(const Verdict& v) {
+  static const std::string kStart = "Query parameter '";
+  const std::string& message = v.message;
+  if (message.rfind(kStart, 0) != 0) return std::nullopt;
+  size_t end = message.find('\'', kStart.size());
+  if (end == std::string::npos || message.find("not found", end) == std::string::npos) {
+    return std::nullopt;
+  }
+  return message.substr(kStart.size(), end - kStart.size());
+}
+
 bool cannot_check(const Verdict& v) {
   const std::string& m = v.message;
   // A function the catalog lacks, also inside a UDF's body ("Invalid function f ...; Function
@@ -210,13 +221,15 @@ bool cannot_check(const Verdict& v) {
     return true;
   }
   // BigQuery's aliases of INT64 and NUMERIC, which this build does not know.
-  static const std::regex alias("^Type not found: (INT|SMALLINT|INTEGER|BIGINT|TINYINT|BYTEINT|"
-                                "DECIMAL|BIGDECIMAL)\\b",
-                                std::regex::icase);
+  static const std::regex alias(
+      "^Type not found: (INT|SMALLINT|INTEGER|BIGINT|TINYINT|BYTEINT|"
+      "DECIMAL|BIGDECIMAL)\\b",
+      std::regex::icase);
   if (std::regex_search(m, alias)) return true;
   // The difference of two dates or times, an INTERVAL in BigQuery.
   static const std::regex difference(
-      "^No matching signature for operator - for argument types: (DATE|DATETIME|TIMESTAMP), \\1\\.");
+      "^No matching signature for operator - for argument types: (DATE|DATETIME|TIMESTAMP), "
+      "\\1\\.");
   return std::regex_search(m, difference);
 }
 

@@ -124,6 +124,10 @@ struct Verdict {
   bool accepted() const { return status == Status::kAccepted; }
 };
 
+// The parameter a refusal says has no value ("Query parameter 'x' not found": the analyzer's
+// words for a parameter used but not declared), or nullopt for any other refusal.
+std::optional<std::string> unbound_parameter(const Verdict& verdict);
+
 // Whether a refusal says nothing about the statement itself: a name the catalog lacks (a
 // function, also one a UDF's body calls, a table-valued function such as EXTERNAL_QUERY, or a
 // table outside the tree), or a construct this build of the engine (GoogleSQL of about 2023)

@@ -247,11 +247,6 @@ class Builder {
   // result shape documented in mitigation.h. `dimension_totals`: per common dimension, value and
   // common metric, the previous, the new query's (upstream's) and the backfilled totals.
   std::string dimension_totals() const {
-    std::string filter = partition_filter();
-    auto side = [&](const std::string& table) {
-      return fmt::format("SELECT {} FROM {} WHERE {}", join(common_columns(), ", "),
-                         sql_table(table), filter);
-    };
     std::vector<std::pair<std::string, std::string>> ctes;
     std::string sides = fmt::format(
         "SELECT 'previous' AS {0}, * FROM previous_rows UNION ALL SELECT 'backfilled' AS {0}, * "
@@ -264,8 +259,8 @@ class Builder {
       sides +=
           fmt::format(" UNION ALL SELECT 'upstream' AS {}, * FROM upstream_rows", helper("side"));
     }
-    ctes.emplace_back("previous_rows", side(previous_.id.qualified()));
-    ctes.emplace_back("backfilled_rows", side(m_.staging_table));
+    ctes.emplace_back("previous_rows", partition_rows(previous_.id.qualified()));
+    ctes.emplace_back("backfilled_rows", partition_rows(m_.staging_table));
     ctes.emplace_back("sides", sides);
     ctes.emplace_back("cells", cells("sides", c_.common_dimensions));
     return fmt::format(
@@ -284,13 +279,9 @@ class Builder {
   std::optional<std::string> added_dimension_totals() const {
     if (c_.added_dimensions.empty() || !embedded_.new_standalone) return std::nullopt;
     std::string filter = partition_filter();
-    std::vector<std::string> columns, metrics;
+    std::vector<std::string> columns, metrics = metric_amounts(true);
     for (const auto& d : c_.added_dimensions) columns.push_back(sql_name(d.name));
-    for (const auto& m : c_.common_metrics) {
-      columns.push_back(sql_name(m.name));
-      metrics.push_back(fmt::format("STRUCT({} AS metric, CAST(SUM({}) AS FLOAT64) AS amount)",
-                                    sql_string(m.name), sql_name(m.name)));
-    }
+    for (const auto& m : c_.common_metrics) columns.push_back(sql_name(m.name));
     std::vector<std::pair<std::string, std::string>> ctes = {
         {"new_version", *embedded_.new_standalone},
         {"upstream_rows", fmt::format("SELECT {} FROM new_version", join(columns, ", "))},
@@ -352,12 +343,8 @@ class Builder {
   // `row_differences`: the rows of the previous partition not in the backfilled one and the
   // reverse, over the common columns (SELECT ... EXCEPT DISTINCT both ways).
   std::string row_differences() const {
-    std::string filter = partition_filter();
-    auto side = [&](const std::string& table) {
-      return fmt::format("SELECT {} FROM {} WHERE {}", join(common_columns(), ", "),
-                         sql_table(table), filter);
-    };
-    std::string previous = side(previous_.id.qualified()), backfilled = side(m_.staging_table);
+    std::string previous = partition_rows(previous_.id.qualified());
+    std::string backfilled = partition_rows(m_.staging_table);
     return fmt::format(
         "SELECT (SELECT COUNT(*) FROM ({} EXCEPT DISTINCT {})) AS previous_only, (SELECT "
         "COUNT(*) FROM ({} EXCEPT DISTINCT {})) AS backfilled_only",
@@ -398,7 +385,7 @@ class Builder {
   // one value of a STRING dimension, as the checks group them) and an array of (metric, amount
   // as FLOAT64), to be unnested into one cell per dimension value and metric.
   std::string cells(const std::string& source, const std::vector<ClassifiedColumn>& dims) const {
-    std::vector<std::string> dimensions, metrics;
+    std::vector<std::string> dimensions;
     for (const auto& d : dims) {
       std::string name = sql_name(d.name);
       std::string value = d.type == Type::kString  ? fmt::format("NULLIF({}, '??')", name)
@@ -407,13 +394,27 @@ class Builder {
       dimensions.push_back(
           fmt::format("STRUCT({} AS dimension, {} AS value)", sql_string(d.name), value));
     }
-    for (const auto& m : c_.common_metrics) {
-      metrics.push_back(fmt::format("STRUCT({} AS metric, CAST({} AS FLOAT64) AS amount)",
-                                    sql_string(m.name), sql_name(m.name)));
-    }
     return fmt::format("SELECT {0}, [{1}] AS {2}, [{3}] AS {4} FROM {5}", helper("side"),
-                       join(dimensions, ", "), helper("dimensions"), join(metrics, ", "),
-                       helper("metrics"), source);
+                       join(dimensions, ", "), helper("dimensions"),
+                       join(metric_amounts(false), ", "), helper("metrics"), source);
+  }
+
+  // One STRUCT(metric, amount) per common metric, the amount as FLOAT64: the row's value, or
+  // with `summed` its SUM over the rows.
+  std::vector<std::string> metric_amounts(bool summed) const {
+    std::vector<std::string> out;
+    for (const auto& m : c_.common_metrics) {
+      std::string amount = summed ? "SUM(" + sql_name(m.name) + ")" : sql_name(m.name);
+      out.push_back(fmt::format("STRUCT({} AS metric, CAST({} AS FLOAT64) AS amount)",
+                                sql_string(m.name), amount));
+    }
+    return out;
+  }
+
+  // The common columns of `table`'s partition.
+  std::string partition_rows(const std::string& table) const {
+    return fmt::format("SELECT {} FROM {} WHERE {}", join(common_columns(), ", "), sql_table(table),
+                       partition_filter());
   }
 
   std::string unnested() const {

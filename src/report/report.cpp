@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -440,10 +441,101 @@ Report build(const Results& results, const std::string& table) {
   return r;
 }
 
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A table both renderings show: the first two columns are text, the rest numbers.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// The cells of a dimension that differ, largest first.
+Table differing_table(const Dimension& d) {
+  Table t;
+  t.header = d.added ? std::vector<std::string>{"value",      "metric",     "upstream",
+                                                "backfilled", "difference", "expected"}
+                     : std::vector<std::string>{"value",    "metric",     "previous",
+                                                "upstream", "backfilled", "difference"};
+  for (const auto& c : d.differing) {
+    std::string value = c.value ? *c.value : "NULL";
+    t.rows.push_back(d.added
+                         ? std::vector<std::string>{value, c.metric, number_text(c.before),
+                                                    number_text(c.after), signed_text(c.difference),
+                                                    signed_text(c.expected)}
+                         : std::vector<std::string>{value, c.metric, number_text(c.before),
+                                                    number_text(c.upstream), number_text(c.after),
+                                                    signed_text(c.difference)});
+  }
+  return t;
+}
+
+Table compensation_table(const Report& r) {
+  Table t;
+  t.header = {"metric", "kind", "previous total", "compensated", "share"};
+  for (const auto& c : r.compensation) {
+    t.rows.push_back({c.metric, c.kind, number_text(c.previous_total), number_text(c.compensated),
+                      c.share ? fmt::format("{:.2f}%", 100 * *c.share) : "NULL"});
+  }
+  return t;
+}
+
+std::string cut(const std::string& text, size_t width) {
+  return text.size() <= width ? text : text.substr(0, width - 3) + "...";
+}
+
+// The first `limit` rows as a Markdown table, the text columns cut to `widths`.
+std::string markdown_table(const Table& t, std::array<size_t, 2> widths, size_t limit) {
+  std::string out = "| " + base::join(t.header, " | ") + " |\n| --- | ---";
+  for (size_t i = 2; i < t.header.size(); ++i) out += " | ---:";
+  out += " |\n";
+  for (size_t r = 0; r < t.rows.size() && r < limit; ++r) {
+    std::vector<std::string> cells = t.rows[r];
+    for (size_t i = 0; i < 2 && i < cells.size(); ++i) cells[i] = cut(cells[i], widths[i]);
+    out += "| " + base::join(cells, " | ") + " |\n";
+  }
+  return out;
+}
+
+std::string html_table(const Table& t) {
+  std::string out = "<table>\n<tr>";
+  for (const auto& h : t.header) out += "<th>" + escape(h) + "</th>";
+  out += "</tr>\n";
+  for (const auto& row : t.rows) {
+    out += "<tr>";
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += (i < 2 ? "<td>" : "<td class=\"num\">") + escape(row[i]) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+}  // namespace
+
 std::string markdown(const Report& r) {
-  auto cut = [](const std::string& text, size_t width) {
-    return text.size() <= width ? text : text.substr(0, width - 3) + "...";
-  };
   std::string out = wrap("**shredmit report** for `" + r.table + "`") + "\n" + wrap(r.summary);
   std::vector<std::string> matching;
   for (const auto& d : r.dimensions) {
@@ -455,20 +547,7 @@ std::string markdown(const Report& r) {
     }
     out += fmt::format("\n### {}{}: {}\n\n", cut(title(d), 60), d.added ? " (added)" : "",
                        verdict_name(d.verdict));
-    out += d.added ? "| value | metric | upstream | backfilled | difference | expected |\n"
-                   : "| value | metric | previous | upstream | backfilled | difference |\n";
-    out += "| --- | --- | ---: | ---: | ---: | ---: |\n";
-    size_t shown_rows = 0;
-    for (const auto& c : d.differing) {
-      if (++shown_rows > 10) break;
-      std::string value = c.value ? cut(*c.value, 20) : "NULL";
-      out += d.added ? fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 16),
-                                   number_text(c.before), number_text(c.after),
-                                   signed_text(c.difference), signed_text(c.expected))
-                     : fmt::format("| {} | {} | {} | {} | {} | {} |\n", value, cut(c.metric, 16),
-                                   number_text(c.before), number_text(c.upstream),
-                                   number_text(c.after), signed_text(c.difference));
-    }
+    out += markdown_table(differing_table(d), {20, 16}, 10);
     if (d.differing.size() > 10) {
       out += fmt::format("\n{} more values differ.\n", d.differing.size() - 10);
     }
@@ -485,14 +564,7 @@ std::string markdown(const Report& r) {
                                    r.row_differences->first, r.row_differences->second));
   }
   if (!r.compensation.empty()) {
-    out +=
-        "\n| metric | kind | previous total | compensated | share |\n"
-        "| --- | --- | ---: | ---: | ---: |\n";
-    for (const auto& c : r.compensation) {
-      out += fmt::format("| {} | {} | {} | {} | {} |\n", cut(c.metric, 30), c.kind,
-                         number_text(c.previous_total), number_text(c.compensated),
-                         c.share ? fmt::format("{:.2f}%", 100 * *c.share) : "NULL");
-    }
+    out += "\n" + markdown_table(compensation_table(r), {30, 30}, r.compensation.size());
   }
   return out;
 }
@@ -553,29 +625,6 @@ std::string json(const Report& r) {
 }
 
 namespace {
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Horizontal bars, two per value: before (grey) and backfilled (blue).
 std::string bars(const Dimension& d) {
@@ -656,22 +705,7 @@ std::string html(const Report& r) {
     out += fmt::format("<section>\n<h2><code>{}</code>{} <span class=\"verdict\">{}</span></h2>\n",
                        escape(d.name), d.added ? " (added)" : "", escape(verdict_name(d.verdict)));
     out += bars(d);
-    if (!d.differing.empty()) {
-      out += d.added ? "<table>\n<tr><th>value</th><th>metric</th><th>upstream</th>"
-                       "<th>backfilled</th><th>difference</th><th>expected</th></tr>\n"
-                     : "<table>\n<tr><th>value</th><th>metric</th><th>previous</th>"
-                       "<th>upstream</th><th>backfilled</th><th>difference</th></tr>\n";
-      for (const auto& c : d.differing) {
-        out += fmt::format(
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-            escape(c.value ? *c.value : "NULL"), escape(c.metric), number_text(c.before),
-            d.added ? number_text(c.after) : number_text(c.upstream),
-            d.added ? signed_text(c.difference) : number_text(c.after),
-            d.added ? signed_text(c.expected) : signed_text(c.difference));
-      }
-      out += "</table>\n";
-    }
+    if (!d.differing.empty()) out += html_table(differing_table(d));
     out += "</section>\n";
   }
   for (const auto& x : r.spellings) {
@@ -685,19 +719,15 @@ std::string html(const Report& r) {
         r.row_differences->first, r.row_differences->second);
   }
   if (!r.compensation.empty()) {
-    out +=
-        "<h2>Compensation</h2>\n<table>\n<tr><th>metric</th><th>kind</th><th>previous "
-        "total</th><th>compensated</th><th>share</th></tr>\n";
-    for (const auto& c : r.compensation) {
-      out += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-          "<td class=\"num\">{}</td></tr>\n",
-          escape(c.metric), escape(c.kind), number_text(c.previous_total),
-          number_text(c.compensated), c.share ? fmt::format("{:.2f}%", 100 * *c.share) : "NULL");
-    }
-    out += "</table>\n";
+    out += "<h2>Compensation</h2>\n" + html_table(compensation_table(r));
   }
   return out + "</body>\n</html>\n";
+}
+
+std::vector<base::OutputFile> files(const Report& r, const fs::path& dir) {
+  return {{dir / "report.md", markdown(r)},
+          {dir / "report.json", json(r)},
+          {dir / "report.html", html(r)}};
 }
 
 }  // namespace shredmit::report

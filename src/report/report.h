@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "engine/engine.h"
 
 namespace shredmit::report {
@@ -120,5 +121,9 @@ std::string json(const Report& report);
 // the value that grew show, and the table of the values that differ; then the row differences
 // and the compensation. Every text from the data is HTML-escaped.
 std::string html(const Report& report);
+
+// The report in its three forms as dir/report.md, dir/report.json and dir/report.html, for
+// base::write_files_atomically.
+std::vector<base::OutputFile> files(const Report& report, const std::filesystem::path& dir);
 
 }  // namespace shredmit::report

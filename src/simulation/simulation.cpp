@@ -22,7 +22,6 @@ constexpr const char* kNewQueryTable = "shredmit-simulation.results.new_query";
 
 std::string backticked(const std::string& name) { return "`" + name + "`"; }
 
-// A JSON value of an NDJSON cell as a value of `type`, or nullopt with `why` set.
 // A value of a scalar type as CAST(x AS STRING) writes it, for messages.
 const char* example(Type kind) {
   switch (kind) {
@@ -46,6 +45,7 @@ const char* example(Type kind) {
   }
 }
 
+// A JSON value of an NDJSON cell as a value of `type`, or nullopt with `why` set.
 std::optional<Value> cell(const nlohmann::json& v, const engine::Type& type, std::string& why) {
   if (v.is_null()) {
     if (type.kind == Type::kArray) return Value::list({});  // BigQuery loads null as []
@@ -93,7 +93,7 @@ std::optional<Value> cell(const nlohmann::json& v, const engine::Type& type, std
       std::vector<Value> fields(type.fields.size());
       for (const auto& [key, value] : v.items()) {
         auto it = std::find_if(type.fields.begin(), type.fields.end(), [&](const engine::Field& f) {
-          return syntax::to_lower(f.name) == syntax::to_lower(key);
+          return base::same_name(f.name, key);
         });
         if (it == type.fields.end()) {
           why = fmt::format("has no field '{}'; add it to the schema or remove it", key);
@@ -148,7 +148,7 @@ void load_table(SampleData& data, const fs::path& ndjson, const project::SqlTree
   engine::Table table{name, engine::columns_from_schema(schema)};
   std::set<std::string> required;
   for (const auto& f : schema.fields) {
-    if (f.mode == "REQUIRED") required.insert(syntax::to_lower(f.name));
+    if (f.mode == "REQUIRED") required.insert(base::name_key(f.name));
   }
   std::vector<std::vector<Value>> rows;
   std::ifstream in(ndjson);
@@ -172,9 +172,8 @@ void load_table(SampleData& data, const fs::path& ndjson, const project::SqlTree
     std::vector<Value> values(columns.size());
     std::vector<bool> given(columns.size(), false);
     for (const auto& [key, value] : row.items()) {
-      auto it = std::find_if(columns.begin(), columns.end(), [&](const engine::Field& c) {
-        return syntax::to_lower(c.name) == syntax::to_lower(key);
-      });
+      auto it = std::find_if(columns.begin(), columns.end(),
+                             [&](const engine::Field& c) { return base::same_name(c.name, key); });
       if (it == columns.end()) {
         throw base::Error(file, number, 1,
                           fmt::format("column '{}' is not in {}; add it to the schema or remove it",
@@ -189,7 +188,7 @@ void load_table(SampleData& data, const fs::path& ndjson, const project::SqlTree
     }
     for (size_t i = 0; i < columns.size(); ++i) {
       if (!given[i] && columns[i].type.kind == Type::kArray) values[i] = Value::list({});
-      if (values[i].null && required.count(syntax::to_lower(columns[i].name))) {
+      if (values[i].null && required.count(base::name_key(columns[i].name))) {
         throw base::Error(file, number, 1,
                           fmt::format("column '{}' is REQUIRED but missing", columns[i].name));
       }
@@ -207,7 +206,7 @@ const Value* value_at(const std::vector<engine::Field>& columns, const std::vect
   const std::vector<Value>* values = &row;
   for (size_t i = 0; i < path.size(); ++i) {
     auto it = std::find_if(fields->begin(), fields->end(), [&](const engine::Field& f) {
-      return syntax::to_lower(f.name) == syntax::to_lower(path[i]);
+      return base::same_name(f.name, path[i]);
     });
     if (it == fields->end()) return nullptr;
     size_t at = static_cast<size_t>(it - fields->begin());
@@ -284,17 +283,6 @@ std::vector<engine::Binding> bindings(const project::Metadata& metadata,
                engine::Binding{{date_parameter, engine::scalar(Type::kDate)}, Value::of(date)});
   }
   return out;
-}
-
-// "Query parameter 'x' not found": the analyzer's words for a parameter without a value.
-std::optional<std::string> unbound_parameter(const std::string& message) {
-  static const std::string kStart = "Query parameter '";
-  if (message.rfind(kStart, 0) != 0) return std::nullopt;
-  size_t end = message.find('\'', kStart.size());
-  if (end == std::string::npos || message.find("not found", end) == std::string::npos) {
-    return std::nullopt;
-  }
-  return message.substr(kStart.size(), end - kStart.size());
 }
 
 }  // namespace
@@ -465,13 +453,13 @@ engine::Evaluation evaluate_on(const std::string& sql, const std::string& file, 
   return engine::evaluate(sql, catalog, run.data->rows, run.parameters);
 }
 
-// Throws the error of an evaluation that did not run; `failed` says whether it failed on the
-// data (run_check's caller handles that case itself).
+// Throws the error of an evaluation that did not run: an unbound parameter, a failure on the
+// data, or a refusal.
 [[noreturn]] void refuse(const engine::Evaluation& e, const std::string& file, const Run& run,
                          bool generated) {
   const auto& v = e.verdict;
   base::ErrorKind kind = generated ? base::ErrorKind::kInternal : base::ErrorKind::kInput;
-  if (auto name = unbound_parameter(v.message)) {
+  if (auto name = engine::unbound_parameter(v)) {
     throw base::Error(file, v.at.line, v.at.column,
                       fmt::format("query parameter @{} has no value; {}", *name, run.how_to_bind),
                       kind);
@@ -611,8 +599,11 @@ Result simulate(const Options& o) {
   r.mismatches = run_query(m.mismatches_sql, checks_file, run, true);
   if (!m.report_sql.empty()) r.report = run_query(m.report_sql, checks_file, run, true);
   for (const auto& v : m.validation) {
-    r.validation.emplace_back(v.name,
-                              run_query(v.sql, "shredder_mitigation_validation.sql", run, true));
+    // The compensation statement is the checks' report, already run above.
+    r.validation.emplace_back(
+        v.name, v.sql == m.report_sql
+                    ? r.report
+                    : run_query(v.sql, "shredder_mitigation_validation.sql", run, true));
   }
   return r;
 }
