@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "cli/cli.h"
+#include "resolve/resolve.h"
 #include "run_cli.h"
+#include "syntax/syntax.h"
 
 namespace shredmit {
 namespace {
@@ -332,38 +335,93 @@ TEST_F(BackfillDir, PlanOfTheSeedFixture) {
   EXPECT_EQ(p.partitions[1].destination, kStaging + "$20240602");
   EXPECT_EQ(p.partitions[1].parameters,
             (std::vector<std::string>{"submission_date:DATE:2024-06-02"}));
-  EXPECT_EQ(step_list(p),
-            (std::vector<std::string>{
-                "generate", "create_staging", "dry_run 2024-06-01", "dry_run 2024-06-02",
-                "dry_run 2024-06-03", "query 2024-06-01", "check 2024-06-01", "query 2024-06-02",
-                "check 2024-06-02", "query 2024-06-03", "check 2024-06-03", "backup",
-                "copy_partition 2024-06-01", "copy_partition 2024-06-02",
-                "copy_partition 2024-06-03", "delete_staging"}));
-  const auto& copy = p.steps[13];
+  EXPECT_EQ(
+      step_list(p),
+      (std::vector<std::string>{
+          "generate", "create_staging", "dry_run 2024-06-01", "dry_run 2024-06-02",
+          "dry_run 2024-06-03", "query 2024-06-01", "compensate 2024-06-01", "check 2024-06-01",
+          "query 2024-06-02", "compensate 2024-06-02", "check 2024-06-02", "query 2024-06-03",
+          "compensate 2024-06-03", "check 2024-06-03", "backup", "copy_partition 2024-06-01",
+          "copy_partition 2024-06-02", "copy_partition 2024-06-03", "delete_staging"}));
+  const auto& copy = p.steps[16];
   EXPECT_EQ(copy.inputs, (std::vector<std::string>{kStaging + "$20240602"}));
   EXPECT_EQ(copy.outputs, (std::vector<std::string>{kProduction + "$20240602"}));
   EXPECT_EQ(copy.write_disposition, "WRITE_TRUNCATE");
-  EXPECT_EQ(p.steps[11].write_disposition, "WRITE_EMPTY");
-  // The query reads the upstream and the previous version; the checks read the staging table.
-  EXPECT_EQ(p.steps[5].inputs,
+  EXPECT_EQ(p.steps[14].write_disposition, "WRITE_EMPTY");
+  // The first step: the new query.sql as written, reading the upstream, into the new-query
+  // table; the second: the compensation query, reading that and the previous version, into
+  // staging. Both replace their partition, so each can run again.
+  std::string new_query =
+      "moz-fx-data-shared-prod.backfills_staging_derived."
+      "firefox_desktop_derived__active_users_aggregates_v4_new_query_2024_06_05";
+  EXPECT_EQ(p.new_query_table, new_query);
+  EXPECT_EQ(p.steps[5].inputs, (std::vector<std::string>{
+                                   "fixtures/sql/moz-fx-data-shared-prod/firefox_desktop_derived/"
+                                   "active_users_aggregates_v4/query.sql",
+                                   "moz-fx-data-shared-prod.telemetry.desktop_active_users"}));
+  EXPECT_EQ(p.steps[5].outputs, (std::vector<std::string>{new_query + "$20240601"}));
+  EXPECT_EQ(p.steps[6].inputs,
             (std::vector<std::string>{
-                (dir_ / "shredder_mitigation_query.sql").string(),
-                "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3",
-                "moz-fx-data-shared-prod.telemetry.desktop_active_users"}));
+                (dir_ / "shredder_mitigation_compensation.sql").string(), new_query,
+                "moz-fx-data-shared-prod.firefox_desktop_derived.active_users_aggregates_v3"}));
+  EXPECT_EQ(p.steps[6].outputs, (std::vector<std::string>{kStaging + "$20240601"}));
+  EXPECT_EQ(p.steps[6].write_disposition, "WRITE_TRUNCATE");
+  EXPECT_EQ(p.steps[1].outputs, (std::vector<std::string>{kStaging, new_query}));
+  EXPECT_EQ(p.steps.back().inputs, (std::vector<std::string>{kStaging, new_query}));
   EXPECT_NE(p.generated->check_sql.find(kStaging), std::string::npos);
-  EXPECT_NE(p.cost.find("3 partitions: 3 query runs into staging, 3 check runs"), std::string::npos)
+  EXPECT_NE(p.cost.find("3 partitions, each 8 query jobs (new query, compensation, check, 5 "
+                        "validation queries)"),
+            std::string::npos)
       << p.cost;
-  EXPECT_NE(p.cost.find("reads the new query's upstream once and the previous version's "
-                        "partition"),
-            std::string::npos);
-
+  EXPECT_NE(p.cost.find("upstream moz-fx-data-shared-prod.telemetry.desktop_active_users once "
+                        "(by the new query)"),
+            std::string::npos)
+      << p.cost;
   auto files = backfill::write_plan_files(p);
-  // The query, the checks, the #fail check, five validation queries and the staging schema.
+  // The compensation query, the checks, the #fail check, five validation queries and the
+  // staging schema; the new query runs from its query.sql.
   EXPECT_EQ(files.size(), 9u);
   EXPECT_TRUE(fs::exists(p.validation_dir / "dimension_totals.sql"));
   for (const auto& f : files) EXPECT_TRUE(fs::exists(f)) << f;
   auto schema = nlohmann::json::parse(std::ifstream(p.staging_schema_json));
   EXPECT_EQ(schema[0]["name"], "submission_date");
+}
+
+// The upstream reads per partition, counted from the SQL of every statement the script runs (the
+// validation queries included): once in the new-query baseline, twice with previous-query (the
+// previous query's re-run), where the single mitigation statement reads it twice and three
+// times (its new_version is referenced twice).
+std::map<std::string, int> upstream_reads(const backfill::Plan& p) {
+  std::map<std::string, int> out;
+  for (const auto& r : p.reads) {
+    if (r.upstream) out[r.table] = r.reads;
+  }
+  return out;
+}
+
+TEST_F(BackfillDir, PlanReadsTheUpstreamOncePerPartition) {
+  const std::string upstream = "moz-fx-data-shared-prod.telemetry.desktop_active_users";
+  auto p = plan_of("fixtures/sql", kTable, dir_, "2024-06-05");
+  EXPECT_EQ(upstream_reads(p), (std::map<std::string, int>{{upstream, 1}}));
+  for (const auto& st : p.statements) {
+    ASSERT_TRUE(st.reads_known) << st.name;
+    bool reads_upstream = std::any_of(st.reads.begin(), st.reads.end(),
+                                      [&](const auto& r) { return r.first == upstream; });
+    EXPECT_EQ(reads_upstream, st.name == "new query") << st.name;
+  }
+  auto single = [&](const std::string& sql) {
+    auto query = syntax::parse_statements(sql);
+    std::map<std::string, int> out;
+    for (const auto& x : query.statements) {
+      if (x->kind != syntax::StatementKind::kQuery) continue;
+      resolve::Resolution r(*x->as<syntax::QueryStatement>().query);
+      for (const auto& [t, n] : r.table_scans()) out[t] += n;
+    }
+    return out;
+  };
+  EXPECT_EQ(
+      single(p.generated->query_sql)["moz-fx-data-shared-prod.telemetry.desktop_active_users"], 2)
+      << "the single statement reads the upstream twice";
 
   backfill::PlanOptions previous;
   previous.today = "2024-06-05";
@@ -371,7 +429,18 @@ TEST_F(BackfillDir, PlanOfTheSeedFixture) {
   previous.mitigation.baseline = mitigation::Baseline::kPreviousQuery;
   auto twice = backfill::plan(project::SqlTree::from_sql_dir("fixtures/sql"),
                               project::TableId::parse(kTable), previous);
-  EXPECT_NE(twice.cost.find("upstream twice"), std::string::npos) << twice.cost;
+  EXPECT_EQ(upstream_reads(twice), (std::map<std::string, int>{{upstream, 2}}));
+  EXPECT_NE(twice.cost.find(upstream + " twice (by the new query, previous query)"),
+            std::string::npos)
+      << twice.cost;
+  EXPECT_EQ(twice.previous_query_table,
+            "moz-fx-data-shared-prod.backfills_staging_derived."
+            "firefox_desktop_derived__active_users_aggregates_v4_previous_query_2024_06_05");
+  auto steps = step_list(twice);
+  EXPECT_EQ(std::vector<std::string>(steps.begin() + 5, steps.begin() + 9),
+            (std::vector<std::string>{"query 2024-06-01", "query 2024-06-01",
+                                      "compensate 2024-06-01", "check 2024-06-01"}));
+  EXPECT_EQ(single(twice.generated->query_sql)[upstream], 3);
 }
 
 TEST_F(BackfillDir, PlanOfAMonthPartitionedTable) {
@@ -456,17 +525,24 @@ TEST_F(BackfillDir, JsonPlanIsOneDocumentWithSteps) {
             0);
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["staging_table"], kStaging);
-  EXPECT_EQ(j["steps"].size(), 16u);
-  EXPECT_EQ(j["steps"][6]["kind"], "check");
-  EXPECT_EQ(j["steps"][6]["date"], "2024-06-01");
-  EXPECT_EQ(j["cost"]["query_runs"], 3);
+  EXPECT_EQ(j["steps"].size(), 19u);
+  EXPECT_EQ(j["steps"][7]["kind"], "check");
+  EXPECT_EQ(j["steps"][7]["date"], "2024-06-01");
+  EXPECT_EQ(j["cost"]["jobs_per_partition"], 8);
+  EXPECT_EQ(j["cost"]["query_runs"], 24);
+  EXPECT_EQ(j["cost"]["upstream_reads_per_partition"],
+            (nlohmann::json{{"moz-fx-data-shared-prod.telemetry.desktop_active_users", 1}}));
+  EXPECT_EQ(j["cost"]["price_per_tib"], 6.25);
+  EXPECT_EQ(j["statements"][1]["name"], "compensation");
+  EXPECT_EQ(j["statements"][1]["destination"], kStaging);
   EXPECT_EQ(j["partitions"][2]["destination"], kStaging + "$20240603");
 }
 
 // ------------------------------------------------------------------ the bash script
 
 // Writes the fixture's plan as a bash script and a stand-in `bq` that logs its arguments; `bq
-// show` succeeds only for tables listed in dir/existing.
+// show` succeeds only for tables listed in dir/existing, and a dry run prints the job JSON of
+// `bq query --dry_run --format=json` with $BQ_BYTES as its totalBytesProcessed.
 class Script : public BackfillDir {
  protected:
   void SetUp() override {
@@ -485,16 +561,27 @@ class Script : public BackfillDir {
                                       "  grep -qxF \"${@: -1}\" \"$BQ_EXISTING\" 2>/dev/null\n"
                                       "  exit $?\n"
                                       "fi\n"
-                                      "if [ \"$1\" = query ]; then cat >/dev/null; fi\n";
+                                      "if [ \"$1\" = query ]; then\n"
+                                      "  cat >/dev/null\n"
+                                      "  case \" $* \" in *\" --dry_run \"*)\n"
+                                      "    printf '{\\n  \"statistics\": {\\n    \"query\": "
+                                      "{\"totalBytesProcessed\": \"%s\"},\\n    "
+                                      "\"totalBytesProcessed\": \"%s\"\\n  }\\n}\\n' "
+                                      "\"${BQ_BYTES:-0}\" \"${BQ_BYTES:-0}\" ;;\n"
+                                      "  esac\n"
+                                      "fi\n";
     fs::permissions(dir_ / "bin/bq", fs::perms::owner_all);
   }
 
-  // Runs the script with `args`; returns its exit status and the bq calls.
-  int run_script(const std::string& args, std::vector<std::string>* calls) {
+  // Runs the script with `args` (stdin not a terminal, each dry run `bytes` bytes); returns
+  // its exit status and the bq calls; its stderr is in dir/stderr.
+  int run_script(const std::string& args, std::vector<std::string>* calls,
+                 const std::string& bytes = "0") {
     std::string command = "cd " + dir_.string() + " && PATH=" + (dir_ / "bin").string() +
                           ":$PATH BQ_LOG=" + (dir_ / "log").string() +
-                          " BQ_EXISTING=" + (dir_ / "existing").string() + " bash backfill.sh " +
-                          args + " 2>/dev/null";
+                          " BQ_EXISTING=" + (dir_ / "existing").string() + " BQ_BYTES=" + bytes +
+                          " bash backfill.sh " + args + " </dev/null 2>" +
+                          (dir_ / "stderr").string();
     fs::remove(dir_ / "log");
     int status = std::system(command.c_str());
     std::ifstream log(dir_ / "log");
@@ -515,19 +602,26 @@ TEST_F(Script, PassesBashSyntaxCheckAndShellcheck) {
   EXPECT_EQ(std::system(("shellcheck " + script).c_str()), 0);
 }
 
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 TEST_F(Script, RunsDryRunsBeforeQueriesThenCompletes) {
   std::vector<std::string> calls;
-  ASSERT_EQ(run_script("", &calls), 0);
-  // show staging, mk, 3 dry runs + 3 dry-run checks + 15 dry-run validation queries, 3 queries +
-  // 3 checks + 15 validation queries, show backup, clone, 3 copies, rm.
-  EXPECT_EQ(calls.size(), 50u);
+  ASSERT_EQ(run_script("--yes", &calls), 0) << read_file(dir_ / "stderr");
+  // show staging, mk staging and the new-query table, 3 x 8 dry runs (the new query, the
+  // compensation, the check, five validation queries), 3 x 8 queries, show backup, clone, 3
+  // copies, rm staging and the new-query table.
+  EXPECT_EQ(calls.size(), 58u);
   EXPECT_EQ(count_prefix(calls,
-                         "bq query --use_legacy_sql=false --project_id=moz-fx-data-shared-"
-                         "prod --parameter=submission_date:DATE:2024-06-02 --format=json"),
+                         "bq query --use_legacy_sql=false --parameter=submission_date:DATE:2024-06-"
+                         "02 --project_id=moz-fx-data-shared-prod --format=json"),
             5u);
   // The results are saved per date for `shredmit report`.
   EXPECT_TRUE(fs::exists(dir_ / "validation_results/2024-06-02/dimension_totals.json"));
   EXPECT_EQ(count_prefix(calls, "bq mk --table"), 1u);
+  EXPECT_EQ(count_prefix(calls, "bq mk --force --table"), 1u);
   size_t last_dry = 0, first_real = calls.size();
   for (size_t i = 0; i < calls.size(); ++i) {
     bool dry = calls[i].find("--dry_run") != std::string::npos;
@@ -535,15 +629,65 @@ TEST_F(Script, RunsDryRunsBeforeQueriesThenCompletes) {
     if (!dry && calls[i].rfind("bq query", 0) == 0) first_real = std::min(first_real, i);
   }
   EXPECT_LT(last_dry, first_real);
-  EXPECT_EQ(count_prefix(calls,
-                         "bq cp -f moz-fx-data-shared-prod:backfills_staging_derived."
-                         "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05$"
-                         "20240602 moz-fx-data-shared-prod:firefox_desktop_derived."
-                         "active_users_aggregates_v4$20240602"),
+  // Per partition: the new query into the new-query table, then the compensation into staging.
+  const std::string staging =
+      "moz-fx-data-shared-prod:backfills_staging_derived."
+      "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05";
+  const std::string new_query =
+      "moz-fx-data-shared-prod:backfills_staging_derived."
+      "firefox_desktop_derived__active_users_aggregates_v4_new_query_"
+      "2024_06_05";
+  auto writes = [&](const std::string& destination) {
+    return std::count_if(calls.begin(), calls.end(), [&](const std::string& c) {
+      return c.find("--dry_run") == std::string::npos && c.find("--replace") != std::string::npos &&
+             c.find("--destination_table=" + destination + "$20240602") != std::string::npos;
+    });
+  };
+  EXPECT_EQ(writes(new_query), 1);
+  EXPECT_EQ(writes(staging), 1);
+  EXPECT_EQ(count_prefix(calls, "bq cp -f " + staging +
+                                    "$20240602 moz-fx-data-shared-prod:firefox_desktop_derived."
+                                    "active_users_aggregates_v4$20240602"),
             1u);
-  EXPECT_EQ(calls.back(),
-            "bq rm -f -t moz-fx-data-shared-prod:backfills_staging_derived."
-            "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05");
+  EXPECT_EQ(calls[calls.size() - 2], "bq rm -f -t " + staging);
+  EXPECT_EQ(calls.back(), "bq rm -f -t " + new_query);
+}
+
+TEST_F(Script, PrintsTheDryRunsCostAndStopsAboveTheBudgetOrUnconfirmed) {
+  std::vector<std::string> calls;
+  // 24 dry runs of 1.5 GB each: 36 GB, 12 GB per partition.
+  ASSERT_EQ(run_script("--max-bytes 30GiB --yes", &calls, "1500000000"), 3);
+  std::string err = read_file(dir_ / "stderr");
+  EXPECT_NE(err.find("  2024-06-02: 11.18 GiB in 8 queries, $0.07\n"), std::string::npos) << err;
+  EXPECT_NE(err.find("  total: 33.53 GiB (36000000000 bytes) over 3 partitions, $0.20\n"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("a reservation bills slots, not bytes"), std::string::npos) << err;
+  EXPECT_NE(err.find("above --max-bytes 32212254720: no query was run"), std::string::npos) << err;
+  for (const auto& c : calls) {
+    if (c.rfind("bq query", 0) == 0) {
+      EXPECT_NE(c.find("--dry_run"), std::string::npos) << c;
+    }
+  }
+  // The tables it created are removed, so that the next run starts afresh.
+  EXPECT_EQ(count_prefix(calls, "bq rm -f -t"), 2u);
+  // Within the budget the price follows --price-per-tib, and without --yes, on no terminal, it
+  // stops before the first query.
+  ASSERT_EQ(run_script("--max-bytes 40GiB --price-per-tib 5", &calls, "1500000000"), 3);
+  err = read_file(dir_ / "stderr");
+  EXPECT_NE(err.find("over 3 partitions, $0.16\n"), std::string::npos) << err;
+  EXPECT_NE(err.find("not confirmed: no query was run; pass --yes"), std::string::npos) << err;
+  for (const auto& c : calls) {
+    if (c.rfind("bq query", 0) == 0) {
+      EXPECT_NE(c.find("--dry_run"), std::string::npos) << c;
+    }
+  }
+  // Small queries are billed BigQuery's 10 MiB minimum each: 24 x 10 MiB at $6.25 per TiB.
+  ASSERT_EQ(run_script("--max-bytes 1KiB --yes", &calls, "0"), 0) << read_file(dir_ / "stderr");
+  EXPECT_NE(read_file(dir_ / "stderr").find("total: 0 B (0 bytes) over 3 partitions, $0.00"),
+            std::string::npos);
+  EXPECT_EQ(run_script("--max-bytes lots", &calls), 2);
+  EXPECT_EQ(run_script("--price-per-tib free", &calls), 2);
 }
 
 TEST_F(Script, ResumesFromADateAndRefusesAnExistingBackup) {
@@ -551,10 +695,11 @@ TEST_F(Script, ResumesFromADateAndRefusesAnExistingBackup) {
   std::ofstream(dir_ / "existing")
       << "moz-fx-data-shared-prod:backfills_staging_derived."
          "firefox_desktop_derived__active_users_aggregates_v4_2024_06_05\n";
-  EXPECT_EQ(run_script("--initiate-only", &calls), 1) << "staging exists: resume or remove it";
-  ASSERT_EQ(run_script("--initiate-only --from-date 2024-06-02", &calls), 0);
-  EXPECT_EQ(count_prefix(calls, "bq query"), 28u)
-      << "two dates, each query, check and five validation queries, twice";
+  EXPECT_EQ(run_script("--initiate-only --yes", &calls), 1)
+      << "staging exists: resume or remove it";
+  ASSERT_EQ(run_script("--initiate-only --from-date 2024-06-02 --yes", &calls), 0);
+  EXPECT_EQ(count_prefix(calls, "bq query"), 32u)
+      << "two dates, each query, compensation, check and five validation queries, twice";
   EXPECT_EQ(count_prefix(calls, "bq mk"), 0u);
   for (const auto& c : calls) EXPECT_EQ(c.find("2024-06-01"), std::string::npos) << c;
   std::ofstream(dir_ / "existing", std::ios::app)

@@ -47,9 +47,13 @@ class DryRunCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DryRunCase, EveryGeneratedStatementIsAcceptedAlone) {
   const Case& c = GetParam();
-  for (Baseline baseline : {Baseline::kNewQuery, Baseline::kPreviousQuery}) {
+  for (auto [baseline, read_query_tables] :
+       {std::pair{Baseline::kNewQuery, false}, std::pair{Baseline::kPreviousQuery, false},
+        std::pair{Baseline::kNewQuery, true}, std::pair{Baseline::kPreviousQuery, true}}) {
     Options options;
     options.baseline = baseline;
+    // The managed backfill's form: the checks and validation read the first step's tables.
+    options.read_query_tables = read_query_tables;
     options.staging_table =
         "moz-fx-data-shared-prod.backfills_staging_derived.dataset__table_2024_06_05";
     Mitigation m = generate(tree_of(c.root), project::TableId::parse(c.table), options);
@@ -58,8 +62,9 @@ TEST_P(DryRunCase, EveryGeneratedStatementIsAcceptedAlone) {
                          as_written ? upstream_tables() : std::vector<engine::Table>{});
       EXPECT_EQ(d.queries_as_tables, !as_written && !c.upstream_in_tree) << baseline_name(baseline);
       EXPECT_FALSE(d.query_error.has_value()) << d.query_error->format();
-      ASSERT_EQ(d.statements.size(), 3u + m.validation.size())
-          << "the mitigation query, the check, the report and the validation queries";
+      ASSERT_EQ(d.statements.size(), 4u + m.validation.size())
+          << "the mitigation query, the compensation query, the check, the report and the "
+             "validation queries";
       EXPECT_GE(m.validation.size(), 3u) << "dimension totals, row differences, compensation";
       for (const auto& s : d.statements) {
         EXPECT_TRUE(s.verdict.accepted())
@@ -99,9 +104,11 @@ TEST(DryRun, RefusesATimestampPartitionComparedWithADate) {
   ASSERT_NE(at, std::string::npos) << m.checks_sql;
   m.checks_sql.replace(at, typed.size(), "submission_date = @submission_date");
   DryRun d = dry_run(m, tree_of("fixtures/shapes"), upstream_tables());
-  ASSERT_GE(d.statements.size(), 3u);
+  ASSERT_GE(d.statements.size(), 4u);
   EXPECT_TRUE(d.statements[0].verdict.accepted());
-  const engine::Verdict& check = d.statements[1].verdict;
+  EXPECT_EQ(d.statements[1].file, "shredder_mitigation_compensation.sql");
+  EXPECT_TRUE(d.statements[1].verdict.accepted()) << d.statements[1].verdict.message;
+  const engine::Verdict& check = d.statements[2].verdict;
   ASSERT_FALSE(check.accepted());
   EXPECT_NE(check.message.find("No matching signature for operator = for argument types: "
                                "TIMESTAMP, DATE"),
@@ -130,7 +137,7 @@ TEST(DryRun, VerifyAnalyzesTheQueriesWhereTheTreeHasTheirUpstreamAndBlamesShredm
   auto notes = verify(m, tree);
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0], "note: GoogleSQL's analyzer accepted the " +
-                          std::to_string(3 + m.validation.size()) + " generated statements");
+                          std::to_string(4 + m.validation.size()) + " generated statements");
   std::string typed =
       "submission_date >= TIMESTAMP(@submission_date)\n"
       "    AND submission_date < TIMESTAMP(DATE_ADD(@submission_date, INTERVAL 1 DAY))";
@@ -165,12 +172,12 @@ TEST(DryRun, AReportThatCallsTheQuerysTemporaryFunctionIsRefused) {
   ASSERT_NE(at, std::string::npos) << m.checks_sql.substr(report);
   m.checks_sql.insert(at, "    normalize_channel(country) AS normalized_country,\n");
   DryRun d = dry_run(m, tree_of("fixtures/shapes"), upstream_tables());
-  ASSERT_GE(d.statements.size(), 3u);
-  EXPECT_TRUE(d.statements[1].verdict.accepted()) << d.statements[1].verdict.message;
-  ASSERT_FALSE(d.statements[2].verdict.accepted());
-  EXPECT_NE(d.statements[2].verdict.message.find("Function not found: normalize_channel"),
+  ASSERT_GE(d.statements.size(), 4u);
+  EXPECT_TRUE(d.statements[2].verdict.accepted()) << d.statements[2].verdict.message;
+  ASSERT_FALSE(d.statements[3].verdict.accepted());
+  EXPECT_NE(d.statements[3].verdict.message.find("Function not found: normalize_channel"),
             std::string::npos)
-      << d.statements[2].verdict.message;
+      << d.statements[3].verdict.message;
 }
 
 // A user's query that BigQuery would refuse is an input error located in its query.sql.

@@ -330,7 +330,7 @@ TEST(Generate, QualifiedAndExpressionGroupingMatchTheSelectList) {
 
 using test_support::run_cli;
 
-TEST(Cli, GenerateWritesTheThreeFilesAndReportsThem) {
+TEST(Cli, GenerateWritesTheFourFilesAndReportsThem) {
   TempTree t;
   std::string out_dir = (t.root() / "out").string();
   std::string out, err;
@@ -345,8 +345,11 @@ TEST(Cli, GenerateWritesTheThreeFilesAndReportsThem) {
   EXPECT_EQ(read(t.root() / "out" / "shredder_mitigation_validation.sql"),
             read("tests/golden/active_users_aggregates_v4/shredder_mitigation_validation.sql"));
   EXPECT_NE(out.find("shredder_mitigation_validation.sql"), std::string::npos);
+  // The two-step form's second step: the mitigation query over the new query's rows as a table.
+  EXPECT_EQ(read(t.root() / "out" / "shredder_mitigation_compensation.sql"),
+            read("tests/golden/active_users_aggregates_v4/shredder_mitigation_compensation.sql"));
   // No temporary files are left behind.
-  EXPECT_EQ(std::distance(fs::directory_iterator(t.root() / "out"), fs::directory_iterator()), 3);
+  EXPECT_EQ(std::distance(fs::directory_iterator(t.root() / "out"), fs::directory_iterator()), 4);
 }
 
 TEST(Cli, TrailingSlashOnSqlDirKeepsTheRepositoryRoot) {

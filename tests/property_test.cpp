@@ -510,6 +510,9 @@ class PropertyRunner {
     mitigation::Options options;
     options.baseline = s.baseline;
     options.staging_table = s.staging_table;
+    // The two-step form reads the first step's rows from these tables (filled below).
+    options.new_query_table = kNewQuery;
+    if (s.baseline == Baseline::kPreviousQuery) options.previous_query_table = kRerun;
     for (const auto& m : s.common_metrics) {
       if (m.is_signed) options.signed_metrics.push_back(m.name);
     }
@@ -544,6 +547,27 @@ class PropertyRunner {
 
     std::string check_error = db.check(m.check_sql, parameters_);
     auto mismatches = db.query(m.mismatches_sql, parameters_);
+
+    // The two-step form (the managed backfill's): the compensation query over the first step's
+    // tables gives the single statement's rows, and its checks, which read those tables instead
+    // of re-running the queries, judge them alike.
+    auto sorted = [](Rows r) {
+      std::sort(r.rows.begin(), r.rows.end());
+      return r.rows;
+    };
+    if (sorted(db.query(m.compensation_sql, parameters_)) != sorted(db.table(output))) {
+      return "the compensation query's rows differ from the mitigation query's";
+    }
+    options.read_query_tables = true;
+    auto two_step = mitigation::generate(project::SqlTree::from_sql_dir(root_ / "sql"),
+                                         project::TableId::parse("p.d.agg_v2"), options);
+    if (db.check(two_step.check_sql, parameters_) != check_error) {
+      return "the two-step form's check judges otherwise: '" +
+             db.check(two_step.check_sql, parameters_) + "' against '" + check_error + "'";
+    }
+    if (db.query(two_step.mismatches_sql, parameters_).rows != mismatches.rows) {
+      return "the two-step form's mismatches differ";
+    }
     db.evaluate(m.report_sql, parameters_);  // runs on the data without failing
 
     // Totals per common dimension group, '??' and NULL as one group.

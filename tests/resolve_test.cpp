@@ -177,5 +177,40 @@ TEST(Resolve, AmbiguousUnqualifiedNameDoesNotBind) {
   EXPECT_FALSE(r.bind(*s.columns[0].expr, s).has_value());
 }
 
+// How many times BigQuery scans each table: a WITH query runs once per reference (it is not
+// materialized), so its tables count as often, through WITH queries that reference it; one never
+// referenced does not run.
+TEST(Resolve, TableScansCountEachRunOfAWithQuery) {
+  struct Case {
+    std::string sql;
+    std::vector<std::pair<std::string, int>> scans;
+  };
+  std::vector<Case> cases = {
+      {"SELECT * FROM a.t", {{"a.t", 1}}},
+      {"SELECT * FROM a.t JOIN a.t AS u USING (x)", {{"a.t", 2}}},
+      // The mitigation query's shape: new_version read by new_agg and by the final UNION ALL.
+      {"WITH new_version AS (SELECT * FROM up.stream), new_agg AS (SELECT x FROM new_version), "
+       "prev AS (SELECT x FROM p.prev) SELECT * FROM new_version UNION ALL SELECT * FROM new_agg "
+       "JOIN prev USING (x)",
+       {{"up.stream", 2}, {"p.prev", 1}}},
+      // Runs multiply down a chain: c runs twice, each run of c runs b twice.
+      {"WITH b AS (SELECT * FROM s.t), c AS (SELECT * FROM b UNION ALL SELECT * FROM b) "
+       "SELECT * FROM c UNION ALL SELECT * FROM c",
+       {{"s.t", 4}}},
+      {"WITH unused AS (SELECT * FROM s.t) SELECT 1", {{"s.t", 0}}},
+      // Expression subqueries and FROM subqueries count once per reference.
+      {"SELECT (SELECT MAX(x) FROM s.t), y FROM (SELECT * FROM s.t)", {{"s.t", 2}}},
+      // A WITH query inside a WITH query's body runs with it.
+      {"WITH outer_q AS (WITH inner_q AS (SELECT * FROM s.t) SELECT * FROM inner_q) "
+       "SELECT * FROM outer_q JOIN outer_q AS o2 USING (x)",
+       {{"s.t", 2}}},
+  };
+  for (const auto& c : cases) {
+    auto q = syntax::parse_query(c.sql);
+    Resolution r(*q);
+    EXPECT_EQ(r.table_scans(), c.scans) << c.sql;
+  }
+}
+
 }  // namespace
 }  // namespace shredmit::resolve

@@ -56,7 +56,7 @@ kinds = {c["name"]: c.get("metric_kind") for c in b["columns"]}
 assert kinds["active_hours"] == "signed", kinds
 assert any(c["status"] == "added" and c["role"] == "dimension" for c in a["columns"])
 assert any(c["status"] == "removed" for c in a["columns"])
-assert all(f.endswith(".sql") for f in a["files"]) and len(a["files"]) == 3
+assert all(f.endswith(".sql") for f in a["files"]) and len(a["files"]) == 4
 # The schema must be able to fail.
 broken = []
 d = copy.deepcopy(a); d["columns"][0]["role"] = "measure"; broken.append(d)

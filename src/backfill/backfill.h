@@ -81,6 +81,9 @@ struct PlanOptions {
   std::string billing_project;
   std::string today;               // as ValidateOptions::today
   mitigation::Options mitigation;  // staging_table is set by the plan
+  // The on-demand price in US dollars per TiB the bash script prices its dry runs at (BigQuery's
+  // list price in the US multi-region; the script's --price-per-tib overrides it).
+  double price_per_tib = 6.25;
   // Where the plan's query files are written (the mitigation query and checks, the failing check
   // statement alone, the staging schema as bq JSON, a rendered template); empty: the table
   // folder, where bigquery-etl writes them.
@@ -102,11 +105,15 @@ enum class StepKind {
   kRewriteReferences,      // depends_on_past: the query reads staging instead of production
   kSeedPreviousPartition,  // depends_on_past: copy production's partition before start_date
   kDryRun,                 // dry-run one partition's query
-  kQuery,                  // run one partition's query into staging (WRITE_TRUNCATE)
-  kCheck,                  // run the failing check statements for one partition
-  kBackup,                 // clone production into the backup table (WRITE_EMPTY, 30 days)
-  kCopyPartition,          // copy staging$id over production$id (WRITE_TRUNCATE)
-  kDeleteStaging,          // delete the staging table
+  // run one partition's query into staging (WRITE_TRUNCATE); for a mitigation, the new
+  // version's query into the new-query table (and, with --baseline previous-query, the previous
+  // version's into the previous-query table): the two-step form's first step
+  kQuery,
+  kCompensate,     // mitigation: the second step, the compensation query into staging
+  kCheck,          // run the failing check statements for one partition
+  kBackup,         // clone production into the backup table (WRITE_EMPTY, 30 days)
+  kCopyPartition,  // copy staging$id over production$id (WRITE_TRUNCATE)
+  kDeleteStaging,  // delete the staging table
 };
 // "generate", "create_staging", ..., the `kind` of --format json.
 std::string_view step_kind_name(StepKind k);
@@ -121,12 +128,41 @@ struct Step {
   std::string write_disposition;  // WRITE_TRUNCATE, WRITE_EMPTY or empty
 };
 
+// One statement each partition runs, and the tables it reads.
+struct Statement {
+  // "query" (a plain backfill), "new query", "previous query", "compensation", "check",
+  // "validation NAME"
+  std::string name;
+  std::filesystem::path file;
+  std::string destination;  // the table its rows replace a partition of; empty: none
+  // The tables one run scans (resolve::Resolution::table_scans over its queries: a WITH query
+  // counts once per reference), PROJECT.DATASET.TABLE where the name allows, in order of first
+  // appearance. Empty with reads_known false for a script whose statements are not all queries.
+  std::vector<std::pair<std::string, int>> reads;
+  bool reads_known = true;
+};
+
+// How many times one partition's statements read a table.
+struct TableReads {
+  std::string table;
+  int reads = 0;
+  // False for the backfill's own tables (staging, new-query and previous-query tables) and the
+  // previous version's, whose partition is one day of the aggregate.
+  bool upstream = true;
+  std::vector<std::string> by;  // the statements that read it (Statement::name), in order
+};
+
 struct Plan {
   project::TableId table;
   project::SqlTree tree;
   std::string entry_date, start_date, end_date;
   std::vector<std::string> excluded_dates;
   std::string staging_table, backup_table;
+  // mitigation: where each partition's first step writes the new version's query's rows and,
+  // with --baseline previous-query, the previous version's (staging_table_name with the entry
+  // date prefixed "new_query_" and "previous_query_"), created and deleted with staging, with
+  // the schema.yaml of their version (previous_schema_json for the previous query's).
+  std::string new_query_table, previous_query_table;
   std::string production_table;  // where complete copies to (mozilla-public-data for public)
   std::string billing_project;
   std::string partition_type;   // "day", "month", or "" (unpartitioned)
@@ -139,18 +175,27 @@ struct Plan {
   int parallelism = 1;                         // partitions run at once
   std::vector<std::string> clustering_fields;  // copied onto the staging table
   std::filesystem::path schema_file;           // the table's schema.yaml (the staging schema)
-  std::filesystem::path query_file;            // what each partition runs
-  std::filesystem::path checks_file;           // mitigation: the checks file (empty otherwise)
-  std::filesystem::path check_file;            // mitigation: the failing check statement alone
+  std::filesystem::path query_file;  // what each partition runs first (mitigation: the new query)
+  std::filesystem::path previous_query_file;  // --baseline previous-query: the previous query
+  std::filesystem::path compensation_file;    // mitigation: the second step
+  std::filesystem::path checks_file;          // mitigation: the checks file (empty otherwise)
+  std::filesystem::path check_file;           // mitigation: the failing check statement alone
   // mitigation: NAME.sql per validation statement (mitigation::Mitigation::validation), which the
   // bash script runs after each partition's check, saving bq's JSON of each and the report in
   // results_dir/DATE/ (RESULTS_DIR overrides it)
   std::filesystem::path validation_dir;
   std::filesystem::path results_dir;
-  std::filesystem::path staging_schema_json;  // the staging schema as `bq mk --schema` JSON
-  std::optional<std::string> seed_partition;  // depends_on_past: the partition date before start
+  std::filesystem::path staging_schema_json;   // the staging schema as `bq mk --schema` JSON
+  std::filesystem::path previous_schema_json;  // previous-query: the previous version's schema
+  std::optional<std::string> seed_partition;   // depends_on_past: the partition date before start
   std::optional<mitigation::Mitigation> generated;  // the mitigation, when one is planned
-  std::string query_sql;  // the text each partition runs (rendered; references rewritten)
+  std::string query_sql;           // the text each partition runs (rendered; references rewritten)
+  std::string previous_query_sql;  // previous-query: the previous version's query, rendered
+  // What each partition runs, in order (the validation queries after the check), and the
+  // tables they read per partition, upstream tables first, each by descending reads.
+  std::vector<Statement> statements;
+  std::vector<TableReads> reads;
+  double price_per_tib = 6.25;
   std::vector<Partition> partitions;
   std::vector<Step> steps;
   std::vector<std::string> warnings;  // one line each, for stderr
@@ -178,11 +223,18 @@ std::string format_text(const Plan& plan);
 // [...], "steps": [{"kind", "phase", "date", "inputs", "outputs", "parameters",
 // "write_disposition"}], "cost": {...}}.
 std::string format_json(const Plan& plan);
-// A bash script of `bq` commands (set -euo pipefail): a dry-run pass over the partitions, then
-// the real pass (in parallel up to the plan's parallelism, the check after each partition), then
-// complete. Options: --from-date YYYY-MM-DD restarts at that partition, --initiate-only and
-// --complete-only run one phase. It refuses to initiate over an existing staging table (unless
-// --from-date) and to complete when the backup exists, printing the `bq rm` that removes it.
+// A bash script of `bq` commands (set -euo pipefail): a dry-run pass over every statement of
+// every partition, which sums their totalBytesProcessed and prints the estimated bytes and
+// on-demand price per partition and in total (at least 10 MiB billed per query, BigQuery's
+// minimum), then, once confirmed, the real pass (in parallel up to the plan's parallelism; per
+// partition the plan's statements in order), then complete. Options: --from-date YYYY-MM-DD
+// restarts at that partition, --initiate-only and --complete-only run one phase, --yes runs
+// without asking (otherwise it asks on a terminal and stops elsewhere), --max-bytes N[KiB|MiB|
+// GiB|TiB] stops when the estimate is above N, --price-per-tib USD. It refuses to initiate over an
+// existing staging table (unless --from-date) and to complete when the backup exists, printing
+// the `bq rm` that removes it. Exit status: 0 done, 1 a failed step, 2 bad arguments, 3 stopped
+// before the first query (not confirmed or above --max-bytes; the tables it created are
+// removed).
 std::string format_sh(const Plan& plan);
 
 // ------------------------------------------------------------------ run

@@ -92,6 +92,8 @@ std::string_view step_kind_name(StepKind k) {
       return "dry_run";
     case StepKind::kQuery:
       return "query";
+    case StepKind::kCompensate:
+      return "compensate";
     case StepKind::kCheck:
       return "check";
     case StepKind::kBackup:
@@ -103,6 +105,71 @@ std::string_view step_kind_name(StepKind k) {
   }
   return "?";
 }
+
+namespace {
+
+std::string times(int n) { return n == 1 ? "once" : n == 2 ? "twice" : fmt::format("{} times", n); }
+
+// The statement names of a partition, the validation queries counted together.
+std::string statement_names(const Plan& p) {
+  std::vector<std::string> names;
+  size_t validations = 0;
+  for (const auto& st : p.statements) {
+    if (st.name.rfind("validation ", 0) == 0) {
+      ++validations;
+    } else {
+      names.push_back(st.name);
+    }
+  }
+  if (validations > 0) {
+    names.push_back(
+        fmt::format("{} validation quer{}", validations, validations == 1 ? "y" : "ies"));
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// The cost line: jobs, and reads per partition counted from the statements' SQL.
+std::string cost_summary(const Plan& p) {
+  size_t n = p.partitions.size(), jobs = p.statements.size();
+  std::vector<std::string> upstream;
+  int own = 0;
+  for (const auto& r : p.reads) {
+    if (!r.upstream) {
+      own += r.reads;
+      continue;
+    }
+    std::vector<std::string> by;
+    for (const auto& b : r.by) {
+      if (std::find(by.begin(), by.end(), b) == by.end()) by.push_back(b);
+    }
+    upstream.push_back(
+        fmt::format("{} {} (by the {})", r.table, times(r.reads), fmt::join(by, ", ")));
+  }
+  std::vector<std::string> unknown;
+  for (const auto& st : p.statements) {
+    if (!st.reads_known) unknown.push_back(st.name);
+  }
+  std::string reads = upstream.empty() ? std::string("no upstream table read")
+                                       : fmt::format("upstream {}", fmt::join(upstream, ", "));
+  if (own > 0) {
+    reads += fmt::format("; the aggregate's own partitions (the previous version's{}) scanned {}",
+                         p.mitigation ? ", staging's and the first step's" : "", times(own));
+  }
+  if (!unknown.empty()) {
+    reads +=
+        fmt::format("; not counted: the reads of the {} (not a query)", fmt::join(unknown, ", "));
+  }
+  size_t copies = p.partition_type.empty() ? 1 : n;
+  return fmt::format(
+      "{} partition{}, each {} query job{} ({}) after as many dry runs (free): {} query jobs; per "
+      "partition: {}{}; complete: 1 clone and {} copy job{} (no query cost); the script prints the "
+      "dry runs' bytes and on-demand price (${} per TiB) before it runs a query",
+      n, n == 1 ? "" : "s", jobs, jobs == 1 ? "" : "s", statement_names(p), n * jobs, reads,
+      p.depends_on_past ? "; 1 seed copy" : "", copies, copies == 1 ? "" : "s",
+      fmt::format("{:.2f}", p.price_per_tib));
+}
+
+}  // namespace
 
 Plan plan(const project::SqlTree& tree, const project::TableId& table, const PlanOptions& o) {
   fs::path dir = tree.table_dir(table);
@@ -191,17 +258,47 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
 
   // The query each partition runs.
   const auto& custom = entry->field("custom_query_path").text;
+  p.price_per_tib = o.price_per_tib;
+  if (!(o.price_per_tib >= 0)) throw base::Error::usage("--price-per-tib must be 0 or more");
   if (p.mitigation) {
+    // The two-step form: each partition's upstream is read by the new query alone, whose rows
+    // the compensation query, the checks and the validation queries then read from a table.
     mitigation::Options mo = o.mitigation;
     mo.staging_table = p.staging_table;
+    mo.new_query_table = staging_table_name(table, "new_query_" + p.entry_date, o.staging_project);
+    if (o.mitigation.baseline == mitigation::Baseline::kPreviousQuery) {
+      mo.previous_query_table =
+          staging_table_name(table, "previous_query_" + p.entry_date, o.staging_project);
+    }
+    mo.read_query_tables = true;
     p.generated = mitigation::generate(tree, table, mo);
-    p.query_sql = p.generated->query_sql;
-    p.query_file = out_dir / "shredder_mitigation_query.sql";
+    p.new_query_table = p.generated->new_query_table;
+    p.previous_query_table = p.generated->previous_query_table;
+    const project::SqlFile& next = *p.generated->new_query.sql;
+    p.query_sql = next.sql;
+    p.query_file = next.templated ? out_dir / "backfill_query.sql" : fs::path(next.path);
+    if (!p.previous_query_table.empty()) {
+      const project::SqlFile& prev = *p.generated->previous_query.sql;
+      p.previous_query_sql = prev.sql;
+      p.previous_query_file =
+          prev.templated ? out_dir / "backfill_previous_query.sql" : fs::path(prev.path);
+      p.previous_schema_json = out_dir / "backfill_previous_query_schema.json";
+    }
+    p.compensation_file = out_dir / "shredder_mitigation_compensation.sql";
     p.checks_file = out_dir / "shredder_mitigation_checks.sql";
     p.check_file = out_dir / "shredder_mitigation_checks.fail.sql";
     p.validation_dir = out_dir / "shredder_mitigation_validation";
     p.results_dir = out_dir / "validation_results";
-    for (const auto& w : p.generated->warnings) p.warnings.push_back(w);
+    for (const auto& w : p.generated->warnings) {
+      // The two-step form reads the upstream once per query, not as the single statement does.
+      if (w.rfind("note: --baseline previous-query runs", 0) == 0) continue;
+      p.warnings.push_back(w);
+    }
+    if (next.templated) {
+      p.warnings.push_back(
+          fmt::format("note: {} is a Jinja template; the plan runs it rendered, as {}",
+                      next.path.string(), p.query_file.string()));
+    }
   } else {
     fs::path source = custom.empty() ? dir / "query.sql" : tree.repo_root / custom;
     if (source.extension() == ".py" || (custom.empty() && fs::exists(dir / "query.py", ec))) {
@@ -274,6 +371,83 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     p.seed_partition = format_date(before + std::chrono::days(p.offset));
   }
 
+  // What each partition runs, and what each statement reads, counted from its SQL.
+  std::string project = table.project;
+  auto statement = [&](std::string name, const fs::path& file, const std::string& sql,
+                       std::string destination) {
+    p.statements.push_back(Statement{std::move(name), file, std::move(destination), {}, true});
+    Statement& st = p.statements.back();
+    try {
+      syntax::Script script = syntax::parse_statements(sql);
+      for (const auto& x : script.statements) {
+        if (x->kind == syntax::StatementKind::kCreateFunction) continue;
+        if (x->kind != syntax::StatementKind::kQuery) {
+          st.reads_known = false;
+          continue;
+        }
+        resolve::Resolution resolution(*x->as<syntax::QueryStatement>().query);
+        for (auto [path, n] : resolution.table_scans()) {
+          std::string name = engine::qualified_table(path, project).value_or(path);
+          auto it = std::find_if(st.reads.begin(), st.reads.end(),
+                                 [&](const auto& r) { return base::same_name(r.first, name); });
+          if (it == st.reads.end()) {
+            st.reads.emplace_back(name, n);
+          } else {
+            it->second += n;
+          }
+        }
+      }
+    } catch (const syntax::SyntaxError&) {
+      st.reads_known = false;  // a script shredmit does not parse: its reads are not listed
+    }
+    if (!st.reads_known) st.reads.clear();
+  };
+  if (p.mitigation) {
+    const auto& g = *p.generated;
+    statement("new query", p.query_file, p.query_sql, p.new_query_table);
+    if (!p.previous_query_table.empty()) {
+      statement("previous query", p.previous_query_file, p.previous_query_sql,
+                p.previous_query_table);
+    }
+    statement("compensation", p.compensation_file, g.compensation_sql, p.staging_table);
+    statement("check", p.check_file, g.check_sql, "");
+    for (const auto& v : g.validation) {
+      statement("validation " + v.name, p.validation_dir / (v.name + ".sql"), v.sql, "");
+    }
+  } else {
+    statement("query", p.query_file, p.query_sql, p.staging_table);
+  }
+  std::set<std::string> own = {syntax::to_lower(p.staging_table)};
+  for (const auto* t : {&p.new_query_table, &p.previous_query_table}) {
+    if (!t->empty()) own.insert(syntax::to_lower(*t));
+  }
+  if (p.generated) own.insert(syntax::to_lower(p.generated->previous_table.qualified()));
+  for (const auto& st : p.statements) {
+    for (const auto& [name, n] : st.reads) {
+      auto it = std::find_if(p.reads.begin(), p.reads.end(),
+                             [&](const TableReads& r) { return base::same_name(r.table, name); });
+      if (it == p.reads.end()) {
+        p.reads.push_back(TableReads{name, 0, !own.count(syntax::to_lower(name)), {}});
+        it = p.reads.end() - 1;
+      }
+      it->reads += n;
+      if (n > 0) it->by.push_back(st.name);
+    }
+  }
+  std::stable_sort(p.reads.begin(), p.reads.end(), [](const TableReads& a, const TableReads& b) {
+    return a.upstream != b.upstream ? a.upstream : a.reads > b.reads;
+  });
+  auto reads_of = [&](const std::string& name) {
+    std::vector<std::string> out;
+    for (const auto& st : p.statements) {
+      if (st.name != name) continue;
+      for (const auto& [t, n] : st.reads) {
+        if (n > 0) out.push_back(t);
+      }
+    }
+    return out;
+  };
+
   // Steps, in the order `bqetl backfill initiate` and `complete` run them.
   auto add = [&](StepKind kind, std::string phase, std::string date,
                  std::vector<std::string> inputs, std::vector<std::string> outputs,
@@ -281,27 +455,17 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     p.steps.push_back(Step{kind, std::move(phase), std::move(date), std::move(inputs),
                            std::move(outputs), std::move(parameters), std::move(disposition)});
   };
-  std::vector<std::string> reads;  // the base tables each partition's query reads
-  {
-    std::set<std::string> tables;
-    try {
-      for (const auto& [path, at] :
-           resolve::Resolution(*syntax::parse_query(p.query_sql)).tables_read()) {
-        tables.insert(path);
-      }
-    } catch (const std::exception&) {
-      // A script or DDL: the inputs are not listed.
-    }
-    reads.assign(tables.begin(), tables.end());
-  }
+  std::vector<std::string> created = {p.staging_table};
   if (p.mitigation) {
     add(StepKind::kGenerate, "initiate", "",
         {(dir / "query.sql").string(),
          (tree.table_dir(p.generated->previous_table) / "query.sql").string()},
-        {p.query_file.string(), p.checks_file.string(), p.check_file.string()});
+        {p.compensation_file.string(), p.checks_file.string(), p.check_file.string()});
+    created.push_back(p.new_query_table);
+    if (!p.previous_query_table.empty()) created.push_back(p.previous_query_table);
   }
   add(StepKind::kCreateStaging, "initiate", "",
-      {p.schema_file.string(), (dir / "metadata.yaml").string()}, {p.staging_table});
+      {p.schema_file.string(), (dir / "metadata.yaml").string()}, created);
   if (p.depends_on_past) {
     add(StepKind::kRewriteReferences, "initiate", "", {table.qualified()}, {p.query_file.string()});
     if (p.seed_partition) {
@@ -310,20 +474,36 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
           {table.qualified() + "$" + id}, {p.staging_table + "$" + id}, {}, "WRITE_TRUNCATE");
     }
   }
-  std::vector<std::string> query_inputs = reads;
-  query_inputs.insert(query_inputs.begin(), p.query_file.string());
+  auto with_file = [](const fs::path& file, std::vector<std::string> tables) {
+    tables.insert(tables.begin(), file.string());
+    return tables;
+  };
+  auto in = [](const std::string& t, const std::string& id) {
+    return id.empty() ? t : t + "$" + id;
+  };
   for (const auto& part : p.partitions) {
-    add(StepKind::kDryRun, "initiate", part.date, query_inputs, {part.destination},
-        part.parameters);
+    std::vector<std::string> files;
+    for (const auto& st : p.statements) files.push_back(st.file.string());
+    add(StepKind::kDryRun, "initiate", part.date, files, {}, part.parameters);
   }
   for (const auto& part : p.partitions) {
-    add(StepKind::kQuery, "initiate", part.date, query_inputs, {part.destination}, part.parameters,
-        "WRITE_TRUNCATE");
-    if (p.mitigation) {
-      add(StepKind::kCheck, "initiate", part.date,
-          {p.check_file.string(), p.generated->previous_table.qualified(), p.staging_table}, {},
-          part.parameters);
+    if (!p.mitigation) {
+      add(StepKind::kQuery, "initiate", part.date, with_file(p.query_file, reads_of("query")),
+          {part.destination}, part.parameters, "WRITE_TRUNCATE");
+      continue;
     }
+    add(StepKind::kQuery, "initiate", part.date, with_file(p.query_file, reads_of("new query")),
+        {in(p.new_query_table, part.id)}, part.parameters, "WRITE_TRUNCATE");
+    if (!p.previous_query_table.empty()) {
+      add(StepKind::kQuery, "initiate", part.date,
+          with_file(p.previous_query_file, reads_of("previous query")),
+          {in(p.previous_query_table, part.id)}, part.parameters, "WRITE_TRUNCATE");
+    }
+    add(StepKind::kCompensate, "initiate", part.date,
+        with_file(p.compensation_file, reads_of("compensation")), {part.destination},
+        part.parameters, "WRITE_TRUNCATE");
+    add(StepKind::kCheck, "initiate", part.date, with_file(p.check_file, reads_of("check")), {},
+        part.parameters);
   }
   add(StepKind::kBackup, "complete", "", {p.production_table}, {p.backup_table}, {}, "WRITE_EMPTY");
   if (!partitioned) {
@@ -336,30 +516,8 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
           {p.production_table + id}, {}, "WRITE_TRUNCATE");
     }
   }
-  add(StepKind::kDeleteStaging, "complete", "", {p.staging_table}, {});
-
-  // The cost line.
-  size_t n = p.partitions.size();
-  std::string reads_text;
-  if (p.mitigation) {
-    reads_text = fmt::format(
-        "; each partition reads the new query's upstream {} and the previous version's partition "
-        "({}) once",
-        p.baseline == mitigation::Baseline::kPreviousQuery ? "twice (--baseline previous-query)"
-                                                           : "once",
-        p.generated->previous_table.qualified());
-  } else {
-    reads_text = "; each partition reads what the query reads for one date";
-  }
-  p.cost = fmt::format(
-      "{} partition{}: {} query run{} into staging{}, {} dry run{} (free){}{}; complete: 1 clone "
-      "and {} copy job{} (no query cost)",
-      n, n == 1 ? "" : "s", n, n == 1 ? "" : "s",
-      p.mitigation
-          ? fmt::format(", {} check run{} (billed to {})", n, n == 1 ? "" : "s", table.project)
-          : std::string(),
-      n, n == 1 ? "" : "s", reads_text, p.depends_on_past ? ", 1 seed copy" : "",
-      partitioned ? n : 1, (partitioned ? n : 1) == 1 ? "" : "s");
+  add(StepKind::kDeleteStaging, "complete", "", created, {});
+  p.cost = cost_summary(p);
   return p;
 }
 
@@ -370,6 +528,7 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
     files.push_back({file, std::move(text)});
   };
   if (p.generated) {
+    write(p.compensation_file, p.generated->compensation_sql);
     write(p.checks_file, p.generated->checks_sql);
     write(p.check_file, syntax::format_generated_sql(p.generated->check_sql, "check"));
     for (const auto& v : p.generated->validation) {
@@ -377,14 +536,21 @@ std::vector<fs::path> write_plan_files(const Plan& p) {
             syntax::format_generated_sql(v.sql, "validation query"));
     }
   }
-  if (p.generated) {
-    write(p.query_file, p.query_sql);
-  } else if (p.query_file.filename() == "backfill_query.sql" ||
-             p.query_file.filename() == "replaced_ref.sql") {
+  // A query file the plan rendered or rewrote; a query.sql as written is run from its folder.
+  if (p.query_file.filename() == "backfill_query.sql" ||
+      p.query_file.filename() == "replaced_ref.sql") {
     write(p.query_file, syntax::format_generated_sql(p.query_sql, "backfill query"));
+  }
+  if (p.previous_query_file.filename() == "backfill_previous_query.sql") {
+    write(p.previous_query_file, syntax::format_generated_sql(p.previous_query_sql, "query"));
   }
   auto schema = project::load_schema(p.schema_file, p.tree);
   write(p.staging_schema_json, schema_json(schema.fields).dump(2) + "\n");
+  if (!p.previous_schema_json.empty()) {
+    const auto& previous = p.generated->previous_table;
+    auto previous_schema = project::load_schema(p.tree.table_dir(previous) / "schema.yaml", p.tree);
+    write(p.previous_schema_json, schema_json(previous_schema.fields).dump(2) + "\n");
+  }
   base::write_files_atomically(files);
   std::vector<fs::path> written;
   for (const auto& f : files) written.push_back(f.path);
@@ -415,9 +581,15 @@ std::string format_text(const Plan& p) {
       p.mitigation ? fmt::format(" (shredder mitigation, baseline {})",
                                  mitigation::baseline_name(p.baseline))
                    : std::string());
-  if (p.mitigation)
+  if (p.mitigation) {
+    out += fmt::format("new query rows: {}\n", p.new_query_table);
+    if (!p.previous_query_table.empty()) {
+      out += fmt::format("previous query rows: {}\n", p.previous_query_table);
+    }
+    out += fmt::format("compensation: {}\n", p.compensation_file.string());
     out += fmt::format("checks: {} (the #fail statement: {})\n", p.checks_file.string(),
                        p.check_file.string());
+  }
   out += fmt::format("order: {}\n\npartitions:\n",
                      p.depends_on_past ? "sequential (depends_on_past), oldest first"
                                        : fmt::format("up to {} at once", p.parallelism));
@@ -434,6 +606,21 @@ std::string format_text(const Plan& p) {
         s.inputs.empty() ? std::string("-") : fmt::format("{}", fmt::join(s.inputs, ", ")),
         s.outputs.empty() ? std::string("-") : fmt::format("{}", fmt::join(s.outputs, ", ")),
         s.write_disposition.empty() ? "" : "  (" + s.write_disposition + ")");
+  }
+  out += "\neach partition runs (tables read per run, counted from the SQL):\n";
+  for (const auto& st : p.statements) {
+    std::vector<std::string> reads;
+    for (const auto& [t, n] : st.reads) reads.push_back(n == 1 ? t : fmt::format("{} x{}", t, n));
+    out += fmt::format("  {:<30} {}{}\n", st.name,
+                       !st.reads_known ? std::string("(not counted: not a query)")
+                       : reads.empty() ? std::string("-")
+                                       : fmt::format("{}", fmt::join(reads, ", ")),
+                       st.destination.empty() ? "" : " -> " + st.destination);
+  }
+  out += "\nreads per partition:\n";
+  for (const auto& r : p.reads) {
+    out +=
+        fmt::format("  {:>3}  {}{}\n", r.reads, r.table, r.upstream ? "" : "  (the aggregate's)");
   }
   out += "\ncost: " + p.cost + "\n";
   return out;
@@ -459,6 +646,23 @@ std::string format_json(const Plan& p) {
     if (!s.write_disposition.empty()) j["write_disposition"] = s.write_disposition;
     steps.push_back(std::move(j));
   }
+  nlohmann::json statements = nlohmann::json::array();
+  for (const auto& st : p.statements) {
+    nlohmann::json reads_of = nlohmann::json::array();
+    for (const auto& [t, n] : st.reads) reads_of.push_back({{"table", t}, {"reads", n}});
+    statements.push_back({{"name", st.name},
+                          {"file", st.file.string()},
+                          {"destination", st.destination.empty() ? nlohmann::json()
+                                                                 : nlohmann::json(st.destination)},
+                          {"reads", st.reads_known ? reads_of : nlohmann::json()}});
+  }
+  nlohmann::json reads = nlohmann::json::array();
+  nlohmann::json upstream = nlohmann::json::object();
+  for (const auto& r : p.reads) {
+    reads.push_back(
+        {{"table", r.table}, {"reads", r.reads}, {"upstream", r.upstream}, {"by", r.by}});
+    if (r.upstream) upstream[r.table] = r.reads;
+  }
   nlohmann::json doc = {
       {"table", p.table.qualified()},
       {"entry_date", p.entry_date},
@@ -482,18 +686,27 @@ std::string format_json(const Plan& p) {
       {"query_file", p.query_file.string()},
       {"partitions", partitions},
       {"steps", steps},
+      {"statements", statements},
       {"cost",
        {{"partitions", p.partitions.size()},
-        {"query_runs", p.partitions.size()},
+        {"jobs_per_partition", p.statements.size()},
+        {"query_runs", p.partitions.size() * p.statements.size()},
         {"check_runs", p.mitigation ? p.partitions.size() : 0},
-        {"dry_runs", p.partitions.size()},
-        {"upstream_reads_per_partition",
-         p.mitigation && p.baseline == mitigation::Baseline::kPreviousQuery ? 2 : 1},
-        {"previous_version_reads_per_partition", p.mitigation ? 1 : 0},
+        {"dry_runs", p.partitions.size() * p.statements.size()},
+        {"reads_per_partition", reads},
+        {"upstream_reads_per_partition", upstream},
+        {"price_per_tib", p.price_per_tib},
+        {"bytes", nullptr},
+        {"bytes_note",
+         "known from BigQuery's dry runs only: the bash script sums their totalBytesProcessed "
+         "before it runs a query"},
         {"summary", p.cost}}}};
   if (p.mitigation) {
     doc["baseline"] = mitigation::baseline_name(p.baseline);
     doc["checks_file"] = p.checks_file.string();
+    doc["compensation_file"] = p.compensation_file.string();
+    doc["new_query_table"] = p.new_query_table;
+    if (!p.previous_query_table.empty()) doc["previous_query_table"] = p.previous_query_table;
     doc["check_file"] = p.check_file.string();
     doc["validation_dir"] = p.validation_dir.string();
     doc["results_dir"] = p.results_dir.string();
@@ -503,6 +716,10 @@ std::string format_json(const Plan& p) {
 }
 
 std::string format_sh(const Plan& p) {
+  // The script may run from any folder: its files are named by absolute paths.
+  auto absolute = [](const fs::path& f) {
+    return f.empty() ? std::string() : fs::absolute(f).lexically_normal().string();
+  };
   bool partitioned = !p.partition_type.empty();
   std::string dates, ids, params;
   for (const auto& part : p.partitions) {
@@ -515,8 +732,14 @@ std::string format_sh(const Plan& p) {
   std::string out = fmt::format(
       R"SH(#!/usr/bin/env bash
 # Managed backfill of {table}, entry {entry} ({start} to {end}), planned by `shredmit backfill plan`.
-# Usage: bash THIS_SCRIPT [--from-date YYYY-MM-DD] [--initiate-only | --complete-only]
-#   --from-date   restart the initiate phase at this partition date (staging already exists)
+# Usage: bash THIS_SCRIPT [--from-date YYYY-MM-DD] [--initiate-only | --complete-only] [--yes]
+#                         [--max-bytes N[KiB|MiB|GiB|TiB]] [--price-per-tib USD]
+#   --from-date      restart the initiate phase at this partition date (staging already exists)
+#   --yes            run the queries without asking after the dry runs' cost estimate
+#   --max-bytes      stop before the first query when the estimate is above this many bytes
+#   --price-per-tib  the on-demand price the estimate is priced at (default {price})
+# Exit status: 0 done, 1 a step failed, 2 bad arguments, 3 stopped before the first query (not
+# confirmed, or the estimate is above --max-bytes; the tables this run created are removed).
 # Cost: {cost}
 set -euo pipefail
 
@@ -526,23 +749,38 @@ BACKUP={backup}
 PRODUCTION={production}
 BILLING={billing}
 QUERY_FILE={query}
+QUERY_TABLE={query_table}
+PREVIOUS_QUERY_FILE={previous_query}
+PREVIOUS_QUERY_TABLE={previous_query_table}
+COMPENSATION_FILE={compensation}
 CHECK_FILE={check}
 VALIDATION_DIR={validation}
 RESULTS_DIR=${{RESULTS_DIR:-{results}}}
 SCHEMA_FILE={schema}
+PREVIOUS_SCHEMA_FILE={previous_schema}
 PARALLELISM={parallelism}
 DATES=({dates})
 PARTITION_IDS=({ids})
 PARAMETERS=({params})
+PRICE_PER_TIB={price}
+# BigQuery bills at least 10 MiB per on-demand query.
+MIN_BILLED_BYTES=10485760
 
 from_date=""
 phase=all
+yes=0
+max_bytes=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --from-date) from_date="$2"; shift 2 ;;
+    --from-date) from_date="${{2:-}}"; shift 2 || shift ;;
     --from-date=*) from_date="${{1#*=}}"; shift ;;
     --initiate-only) phase=initiate; shift ;;
     --complete-only) phase=complete; shift ;;
+    --yes|-y) yes=1; shift ;;
+    --max-bytes) max_bytes="${{2:-}}"; shift 2 || shift ;;
+    --max-bytes=*) max_bytes="${{1#*=}}"; shift ;;
+    --price-per-tib) PRICE_PER_TIB="${{2:-}}"; shift 2 || shift ;;
+    --price-per-tib=*) PRICE_PER_TIB="${{1#*=}}"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -550,27 +788,90 @@ if [ -n "$from_date" ] && ! [[ "$from_date" =~ ^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}
   echo "--from-date takes YYYY-MM-DD, got '$from_date'" >&2
   exit 2
 fi
+if ! [[ "$PRICE_PER_TIB" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+  echo "--price-per-tib takes a price in dollars such as 6.25, got '$PRICE_PER_TIB'" >&2
+  exit 2
+fi
+if [ -n "$max_bytes" ]; then
+  if ! [[ "$max_bytes" =~ ^([0-9]+)(KiB|MiB|GiB|TiB)?$ ]]; then
+    echo "--max-bytes takes a number of bytes, optionally followed by KiB, MiB, GiB or TiB," >&2
+    echo "got '$max_bytes'" >&2
+    exit 2
+  fi
+  case "${{BASH_REMATCH[2]}}" in
+    KiB) max_bytes=$((BASH_REMATCH[1] * 1024)) ;;
+    MiB) max_bytes=$((BASH_REMATCH[1] * 1048576)) ;;
+    GiB) max_bytes=$((BASH_REMATCH[1] * 1073741824)) ;;
+    TiB) max_bytes=$((BASH_REMATCH[1] * 1099511627776)) ;;
+  esac
+fi
+
+COST_DIR=$(mktemp -d)
+trap 'rm -rf "$COST_DIR"' EXIT
+created_tables=()
 
 bq_table() {{ local t="$1"; echo "${{t%%.*}}:${{t#*.}}"; }}
 
 table_exists() {{ bq show --format=none "$(bq_table "$1")" >/dev/null 2>&1; }}
 
-# run_partition INDEX DRY_RUN: the query of one partition into staging, then its check.
-run_partition() {{
-  local i="$1" dry="$2" destination="$STAGING"
+# human BYTES: 1.23 GiB
+human() {{
+  awk -v b="$1" 'BEGIN {{ split("B KiB MiB GiB TiB PiB", u, " "); i = 1
+    while (b >= 1024 && i < 6) {{ b /= 1024; i++ }}
+    if (i == 1) printf "%d B", b; else printf "%.2f %s", b, u[i] }}'
+}}
+
+# price BYTES: $0.01 at PRICE_PER_TIB
+price() {{ awk -v b="$1" -v p="$PRICE_PER_TIB" 'BEGIN {{ printf "$%.2f", b / 1099511627776 * p }}'; }}
+
+# run_statement INDEX DRY_RUN FILE [bq query flags...]: one statement of one partition. A dry
+# run records the bytes BigQuery says it would process in $COST_DIR/INDEX.
+run_statement() {{
+  local i="$1" dry="$2" file="$3" json bytes
+  shift 3
   local -a parameters
   read -r -a parameters <<< "${{PARAMETERS[$i]}}"
-  if [ -n "${{PARTITION_IDS[$i]}}" ]; then destination="$STAGING\$${{PARTITION_IDS[$i]}}"; fi
-  local -a dry_flag=()
-  if [ "$dry" = 1 ]; then dry_flag=(--dry_run); fi
-  echo "${{DATES[$i]}}: $([ "$dry" = 1 ] && echo "dry run" || echo "query") -> $destination" >&2
-  bq query --use_legacy_sql=false --replace --max_rows=100 --project_id="$PROJECT" \
-    --format=none "${{parameters[@]}}" "${{dry_flag[@]}}" --project_id="$BILLING" \
-    --destination_table="$(bq_table "$destination")" < "$QUERY_FILE"
+  if [ "$dry" = 1 ]; then
+    json=$(bq query --use_legacy_sql=false "${{parameters[@]}}" "$@" --dry_run --format=json \
+      < "$file")
+    bytes=$(printf '%s' "$json" | tr -d ' \n' | grep -o '"totalBytesProcessed":"[0-9]*"' \
+      | head -n 1 | tr -dc '0-9') || true
+    echo "${{bytes:-0}}" >> "$COST_DIR/$i"
+  else
+    bq query --use_legacy_sql=false "${{parameters[@]}}" "$@" < "$file"
+  fi
+}}
+
+# into TABLE INDEX: the partition of TABLE that partition INDEX writes.
+into() {{
+  local destination="$1"
+  if [ -n "${{PARTITION_IDS[$2]}}" ]; then destination="$1\$${{PARTITION_IDS[$2]}}"; fi
+  echo "$destination"
+}}
+
+# run_partition INDEX DRY_RUN: the statements of one partition, in order: the query (for a
+# shredder mitigation, the new query into QUERY_TABLE, the previous query into
+# PREVIOUS_QUERY_TABLE, then the compensation query into staging), the check, the validation.
+run_partition() {{
+  local i="$1" dry="$2" what
+  what=$([ "$dry" = 1 ] && echo "dry run" || echo "query")
+  local -a write=(--replace --max_rows=100 --format=none --project_id="$BILLING")
+  echo "${{DATES[$i]}}: $what -> $(into "$QUERY_TABLE" "$i")" >&2
+  run_statement "$i" "$dry" "$QUERY_FILE" "${{write[@]}}" \
+    --destination_table="$(bq_table "$(into "$QUERY_TABLE" "$i")")"
+  if [ -n "$PREVIOUS_QUERY_FILE" ]; then
+    echo "${{DATES[$i]}}: $what -> $(into "$PREVIOUS_QUERY_TABLE" "$i")" >&2
+    run_statement "$i" "$dry" "$PREVIOUS_QUERY_FILE" "${{write[@]}}" \
+      --destination_table="$(bq_table "$(into "$PREVIOUS_QUERY_TABLE" "$i")")"
+  fi
+  if [ -n "$COMPENSATION_FILE" ]; then
+    echo "${{DATES[$i]}}: $what compensation -> $(into "$STAGING" "$i")" >&2
+    run_statement "$i" "$dry" "$COMPENSATION_FILE" "${{write[@]}}" \
+      --destination_table="$(bq_table "$(into "$STAGING" "$i")")"
+  fi
   if [ -n "$CHECK_FILE" ]; then
-    echo "${{DATES[$i]}}: check" >&2
-    bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" \
-      "${{dry_flag[@]}}" < "$CHECK_FILE"
+    echo "${{DATES[$i]}}: $([ "$dry" = 1 ] && echo "dry run ")check" >&2
+    run_statement "$i" "$dry" "$CHECK_FILE" --project_id="$PROJECT"
   fi
   if [ -n "$VALIDATION_DIR" ]; then validate_partition "$i" "$dry"; fi
 }}
@@ -581,19 +882,16 @@ run_partition() {{
 validate_partition() {{
   local i="$1" dry="$2" f name
   local out="$RESULTS_DIR/${{DATES[$i]}}"
-  local -a parameters
-  read -r -a parameters <<< "${{PARAMETERS[$i]}}"
   for f in "$VALIDATION_DIR"/*.sql; do
     name=$(basename "$f" .sql)
     if [ "$dry" = 1 ]; then
-      bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" --dry_run \
-        < "$f"
+      run_statement "$i" 1 "$f" --project_id="$PROJECT"
       continue
     fi
     mkdir -p "$out"
     echo "${{DATES[$i]}}: validation $name -> $out/$name.json" >&2
-    bq query --use_legacy_sql=false --project_id="$PROJECT" "${{parameters[@]}}" --format=json \
-      --max_rows=1000000 < "$f" > "$out/$name.json"
+    run_statement "$i" 0 "$f" --project_id="$PROJECT" --format=json --max_rows=1000000 \
+      > "$out/$name.json"
   done
   if [ "$dry" = 0 ] && command -v shredmit >/dev/null; then
     shredmit report --results "$out" --table "$PRODUCTION" > "$out/report.md" || true
@@ -629,6 +927,54 @@ run_pass() {{
   fi
 }}
 
+# estimate: the dry runs' bytes per partition and in total, priced on demand; sets TOTAL_BYTES.
+estimate() {{
+  local i b bytes billed count partitions=0 total_billed=0
+  TOTAL_BYTES=0
+  echo "cost estimate from the dry runs (on demand at \$$PRICE_PER_TIB per TiB, at least 10 MiB" >&2
+  echo "billed per query; a reservation bills slots, not bytes):" >&2
+  for i in "${{!DATES[@]}}"; do
+    [ -f "$COST_DIR/$i" ] || continue
+    bytes=0 billed=0 count=0
+    while read -r b; do
+      bytes=$((bytes + b))
+      billed=$((billed + (b > MIN_BILLED_BYTES ? b : MIN_BILLED_BYTES)))
+      count=$((count + 1))
+    done < "$COST_DIR/$i"
+    echo "  ${{DATES[$i]}}: $(human "$bytes") in $count queries, $(price "$billed")" >&2
+    TOTAL_BYTES=$((TOTAL_BYTES + bytes))
+    total_billed=$((total_billed + billed))
+    partitions=$((partitions + 1))
+  done
+  echo "  total: $(human "$TOTAL_BYTES") ($TOTAL_BYTES bytes) over $partitions partitions," \
+    "$(price "$total_billed")" >&2
+}}
+
+# confirm: go on only within --max-bytes and with --yes or a yes on the terminal; otherwise
+# remove the tables this run created and exit 3.
+confirm() {{
+  local answer=""
+  if [ -n "$max_bytes" ] && [ "$TOTAL_BYTES" -gt "$max_bytes" ]; then
+    echo "the estimate, $TOTAL_BYTES bytes, is above --max-bytes $max_bytes: no query was run" >&2
+    stop
+  fi
+  if [ "$yes" = 1 ]; then return; fi
+  if [ -t 0 ]; then
+    read -r -p "run the queries? [y/N] " answer || true
+    case "$answer" in y|Y|yes) return ;; esac
+    echo "not confirmed: no query was run" >&2
+  else
+    echo "not confirmed: no query was run; pass --yes to run without asking" >&2
+  fi
+  stop
+}}
+
+stop() {{
+  local t
+  for t in "${{created_tables[@]}}"; do bq rm -f -t "$(bq_table "$t")"; done
+  exit 3
+}}
+
 initiate() {{
   if [ -z "$from_date" ]; then
     if table_exists "$STAGING"; then
@@ -638,8 +984,21 @@ initiate() {{
     fi
     bq mk --table --schema="$SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
       "$(bq_table "$STAGING")"
+    created_tables+=("$STAGING")
+    if [ "$QUERY_TABLE" != "$STAGING" ]; then
+      bq mk --force --table --schema="$SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
+        "$(bq_table "$QUERY_TABLE")"
+      created_tables+=("$QUERY_TABLE")
+    fi
+    if [ -n "$PREVIOUS_QUERY_TABLE" ]; then
+      bq mk --force --table --schema="$PREVIOUS_SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
+        "$(bq_table "$PREVIOUS_QUERY_TABLE")"
+      created_tables+=("$PREVIOUS_QUERY_TABLE")
+    fi
 {seed}  fi
   run_pass 1
+  estimate
+  confirm
   run_pass 0
 }}
 
@@ -652,6 +1011,8 @@ complete() {{
   bq cp --clone=true --no_clobber --expiration=2592000 "$(bq_table "$PRODUCTION")" \
     "$(bq_table "$BACKUP")"
 {copies}  bq rm -f -t "$(bq_table "$STAGING")"
+  if [ "$QUERY_TABLE" != "$STAGING" ]; then bq rm -f -t "$(bq_table "$QUERY_TABLE")"; fi
+  if [ -n "$PREVIOUS_QUERY_TABLE" ]; then bq rm -f -t "$(bq_table "$PREVIOUS_QUERY_TABLE")"; fi
 }}
 
 if [ "$phase" != complete ]; then initiate; fi
@@ -664,11 +1025,17 @@ echo "backfill of $PRODUCTION, entry {entry}: done" >&2
       fmt::arg("staging", sh_quote(p.staging_table)), fmt::arg("backup", sh_quote(p.backup_table)),
       fmt::arg("production", sh_quote(p.production_table)),
       fmt::arg("billing", sh_quote(p.billing_project)),
-      fmt::arg("query", sh_quote(p.query_file.string())),
-      fmt::arg("check", sh_quote(p.check_file.string())),
-      fmt::arg("validation", sh_quote(p.validation_dir.string())),
-      fmt::arg("results", sh_quote(p.results_dir.string())),
-      fmt::arg("schema", sh_quote(p.staging_schema_json.string())),
+      fmt::arg("query", sh_quote(absolute(p.query_file))),
+      fmt::arg("query_table", sh_quote(p.mitigation ? p.new_query_table : p.staging_table)),
+      fmt::arg("previous_query", sh_quote(absolute(p.previous_query_file))),
+      fmt::arg("previous_query_table", sh_quote(p.previous_query_table)),
+      fmt::arg("compensation", sh_quote(absolute(p.compensation_file))),
+      fmt::arg("previous_schema", sh_quote(absolute(p.previous_schema_json))),
+      fmt::arg("price", fmt::format("{:.2f}", p.price_per_tib)),
+      fmt::arg("check", sh_quote(absolute(p.check_file))),
+      fmt::arg("validation", sh_quote(absolute(p.validation_dir))),
+      fmt::arg("results", sh_quote(absolute(p.results_dir))),
+      fmt::arg("schema", sh_quote(absolute(p.staging_schema_json))),
       fmt::arg("parallelism", p.parallelism), fmt::arg("dates", dates), fmt::arg("ids", ids),
       fmt::arg("params", params),
       fmt::arg("partitioning",

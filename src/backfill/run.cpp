@@ -29,18 +29,11 @@ class Runner {
                         "remove its .ndjson");
     }
     schema_text_ = base::read_text_file(p_.schema_file);
-    columns_ = engine::columns_from_schema(project::load_schema(p_.schema_file, p_.tree));
-    if (!p_.partition_field.empty()) {
-      auto it = std::find_if(columns_.begin(), columns_.end(), [&](const engine::Field& f) {
-        return base::same_name(f.name, p_.partition_field);
-      });
-      if (it == columns_.end()) {
-        throw base::Error(p_.schema_file.string(), 0, 0,
-                          fmt::format("the partition field {} is not a column of schema.yaml; add "
-                                      "it",
-                                      p_.partition_field));
-      }
-      partition_column_ = static_cast<size_t>(it - columns_.begin());
+    staging_ = shape(project::load_schema(p_.schema_file, p_.tree), p_.schema_file);
+    if (!p_.previous_query_table.empty()) {
+      fs::path file = p_.tree.table_dir(p_.generated->previous_table) / "schema.yaml";
+      previous_schema_text_ = base::read_text_file(file);
+      previous_ = shape(project::load_schema(file, p_.tree), file);
     }
 
     RunResult r;
@@ -51,14 +44,17 @@ class Runner {
     }
     r.passed = r.failed_date.empty();
     std::vector<base::OutputFile> files;
-    for (const auto& name : {p_.production_table, p_.backup_table, p_.staging_table}) {
+    for (const auto& name : {p_.production_table, p_.backup_table, p_.staging_table,
+                             p_.new_query_table, p_.previous_query_table}) {
+      if (name.empty()) continue;
       const engine::Table* table = data_.find(name);
       if (!table || !changed_.count(table->name)) continue;
       r.tables.push_back(table->name);
       if (o_.output_dir.empty()) continue;
       engine::Rows rows{table->columns, data_.rows[table->name]};
       files.push_back({o_.output_dir / (table->name + ".ndjson"), simulation::to_ndjson(rows)});
-      files.push_back({o_.output_dir / (table->name + ".schema.yaml"), schema_text_});
+      files.push_back({o_.output_dir / (table->name + ".schema.yaml"),
+                       is_previous_query(name) ? previous_schema_text_ : schema_text_});
     }
     std::sort(r.tables.begin(), r.tables.end());
     for (auto& f : reports_) files.push_back(std::move(f));
@@ -83,21 +79,52 @@ class Runner {
     return run;
   }
 
-  // Whether a row belongs to the partition `id` (YYYYMMDD or YYYYMM; "" is the whole table): the
-  // partition field's value, a DATE, DATETIME or TIMESTAMP, starts with the partition's date or
-  // month.
-  bool in_partition(const std::vector<Value>& row, const std::string& id) const {
-    if (id.empty() || !partition_column_) return true;
-    const Value& v = row[*partition_column_];
+  // A table's columns and the position of its partition field.
+  struct Shape {
+    std::vector<engine::Field> columns;
+    std::optional<size_t> partition;
+  };
+
+  Shape shape(const project::Schema& schema, const fs::path& file) const {
+    Shape out{engine::columns_from_schema(schema), std::nullopt};
+    if (p_.partition_field.empty()) return out;
+    auto it = std::find_if(out.columns.begin(), out.columns.end(), [&](const engine::Field& f) {
+      return base::same_name(f.name, p_.partition_field);
+    });
+    if (it == out.columns.end()) {
+      throw base::Error(file.string(), 0, 0,
+                        fmt::format("the partition field {} is not a column of schema.yaml; add it",
+                                    p_.partition_field));
+    }
+    out.partition = static_cast<size_t>(it - out.columns.begin());
+    return out;
+  }
+
+  bool is_previous_query(const std::string& name) const {
+    return !p_.previous_query_table.empty() && base::same_name(name, p_.previous_query_table);
+  }
+  // The previous-query table has the previous version's schema; every other the table's.
+  const Shape& shape_of(const std::string& name) const {
+    return is_previous_query(name) ? previous_ : staging_;
+  }
+
+  // Whether a row of table `name` belongs to the partition `id` (YYYYMMDD or YYYYMM; "" is the
+  // whole table): the partition field's value, a DATE, DATETIME or TIMESTAMP, starts with the
+  // partition's date or month.
+  bool in_partition(const std::string& name, const std::vector<Value>& row,
+                    const std::string& id) const {
+    const auto& column = shape_of(name).partition;
+    if (id.empty() || !column) return true;
+    const Value& v = row[*column];
     if (v.null) return false;
     std::string prefix = id.substr(0, 4) + "-" + id.substr(4, 2);
     if (id.size() == 8) prefix += "-" + id.substr(6, 2);
     return v.text.compare(0, prefix.size(), prefix) == 0;
   }
 
-  // The table `name`, created empty with the table's schema when the data has none.
+  // The table `name`, created empty with its schema when the data has none.
   Table& table(const std::string& name) {
-    if (!data_.find(name)) data_.put(engine::Table{name, columns_});
+    if (!data_.find(name)) data_.put(engine::Table{name, shape_of(name).columns});
     changed_.insert(data_.find(name)->name);
     return data_.rows[data_.find(name)->name];
   }
@@ -105,7 +132,7 @@ class Runner {
   // Replaces the rows of partition `id` of `to` by `rows`.
   void replace(const std::string& to, const std::string& id, Table rows) {
     Table& target = table(to);
-    std::erase_if(target, [&](const std::vector<Value>& row) { return in_partition(row, id); });
+    std::erase_if(target, [&](const std::vector<Value>& row) { return in_partition(to, row, id); });
     for (auto& row : rows) target.push_back(std::move(row));
   }
 
@@ -114,9 +141,24 @@ class Runner {
     const engine::Table* t = data_.find(name);
     if (!t) return out;
     for (const auto& row : data_.rows.at(t->name)) {
-      if (in_partition(row, id)) out.push_back(row);
+      if (in_partition(name, row, id)) out.push_back(row);
     }
     return out;
+  }
+
+  // Runs `sql` for a partition and replaces the partition of the step's output table by its
+  // rows, conformed to that table's schema.
+  void write_partition(const Step& step, const std::string& sql, bool generated) {
+    const Partition& part = partition(step.date);
+    const std::string& output = step.outputs[0];
+    std::string name = output.substr(0, output.find('$'));
+    std::string file = fs::path(step.inputs[0]).filename().string();
+    engine::Rows result = simulation::run_query(sql, file, bound(part.parameters), generated);
+    fs::path schema = is_previous_query(name)
+                          ? p_.tree.table_dir(p_.generated->previous_table) / "schema.yaml"
+                          : p_.schema_file;
+    replace(name, partition_id(output),
+            simulation::conform(result, shape_of(name).columns, schema.string()));
   }
 
   // The validation queries of a checked partition and their report, for report_dir/DATE/.
@@ -137,7 +179,6 @@ class Runner {
   }
 
   bool execute(const Step& step, RunResult& r) {
-    std::string file = p_.query_file.filename().string();
     const char* checks = "shredder_mitigation_checks.sql";
     switch (step.kind) {
       case StepKind::kGenerate:
@@ -145,7 +186,7 @@ class Runner {
       case StepKind::kDryRun:  // the plan analyzed the statements it wrote
         return true;
       case StepKind::kCreateStaging:
-        table(p_.staging_table);
+        for (const auto& t : step.outputs) table(t);
         return true;
       case StepKind::kSeedPreviousPartition: {
         std::string id = partition_id(step.outputs[0]);
@@ -153,13 +194,14 @@ class Runner {
         return true;
       }
       case StepKind::kQuery: {
-        const Partition& part = partition(step.date);
-        engine::Rows result = simulation::run_query(p_.query_sql, file, bound(part.parameters),
-                                                    p_.generated.has_value());
-        replace(p_.staging_table, part.id,
-                simulation::conform(result, columns_, p_.schema_file.string()));
+        std::string name = step.outputs[0].substr(0, step.outputs[0].find('$'));
+        write_partition(step, is_previous_query(name) ? p_.previous_query_sql : p_.query_sql,
+                        false);
         return true;
       }
+      case StepKind::kCompensate:
+        write_partition(step, p_.generated->compensation_sql, true);
+        return true;
       case StepKind::kCheck: {
         auto run = bound(partition(step.date).parameters);
         if (auto failure = simulation::run_check(p_.generated->check_sql, checks, run, true)) {
@@ -193,8 +235,11 @@ class Runner {
         return true;
       }
       case StepKind::kDeleteStaging:
-        changed_.erase(data_.find(p_.staging_table)->name);
-        data_.remove(p_.staging_table);
+        for (const auto& t : step.inputs) {
+          if (!data_.find(t)) continue;
+          changed_.erase(data_.find(t)->name);
+          data_.remove(t);
+        }
         return true;
     }
     return true;
@@ -203,9 +248,8 @@ class Runner {
   const Plan& p_;
   const RunOptions& o_;
   simulation::SampleData data_;
-  std::string schema_text_;
-  std::vector<engine::Field> columns_;
-  std::optional<size_t> partition_column_;
+  std::string schema_text_, previous_schema_text_;
+  Shape staging_, previous_;
   std::set<std::string> changed_;  // tables created or written, by engine::Table::name
   std::vector<base::OutputFile> reports_;
 };

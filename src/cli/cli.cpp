@@ -718,6 +718,7 @@ struct BackfillOptions {
   GenerateOptions generate;  // plan and run: the table, --sql-dir, mitigation options
   std::string entry;
   int parallelism = 16;
+  double price_per_tib = 6.25;
   std::string staging_project = "moz-fx-data-shared-prod";
   std::string billing_project;
   std::string output_dir;
@@ -794,6 +795,7 @@ backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
     throw base::Error::usage("--entry takes an entry date YYYY-MM-DD, got '" + o.entry + "'");
   }
   options.parallelism = o.parallelism;
+  options.price_per_tib = o.price_per_tib;
   options.staging_project = o.staging_project;
   options.billing_project = o.billing_project;
   options.today = today_option(o.today);
@@ -912,6 +914,14 @@ void add_generate_options(CLI::App* command, GenerateOptions& o) {
                       "PROJECT.DATASET.TABLE the backfill writes and the checks read, such as a "
                       "managed backfill's backfills_staging_derived.<dataset>__<table>_<entry "
                       "date> (default: the new version's table)");
+  command->add_option("--new-query-table", o.mitigation.new_query_table,
+                      "PROJECT.DATASET.TABLE where the two-step form's first step writes the new "
+                      "query's rows, which shredder_mitigation_compensation.sql reads (default: "
+                      "the staging table's name followed by _new_query)");
+  command->add_option("--previous-query-table", o.mitigation.previous_query_table,
+                      "with --baseline previous-query: where the first step writes the previous "
+                      "query's re-run (default: the staging table's name followed by "
+                      "_previous_query)");
 }
 
 }  // namespace
@@ -928,8 +938,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   GenerateOptions gen;
   auto* generate_cmd = app.add_subcommand(
       "generate",
-      "Write shredder_mitigation_query.sql and shredder_mitigation_checks.sql for TABLE_vN "
-      "against TABLE_v(N-1), each statement first analyzed by GoogleSQL's analyzer");
+      "Write shredder_mitigation_query.sql (one statement), shredder_mitigation_compensation.sql "
+      "(its two-step form's second step), shredder_mitigation_checks.sql and "
+      "shredder_mitigation_validation.sql for TABLE_vN against TABLE_v(N-1), each statement "
+      "first analyzed by GoogleSQL's analyzer");
   add_generate_options(generate_cmd, gen);
   generate_cmd->add_option("--output-dir", gen.output_dir,
                            "where to write the files (default: the new version's folder)");
@@ -1213,6 +1225,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     command->add_option("--output-dir", bf.output_dir,
                         "where the plan's query files are written (default: the table folder)");
     command
+        ->add_option("--price-per-tib", bf.price_per_tib,
+                     "US dollars per TiB the script prices its dry runs' bytes at: BigQuery's "
+                     "on-demand list price by default (a reservation bills slots, not bytes)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command
         ->add_option("--baseline", bf.generate.baseline,
                      "mitigation baseline: new-query or previous-query (see generate)")
         ->check(CLI::IsMember({"new-query", "previous-query"}))
@@ -1224,14 +1242,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* backfill_plan_cmd = backfill_cmd->add_subcommand(
       "plan",
       "The complete, ordered plan of TABLE_vN's Initiate entry: staging and backup names, "
-      "partitions with destinations and parameters, checks, complete steps and a cost line; "
-      "writes the query files the plan runs");
+      "partitions with destinations and parameters, the statements each partition runs (for a "
+      "shredder mitigation two steps: the new query, then the compensation query) with the "
+      "tables each reads, checks, complete steps and a cost line; writes the query files the "
+      "plan runs");
   backfill_plan_cmd->footer(kBackfillPlanExitStatusHelp);
   add_plan_options(backfill_plan_cmd);
   backfill_plan_cmd
       ->add_option("--format", bf.format,
                    "text; json: one document with a step list for an orchestrator; sh: a "
-                   "resumable bash script of bq commands")
+                   "resumable bash script of bq commands that prints the dry runs' cost and "
+                   "asks before the first query (its --yes, --max-bytes, --price-per-tib)")
       ->check(CLI::IsMember({"text", "json", "sh"}))
       ->capture_default_str();
   auto* backfill_run_cmd = backfill_cmd->add_subcommand(

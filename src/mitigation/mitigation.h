@@ -34,6 +34,18 @@ struct Options {
   // moz-fx-data-shared-prod.backfills_staging_derived.<dataset>__<table>_<entry date>. Empty: the
   // new version's table.
   std::string staging_table;
+  // The tables the two-step form reads (shredder_mitigation_compensation.sql): where its first
+  // step wrote the new version's query's rows of the partition and, with kPreviousQuery, the
+  // previous version's query's re-run, PROJECT.DATASET.TABLE with the schema of that version.
+  // Empty: the staging table's name (the new version's table when that is empty too) followed
+  // by "_new_query" and "_previous_query".
+  std::string new_query_table;
+  std::string previous_query_table;
+  // The checks, the report and the validation queries read those two tables instead of running
+  // the queries again, as a managed backfill runs them after the two steps: the upstream tables
+  // are then read once per partition, by the first step (twice with kPreviousQuery). Otherwise
+  // they embed the queries, so that they hold after either form.
+  bool read_query_tables = false;
   // Metrics declared signed (--signed-metric): compensated in both directions. Names are matched
   // case-insensitively and must be metrics of the new version.
   std::vector<std::string> signed_metrics;
@@ -55,7 +67,10 @@ struct Mitigation {
   analysis::Partitioning partitioning;
   std::string partition_field;  // partitioning.field
   Baseline baseline = Baseline::kNewQuery;
-  std::string staging_table;  // the table the checks read, PROJECT.DATASET.TABLE
+  std::string staging_table;         // the table the checks read, PROJECT.DATASET.TABLE
+  std::string new_query_table;       // Options::new_query_table, resolved
+  std::string previous_query_table;  // Options::previous_query_table, resolved; kPreviousQuery
+  bool read_query_tables = false;    // Options::read_query_tables
   Classification classification;
   // query.sql of the new and the previous version as generate read them (rendered, with their
   // CREATE TEMP FUNCTION preamble), for simulate.
@@ -65,7 +80,16 @@ struct Mitigation {
   // dimensions, only signed common metrics) and "note: ..." (SUMs assumed never negative, the
   // upstream read twice).
   std::vector<std::string> warnings;
-  std::string query_sql;   // shredder_mitigation_query.sql
+  std::string query_sql;  // shredder_mitigation_query.sql
+  // shredder_mitigation_compensation.sql, the two-step form's second step: the query_sql
+  // statement with the new query's rows read from the partition of new_query_table (and
+  // previous_rerun's from previous_query_table) instead of running the queries. It returns the
+  // same rows as query_sql (the new query's and the shredded ones) when the first step wrote the
+  // new version's query.sql (and the previous version's) into those partitions
+  // (WRITE_TRUNCATE); its destination is the table's partition (WRITE_TRUNCATE), so each step can
+  // be run again alone. It reads the upstream tables zero times, and its new_version, referenced
+  // twice, is a partition of the aggregate.
+  std::string compensation_sql;
   std::string checks_sql;  // shredder_mitigation_checks.sql: check_sql and report_sql
   // The failing check: raises ERROR() listing mismatches when there are any.
   std::string check_sql;
@@ -141,6 +165,7 @@ struct Mitigation {
 // table's partition), with kPreviousQuery previous_rerun (the previous version's query) and
 // previous_rerun_agg, then compared, compensation and shredded; it ends with new_version UNION
 // ALL shredded.
+// compensation_sql is the same statement over the tables a first step wrote (Options).
 // The checks file holds one failing statement (marked `#fail` for bigquery-etl's runner): per
 // common group and metric it compares the previous total with the backfilled one read from
 // options.staging_table (kPreviousQuery: the backfilled change with the intended change, new
@@ -223,9 +248,10 @@ std::string format_classification(const Mitigation& m);
 // docs/generate.schema.json; the README describes each field.
 std::string format_json(const Mitigation& m, const std::vector<std::filesystem::path>& files);
 
-// Writes shredder_mitigation_query.sql, shredder_mitigation_checks.sql and
-// shredder_mitigation_validation.sql into `dir` (created when missing), all or none
-// (base::write_files_atomically). Returns the three paths. Throws base::Error.
+// Writes shredder_mitigation_query.sql, shredder_mitigation_compensation.sql,
+// shredder_mitigation_checks.sql and shredder_mitigation_validation.sql into `dir` (created when
+// missing), all or none (base::write_files_atomically). Returns the four paths in that order.
+// Throws base::Error.
 std::vector<std::filesystem::path> write_files(const Mitigation& m,
                                                const std::filesystem::path& dir);
 

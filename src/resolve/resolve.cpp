@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -68,6 +69,11 @@ struct Resolution::Impl {
   std::vector<std::pair<std::string, Location>> tables;
   std::vector<const TableFrom*> references;
   const QueryScope* root = nullptr;
+  // For table_scans: the WITH query whose body is being resolved (null: outside every WITH
+  // query), and each table reference and WITH query reference with the WITH query it is in.
+  const Query* owner = nullptr;
+  std::vector<std::pair<const Query*, std::string>> table_uses;
+  std::vector<std::pair<const Query*, const Query*>> with_uses;  // (owner, the referenced one)
 
   const QueryScope* query(const Query& q, WithQueries visible, const Scope* outer) {
     QueryScope& qs = query_scopes.emplace_back();
@@ -76,7 +82,10 @@ struct Resolution::Impl {
     for (const auto& cte : q.with) {
       // A WITH query sees the ones before it (and, in WITH RECURSIVE, itself: its columns are
       // then unknown while it is being resolved, which is what an empty entry gives).
+      const Query* enclosing = owner;
+      owner = cte.query.get();
       const QueryScope* inner = query(*cte.query, visible, outer);
+      owner = enclosing;
       visible.emplace_back(cte.name.name, inner);
     }
     body(*q.body, visible, outer, qs);
@@ -151,6 +160,7 @@ struct Resolution::Impl {
           src.table = path;
           src.query = with;
           if (with->columns_known) src.columns = with->columns;
+          with_uses.emplace_back(owner, with->query);
           return;
         }
         // `t.array_field` where t is a range variable before it: a correlated UNNEST.
@@ -162,6 +172,7 @@ struct Resolution::Impl {
         Source& src = add(SourceKind::kTable, name);
         src.table = path;
         add_table(path, f.loc);
+        table_uses.emplace_back(owner, path);
         references.push_back(&t);
         if (catalog != nullptr) src.columns = catalog->columns(path);
         return;
@@ -415,6 +426,36 @@ std::optional<std::pair<const Column*, const Scope*>> Resolution::definition(
 
 std::vector<std::pair<std::string, Location>> Resolution::tables_read() const {
   return impl_->tables;
+}
+
+std::vector<std::pair<std::string, int>> Resolution::table_scans() const {
+  // How many times each WITH query's body runs: once per reference from the query itself, plus
+  // its runs in each WITH query that references it (WITH queries reference only earlier ones, so
+  // this terminates; a reference to one still being resolved is not counted).
+  std::map<const Query*, int> runs;
+  std::set<const Query*> computing;
+  std::function<int(const Query*)> runs_of = [&](const Query* q) -> int {
+    if (q == nullptr) return 1;
+    if (auto it = runs.find(q); it != runs.end()) return it->second;
+    if (!computing.insert(q).second) return 0;
+    int n = 0;
+    for (const auto& [from, to] : impl_->with_uses) {
+      if (to == q && from != q) n += runs_of(from);
+    }
+    computing.erase(q);
+    return runs[q] = n;
+  };
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& [owner, path] : impl_->table_uses) {
+    int n = runs_of(owner);
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& x) { return x.first == path; });
+    if (it == out.end()) {
+      out.emplace_back(path, n);
+    } else {
+      it->second += n;
+    }
+  }
+  return out;
 }
 
 const std::vector<const TableFrom*>& Resolution::table_references() const {

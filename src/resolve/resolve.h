@@ -143,6 +143,14 @@ class Resolution {
   // of first appearance, with the location of the first reference.
   std::vector<std::pair<std::string, syntax::Location>> tables_read() const;
 
+  // How many times BigQuery scans each table when it runs the query: per table (path as written,
+  // in order of first appearance), its references counted once each, a reference inside a WITH
+  // query counted as many times as that WITH query is evaluated. BigQuery materializes only
+  // recursive WITH queries; a non-recursive one runs once per reference to it (BigQuery
+  // documentation, "WITH clause"), and one never referenced does not run, so its tables count 0.
+  // A reference in an expression subquery counts once.
+  std::vector<std::pair<std::string, int>> table_scans() const;
+
   // Every FROM item of the query that names a table outside it (not a WITH query, not a
   // correlated array path), in source order, subqueries included.
   const std::vector<const syntax::TableFrom*>& table_references() const;
