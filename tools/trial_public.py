@@ -11,7 +11,13 @@ not describe) and a deleted-clients list, then runs, with no edit to any SQL:
 
 1. simulate --deleted-clients: the previous version's table is computed by v1's query on the
    rows before deletion; the checks must pass (exit 0);
-2. the same with late upstream rows added after that previous table was computed (given back
+2. a managed backfill of that date (a backfill.yaml with shredder_mitigation: true): `backfill
+   plan --format json` must count one read of each upstream table per partition, from the SQL
+   of every statement its script runs, and `backfill run` on the upstream rows after deletion
+   and the computed previous table (the two-step form: the new query into the new-query table,
+   then the compensation query into staging) must pass its checks and write the rows simulate's
+   single mitigation statement wrote;
+3. the same with late upstream rows added after that previous table was computed (given back
    through --previous-output): the checks must fail (exit 1) and name an increase, and the
    validation report (--report) must say where totals moved.
 
@@ -216,6 +222,59 @@ def run(binary, args):
     return p.returncode, p.stdout + p.stderr
 
 
+def sorted_rows(path):
+    with open(path) as f:
+        return sorted(json.dumps(json.loads(l), sort_keys=True) for l in f if l.strip())
+
+
+def managed_backfill(binary, work, sql, v2, name, data, deleted, single):
+    """Plans and runs a one-partition managed backfill of DATE; see the module's step 2."""
+    table = name.rsplit(".", 1)[1]
+    with open(os.path.join(v2, "backfill.yaml"), "w") as f:
+        f.write(f"2024-06-03:\n  start_date: {DATE}\n  end_date: {DATE}\n"
+                "  reason: The v2 bump of the shredmit trial.\n"
+                "  watchers:\n  - trial@example.com\n  status: Initiate\n"
+                "  shredder_mitigation: true\n")
+    plan_dir = os.path.join(work, "plan")
+    args = [name, "--sql-dir", sql, "--today", "2024-06-03", "--output-dir", plan_dir]
+    p = subprocess.run([binary, "backfill", "plan"] + args + ["--format", "json"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"{table}: backfill plan: exit {p.returncode}: {p.stderr[:300]}")
+        return False
+    plan = json.loads(p.stdout)
+    upstream = plan["cost"]["upstream_reads_per_partition"]
+    print(f"{table}: backfill plan: {plan['cost']['jobs_per_partition']} jobs per partition; "
+          f"upstream reads per partition: {json.dumps(upstream)}")
+    ok = bool(upstream) and all(n == 1 for n in upstream.values())
+    # The sample data as the backfill sees it: the upstream after deletion, and the previous
+    # version as computed before it.
+    with open(deleted) as f:
+        gone = set(f.read().split())
+    run_data = os.path.join(work, "run-data-" + table)
+    shutil.copytree(data, run_data)
+    for file in os.listdir(run_data):
+        if not file.endswith(".ndjson"):
+            continue
+        path = os.path.join(run_data, file)
+        with open(path) as f:
+            rows = [json.loads(l) for l in f if l.strip()]
+        with open(path, "w") as f:
+            for r in rows:
+                if r.get("client_id") not in gone:
+                    f.write(json.dumps(r) + "\n")
+    shutil.copy(os.path.join(work, "previous.ndjson"),
+                os.path.join(run_data, name.replace("_v2", "_v1") + ".ndjson"))
+    result = os.path.join(work, "run-result")
+    status, out = run(binary, ["backfill", "run"] + args + ["--data", run_data, "--output", result])
+    production = os.path.join(result, name + ".ndjson")
+    same = status == 0 and sorted_rows(production) == sorted_rows(single)
+    print(f"{table}: backfill run (two steps): exit {status}; rows "
+          f"{'equal' if same else 'DIFFER from'} simulate's single statement's"
+          + ("" if status == 0 else f": {out[-300:]}"))
+    return ok and same
+
+
 def trial(checkout, binary, spec, work):
     table, edit_query, edit_schema, rows, metric = spec()
     sql = os.path.join(work, "sql")
@@ -244,7 +303,9 @@ def trial(checkout, binary, spec, work):
     base = ["simulate", name, "--sql-dir", sql, "--data", data, "--date", DATE,
             "--deleted-clients", deleted]
     ok = True
-    status, out = run(binary, base + ["--previous-output", os.path.join(work, "previous.ndjson")])
+    single = os.path.join(work, "single.ndjson")
+    status, out = run(binary, base + ["--previous-output", os.path.join(work, "previous.ndjson"),
+                                      "--output", single])
     verdict = [l for l in out.splitlines() if l.startswith("checks:") or "error" in l]
     print(f"{table}: simulate from upstream rows and {len(clients[::7])} deleted clients: "
           f"exit {status}; {'; '.join(verdict)[:300]}")
@@ -254,6 +315,7 @@ def trial(checkout, binary, spec, work):
     ok &= status == 0
     if status != 0:
         return False
+    ok &= managed_backfill(binary, work, sql, v2, name, data, deleted, single)
 
     # Late rows: twelve new clients reach the upstream after the previous version was computed,
     # in the group of a client shredder kept (clients[1]). More arrive than shredder deleted
