@@ -869,9 +869,12 @@ int backfill_run(const BackfillOptions& o, std::ostream& out, std::ostream& err)
   } else {
     out << fmt::format(
         "backfill complete: {} partition{} checked and copied into {}; backup {}; "
-        "staging removed\n",
+        "staging {}removed\n",
         plan.partitions.size(), plan.partitions.size() == 1 ? "" : "s", plan.production_table,
-        plan.backup_table);
+        plan.backup_table,
+        plan.previous_query_table.empty()
+            ? (plan.new_query_table.empty() ? "" : "and the new-query table ")
+            : "and the first step's tables ");
   }
   if (!o.run_output_dir.empty()) {
     out << fmt::format("tables written to {}: {}\n", o.run_output_dir,
