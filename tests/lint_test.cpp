@@ -366,6 +366,15 @@ TEST(LintCommand, FormatsFromTheCommandLine) {
   EXPECT_EQ(doc["findings"][0]["fixable"], true);
   EXPECT_EQ(doc["summary"]["errors"], 1);
   EXPECT_EQ(doc["summary"]["checked"], 1);
+  // --help describes the document as it is: an object, each of its keys named.
+  ASSERT_TRUE(doc.is_object());
+  std::string help;
+  EXPECT_EQ(run_lint({"--help"}, &help), 0);
+  std::string json_help = help.substr(help.find("json: "), 80);
+  EXPECT_EQ(json_help.find("array"), std::string::npos) << json_help;
+  for (const auto& [key, value] : doc.items()) {
+    EXPECT_NE(json_help.find(key), std::string::npos) << key << " in: " << json_help;
+  }
   EXPECT_EQ(run_lint({table, "--format", "sarif", "--jobs", "2"}, &out), 1);
   EXPECT_EQ(nlohmann::json::parse(out)["runs"][0]["results"].size(), 1u);
 }

@@ -1060,7 +1060,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->required();
   lint_cmd
       ->add_option("--format", lint_opts.format,
-                   "text: file:line:col: severity: [RULE] message; json: an array of findings; "
+                   "text: file:line:col: severity: [RULE] message; json: one object with findings, "
+                   "summary and skipped (docs/lint.schema.json); "
                    "github: workflow-command annotations; sarif: SARIF 2.1.0")
       ->check(CLI::IsMember({"text", "json", "github", "sarif"}))
       ->capture_default_str();
