@@ -260,6 +260,7 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   const auto& custom = entry->field("custom_query_path").text;
   p.price_per_tib = o.price_per_tib;
   if (!(o.price_per_tib >= 0)) throw base::Error::usage("--price-per-tib must be 0 or more");
+  std::optional<fs::path> template_source;  // the query.sql the plan renders, when a template
   if (p.mitigation) {
     // The two-step form: each partition's upstream is read by the new query alone, whose rows
     // the compensation query, the checks and the validation queries then read from a table.
@@ -289,16 +290,8 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     p.check_file = out_dir / "shredder_mitigation_checks.fail.sql";
     p.validation_dir = out_dir / "shredder_mitigation_validation";
     p.results_dir = out_dir / "validation_results";
-    for (const auto& w : p.generated->warnings) {
-      // The two-step form reads the upstream once per query, not as the single statement does.
-      if (w.rfind("note: --baseline previous-query runs", 0) == 0) continue;
-      p.warnings.push_back(w);
-    }
-    if (next.templated) {
-      p.warnings.push_back(
-          fmt::format("note: {} is a Jinja template; the plan runs it rendered, as {}",
-                      next.path.string(), p.query_file.string()));
-    }
+    for (const auto& w : p.generated->warnings) p.warnings.push_back(w);
+    if (next.templated) template_source = next.path;
   } else {
     fs::path source = custom.empty() ? dir / "query.sql" : tree.repo_root / custom;
     if (source.extension() == ".py" || (custom.empty() && fs::exists(dir / "query.py", ec))) {
@@ -309,12 +302,12 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
     auto parsed = project::parse_sql_file(source, {});
     p.query_sql = parsed.sql;
     p.query_file = parsed.templated ? out_dir / "backfill_query.sql" : source;
-    if (parsed.templated) {
-      p.warnings.push_back(
-          fmt::format("note: {} is a Jinja template; the plan runs it rendered, "
-                      "as {}",
-                      source.string(), p.query_file.string()));
-    }
+    if (parsed.templated) template_source = source;
+  }
+  if (template_source) {
+    p.warnings.push_back(
+        fmt::format("note: {} is a Jinja template; the plan runs it rendered, as {}",
+                    template_source->string(), p.query_file.string()));
   }
   if (p.depends_on_past) {
     // bigquery-etl rewrites every `project.dataset.table` of the query to the staging table, so
@@ -481,10 +474,10 @@ Plan plan(const project::SqlTree& tree, const project::TableId& table, const Pla
   auto in = [](const std::string& t, const std::string& id) {
     return id.empty() ? t : t + "$" + id;
   };
+  std::vector<std::string> statement_files;
+  for (const auto& st : p.statements) statement_files.push_back(st.file.string());
   for (const auto& part : p.partitions) {
-    std::vector<std::string> files;
-    for (const auto& st : p.statements) files.push_back(st.file.string());
-    add(StepKind::kDryRun, "initiate", part.date, files, {}, part.parameters);
+    add(StepKind::kDryRun, "initiate", part.date, statement_files, {}, part.parameters);
   }
   for (const auto& part : p.partitions) {
     if (!p.mitigation) {
@@ -969,6 +962,14 @@ confirm() {{
   stop
 }}
 
+# create_table TABLE SCHEMA_FILE [--force]: a table partitioned and clustered as the table,
+# expiring in 30 days, which stop removes.
+create_table() {{
+  bq mk "${{@:3}}" --table --schema="$2" {partitioning}{clustering}--expiration=2592000 \
+    "$(bq_table "$1")"
+  created_tables+=("$1")
+}}
+
 stop() {{
   local t
   for t in "${{created_tables[@]}}"; do bq rm -f -t "$(bq_table "$t")"; done
@@ -982,18 +983,11 @@ initiate() {{
       echo "or remove it with: bq rm -f -t $(bq_table "$STAGING")" >&2
       exit 1
     fi
-    bq mk --table --schema="$SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
-      "$(bq_table "$STAGING")"
-    created_tables+=("$STAGING")
-    if [ "$QUERY_TABLE" != "$STAGING" ]; then
-      bq mk --force --table --schema="$SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
-        "$(bq_table "$QUERY_TABLE")"
-      created_tables+=("$QUERY_TABLE")
-    fi
+    create_table "$STAGING" "$SCHEMA_FILE"
+    # The first step's tables: --force, as a stopped run may have left them.
+    if [ "$QUERY_TABLE" != "$STAGING" ]; then create_table "$QUERY_TABLE" "$SCHEMA_FILE" --force; fi
     if [ -n "$PREVIOUS_QUERY_TABLE" ]; then
-      bq mk --force --table --schema="$PREVIOUS_SCHEMA_FILE" {partitioning}{clustering}--expiration=2592000 \
-        "$(bq_table "$PREVIOUS_QUERY_TABLE")"
-      created_tables+=("$PREVIOUS_QUERY_TABLE")
+      create_table "$PREVIOUS_QUERY_TABLE" "$PREVIOUS_SCHEMA_FILE" --force
     fi
 {seed}  fi
   run_pass 1

@@ -28,12 +28,9 @@ class Runner {
                         "the staging table has a data file in --data; the backfill creates it: "
                         "remove its .ndjson");
     }
-    schema_text_ = base::read_text_file(p_.schema_file);
-    staging_ = shape(project::load_schema(p_.schema_file, p_.tree), p_.schema_file);
+    staging_ = shape(p_.schema_file);
     if (!p_.previous_query_table.empty()) {
-      fs::path file = p_.tree.table_dir(p_.generated->previous_table) / "schema.yaml";
-      previous_schema_text_ = base::read_text_file(file);
-      previous_ = shape(project::load_schema(file, p_.tree), file);
+      previous_ = shape(p_.tree.table_dir(p_.generated->previous_table) / "schema.yaml");
     }
 
     RunResult r;
@@ -53,8 +50,7 @@ class Runner {
       if (o_.output_dir.empty()) continue;
       engine::Rows rows{table->columns, data_.rows[table->name]};
       files.push_back({o_.output_dir / (table->name + ".ndjson"), simulation::to_ndjson(rows)});
-      files.push_back({o_.output_dir / (table->name + ".schema.yaml"),
-                       is_previous_query(name) ? previous_schema_text_ : schema_text_});
+      files.push_back({o_.output_dir / (table->name + ".schema.yaml"), shape_of(name).text});
     }
     std::sort(r.tables.begin(), r.tables.end());
     for (auto& f : reports_) files.push_back(std::move(f));
@@ -79,14 +75,17 @@ class Runner {
     return run;
   }
 
-  // A table's columns and the position of its partition field.
+  // A table's schema.yaml (its path and text), columns and the position of its partition field.
   struct Shape {
+    fs::path file;
+    std::string text;
     std::vector<engine::Field> columns;
     std::optional<size_t> partition;
   };
 
-  Shape shape(const project::Schema& schema, const fs::path& file) const {
-    Shape out{engine::columns_from_schema(schema), std::nullopt};
+  Shape shape(const fs::path& file) const {
+    Shape out{file, base::read_text_file(file),
+              engine::columns_from_schema(project::load_schema(file, p_.tree)), std::nullopt};
     if (p_.partition_field.empty()) return out;
     auto it = std::find_if(out.columns.begin(), out.columns.end(), [&](const engine::Field& f) {
       return base::same_name(f.name, p_.partition_field);
@@ -154,11 +153,9 @@ class Runner {
     std::string name = output.substr(0, output.find('$'));
     std::string file = fs::path(step.inputs[0]).filename().string();
     engine::Rows result = simulation::run_query(sql, file, bound(part.parameters), generated);
-    fs::path schema = is_previous_query(name)
-                          ? p_.tree.table_dir(p_.generated->previous_table) / "schema.yaml"
-                          : p_.schema_file;
+    const Shape& shape = shape_of(name);
     replace(name, partition_id(output),
-            simulation::conform(result, shape_of(name).columns, schema.string()));
+            simulation::conform(result, shape.columns, shape.file.string()));
   }
 
   // The validation queries of a checked partition and their report, for report_dir/DATE/.
@@ -248,7 +245,6 @@ class Runner {
   const Plan& p_;
   const RunOptions& o_;
   simulation::SampleData data_;
-  std::string schema_text_, previous_schema_text_;
   Shape staging_, previous_;
   std::set<std::string> changed_;  // tables created or written, by engine::Table::name
   std::vector<base::OutputFile> reports_;

@@ -89,7 +89,9 @@ void check_signed_metrics(const Options& options, const analysis::TableVersion& 
 }
 
 // The warnings and notes printed with the classification.
-std::vector<std::string> warnings_for(const Classification& c, Baseline baseline) {
+// `read_query_tables`: the statements run in the two-step form, whose reads the plan counts.
+std::vector<std::string> warnings_for(const Classification& c, Baseline baseline,
+                                      bool read_query_tables) {
   std::vector<std::string> out;
   for (const auto& m : c.common_metrics) {
     if (!m.kind.distinct) continue;
@@ -129,7 +131,7 @@ std::vector<std::string> warnings_for(const Classification& c, Baseline baseline
         join(assumed, ", "), assumed.size() == 1 ? "is" : "are",
         assumed.size() == 1 ? "a count" : "counts"));
   }
-  if (baseline == Baseline::kPreviousQuery) {
+  if (baseline == Baseline::kPreviousQuery && !read_query_tables) {
     out.push_back(
         "note: --baseline previous-query runs the previous version's query as well: the "
         "mitigation query reads the upstream tables three times (the new query for its rows and "
@@ -856,12 +858,9 @@ std::string_view baseline_name(Baseline b) {
 
 Mitigation generate(const project::SqlTree& tree, const project::TableId& new_table,
                     const Options& options) {
-  if (!options.staging_table.empty() && !is_table_path(options.staging_table)) {
-    throw base::Error::usage(fmt::format("--staging-table takes PROJECT.DATASET.TABLE, got '{}'",
-                                         options.staging_table));
-  }
   for (const auto& [flag, value] :
-       {std::pair<const char*, const std::string&>{"--new-query-table", options.new_query_table},
+       {std::pair<const char*, const std::string&>{"--staging-table", options.staging_table},
+        {"--new-query-table", options.new_query_table},
         {"--previous-query-table", options.previous_query_table}}) {
     if (!value.empty() && !is_table_path(value)) {
       throw base::Error::usage(
@@ -904,7 +903,7 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
   m.classification = *pre->classification;
   m.partitioning = *pre->partitioning;
   m.partition_field = m.partitioning.field;
-  m.warnings = warnings_for(m.classification, m.baseline);
+  m.warnings = warnings_for(m.classification, m.baseline, m.read_query_tables);
   Version next{new_table, pre->next};
   Version previous{m.previous_table, pre->previous};
   Embedded embedded{syntax::print(next.query()), Builder::standalone(next),
