@@ -3,6 +3,7 @@
 #include "lint/lint.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,7 +12,9 @@
 #include <set>
 #include <sstream>
 
+#include "base/text.h"
 #include "cli/cli.h"
+#include "syntax/format.h"
 
 namespace shredmit {
 namespace {
@@ -269,11 +272,14 @@ TEST(LintFormats, Json) {
                                               {"line", 3},
                                               {"column", 7},
                                               {"message", "GROUP BY ALL is not allowed"},
-                                              {"fixable", true}}));
+                                              {"fixable", true},
+                                              {"suppressed", nullptr}}));
   EXPECT_EQ(j["findings"][1]["severity"], "warning");
   EXPECT_EQ(j["findings"][1]["fixable"], false);
-  EXPECT_EQ(j["summary"],
-            nlohmann::json({{"errors", 1}, {"warnings", 1}, {"tables", 2}, {"checked", 1}}));
+  EXPECT_EQ(
+      j["summary"],
+      nlohmann::json(
+          {{"errors", 1}, {"warnings", 1}, {"suppressed", 0}, {"tables", 2}, {"checked", 1}}));
   auto empty = nlohmann::json::parse(lint::format_json(lint::Report{}));
   EXPECT_EQ(empty["findings"], nlohmann::json::array());
   EXPECT_EQ(empty["skipped"], nlohmann::json::array());
@@ -448,10 +454,11 @@ TEST(LintFix, DiffPrintsTheFixesAndWritesNothing) {
   fs::path ordinal = t.table("group_by_ordinal_v1/query.sql");
   std::string before = slurp(ordinal);
   std::string out;
+  // The fixes leave nothing: exit 0, as the files would lint after `--fix`.
   EXPECT_EQ(run_lint({t.table("group_by_ordinal_v1").c_str(), "--today", kToday.c_str(), "--fix",
                       "--diff"},
                      &out),
-            1);
+            0);
   EXPECT_NE(out.find("-  1,\n-  2\n+  submission_date,\n+  channel\n"), std::string::npos) << out;
   EXPECT_EQ(slurp(ordinal), before);
   // --diff without --fix is a usage error.
@@ -484,6 +491,192 @@ TEST(LintFix, LeavesWhatHasNoSingleRightAnswer) {
   EXPECT_EQ(with_ordinals, (std::set<std::string>{"group_by_all_v1", "group_by_ordinal_v1"}));
   EXPECT_TRUE(missing_description);
   EXPECT_TRUE(lint::fixes(r).empty());
+}
+
+// ------------------------------------------------------------------ noqa and baselines
+
+// Replaces the first `from` in the file with `to`.
+void edit(const fs::path& file, const std::string& from, const std::string& to) {
+  std::string text = slurp(file);
+  size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " in " << file;
+  text.replace(at, from.size(), to);
+  std::ofstream(file, std::ios::binary) << text;
+}
+
+// The findings of lint on `dirs` that count, as "table/file:line RULE".
+std::vector<std::string> counted(const std::vector<std::string>& args, int* status = nullptr,
+                                 std::string* all = nullptr) {
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  argv.push_back("--today");
+  argv.push_back(kToday.c_str());
+  argv.push_back("--format");
+  argv.push_back("json");
+  argv.insert(argv.begin(), "lint");
+  argv.insert(argv.begin(), "shredmit");
+  std::ostringstream o, e;
+  int st = cli::run(static_cast<int>(argv.size()), argv.data(), o, e);
+  if (status) *status = st;
+  if (all) *all = o.str() + e.str();
+  std::vector<std::string> out;
+  nlohmann::json doc = nlohmann::json::parse(o.str());
+  for (const auto& f : doc["findings"]) {
+    if (!f["suppressed"].is_null()) continue;
+    fs::path file = f["file"].get<std::string>();
+    out.push_back(fmt::format("{}/{}:{} {}", file.parent_path().filename().string(),
+                              file.filename().string(), f["line"].get<int>(),
+                              f["rule"].get<std::string>()));
+  }
+  return out;
+}
+
+TEST(LintNoqa, ACommentOnTheLineOrInTheFileSuppressesItsRules) {
+  LintTreeCopy t;
+  std::string all_table = t.table("group_by_all_v1").string();
+  std::string schema_table = t.table("missing_description_v1").string();
+  using V = std::vector<std::string>;
+  ASSERT_EQ(counted({all_table}), V{"group_by_all_v1/query.sql:9 SM001"});
+  // Another rule's noqa does not suppress it; its own does, in any case, with `#` too.
+  fs::path query = t.table("group_by_all_v1/query.sql");
+  edit(query, "GROUP BY\n", "GROUP BY  -- noqa: SM003\n");
+  EXPECT_EQ(counted({all_table}), V{"group_by_all_v1/query.sql:9 SM001"});
+  edit(query, "-- noqa: SM003", "-- noqa: SM003, sm001");
+  int status = 0;
+  std::string text;
+  EXPECT_EQ(counted({all_table}, &status), V{});
+  EXPECT_EQ(status, 0);
+  edit(query, "-- noqa: SM003, sm001", "# noqa");
+  EXPECT_EQ(counted({all_table}), V{});
+  // `noqa` must be the comment's word: `noqanything` is not one.
+  edit(query, "# noqa", "-- noqanything");
+  EXPECT_EQ(counted({all_table}), V{"group_by_all_v1/query.sql:9 SM001"});
+  // A file-wide comment anywhere in the file.
+  edit(query, "-- noqanything", "");
+  std::string q = slurp(query);
+  std::ofstream(query, std::ios::binary) << "-- noqa-file: SM001\n" << q;
+  EXPECT_EQ(counted({all_table}), V{});
+  // YAML: on the key's line.
+  V before = counted({schema_table});
+  ASSERT_FALSE(before.empty());
+  fs::path schema = t.table("missing_description_v1/schema.yaml");
+  edit(schema, "  - name: os\n", "  - name: os  # noqa: SM003\n");
+  V after = counted({schema_table});
+  EXPECT_EQ(after.size() + 1, before.size()) << fmt::format("{}", fmt::join(after, "; "));
+  for (const auto& f : after) EXPECT_EQ(f.find("schema.yaml:14 "), std::string::npos) << f;
+}
+
+TEST(LintNoqa, SuppressedFindingsAreCarriedAsSuppressed) {
+  lint::Report r = sample_report();
+  r.findings[0].suppression = base::Suppression::kNoqa;
+  r.findings[1].suppression = base::Suppression::kBaseline;
+  EXPECT_EQ(lint::format_text(r),
+            "shredmit lint: 0 errors, 0 warnings in 2 tables (1 checked); 2 suppressed (1 by "
+            "noqa, 1 by the baseline)\n");
+  nlohmann::json sarif = nlohmann::json::parse(lint::format_sarif(r));
+  const auto& results = sarif["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["suppressions"][0]["kind"], "inSource");
+  EXPECT_EQ(results[1]["suppressions"][0]["kind"], "external");
+  std::string github = lint::format_github(r);
+  EXPECT_EQ(github.find("::error"), std::string::npos) << github;
+  EXPECT_NE(github.find("::notice file=sql/p/d/t_v1/query.sql,line=3,col=7,title=SM001 (suppressed "
+                        "by noqa)::"),
+            std::string::npos)
+      << github;
+  nlohmann::json json = nlohmann::json::parse(lint::format_json(r));
+  EXPECT_EQ(json["findings"][0]["suppressed"], "noqa");
+  EXPECT_EQ(json["summary"]["suppressed"], 2);
+  EXPECT_EQ(json["summary"]["errors"], 0);
+}
+
+TEST(LintBaseline, ReportsOnlyNewFindingsWhereverLintRuns) {
+  LintTreeCopy t;
+  fs::path baseline = t.root / "lint-baseline.json";
+  std::string tree = (t.root / "lint/sql").string();
+  int status = 0;
+  std::string out;
+  ASSERT_FALSE(counted({tree}, &status).empty());
+  ASSERT_EQ(status, 1);
+  EXPECT_EQ(
+      run_lint({tree.c_str(), "--today", kToday.c_str(), "--write-baseline", baseline.c_str()},
+               &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("to the baseline"), std::string::npos) << out;
+  EXPECT_EQ(counted({tree, "--baseline", baseline.string()}, &status), std::vector<std::string>{});
+  EXPECT_EQ(status, 0);
+  // Lines added above a finding move it; its fingerprint does not change.
+  fs::path schema = t.table("missing_description_v1/schema.yaml");
+  std::string s = slurp(schema);
+  std::ofstream(schema, std::ios::binary) << "# the table's columns\n\n" << s;
+  EXPECT_EQ(counted({tree, "--baseline", baseline.string()}, &status), std::vector<std::string>{});
+  // A new missing description is reported, and only it.
+  edit(t.table("clean_v2/schema.yaml"),
+       "description: The Firefox version; available from 2024-05-01.", "description: ''");
+  std::vector<std::string> fresh = counted({tree, "--baseline", baseline.string()}, &status, &out);
+  EXPECT_EQ(status, 1);
+  ASSERT_EQ(fresh.size(), 1u) << out;
+  EXPECT_EQ(fresh[0].substr(0, fresh[0].find(':')), "clean_v2/schema.yaml");
+  EXPECT_NE(fresh[0].find(" SM003"), std::string::npos) << fresh[0];
+  // From another folder, with other paths to the same tables, the baseline matches the same.
+  fs::path here = fs::current_path();
+  fs::current_path(t.root / "lint");
+  std::vector<std::string> again = counted({"sql", "--baseline", "../lint-baseline.json"});
+  fs::current_path(here);
+  EXPECT_EQ(again, fresh);
+  // A fixed finding leaves an entry that matches nothing: lint says so and still passes.
+  edit(t.table("clean_v2/schema.yaml"), "description: ''",
+       "description: The Firefox version; available from 2024-05-01.");
+  edit(t.table("group_by_all_v1/query.sql"), "GROUP BY\n  ALL",
+       "GROUP BY\n  submission_date,\n  channel");
+  counted({tree, "--baseline", baseline.string()}, &status, &out);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("1 baseline entry match no finding any more"), std::string::npos) << out;
+}
+
+TEST(LintBaseline, AFileThatIsNotABaselineIsAUsageError) {
+  LintTreeCopy t;
+  fs::path bad = t.root / "bad.json";
+  std::ofstream(bad) << "{\n  \"findings\": [\n    oops\n  ]\n}\n";
+  std::string out;
+  EXPECT_EQ(run_lint({kDataset.c_str(), "--baseline", bad.c_str()}, &out), 2);
+  EXPECT_NE(out.find(bad.string() + ":3:5: error: not a lint baseline"), std::string::npos) << out;
+  std::ofstream(bad) << "{\"findings\": []}\n";
+  EXPECT_EQ(run_lint({kDataset.c_str(), "--baseline", bad.c_str()}, &out), 2);
+  EXPECT_NE(out.find("--write-baseline"), std::string::npos) << out;
+  EXPECT_EQ(run_lint({kDataset.c_str(), "--baseline", (t.root / "none.json").c_str()}, &out), 2);
+  EXPECT_NE(out.find("file not found"), std::string::npos) << out;
+  // --write-baseline and --baseline together make no sense.
+  EXPECT_EQ(
+      run_lint({kDataset.c_str(), "--baseline", bad.c_str(), "--write-baseline", bad.c_str()}), 2);
+}
+
+TEST(LintFix, KeepsAFileInHouseStyleAndListsWhatRemains) {
+  LintTreeCopy t;
+  fs::path query = t.table("group_by_ordinal_v1/query.sql");
+  // A long dimension: spliced into the GROUP BY as printed on one line, it would not fit.
+  std::string long_case =
+      "CASE\n    WHEN channel = 'release'\n      THEN 'a release channel with a long name'\n"
+      "    WHEN channel = 'beta'\n      THEN 'a beta channel with an even longer name'\n"
+      "    ELSE 'other'\n  END";
+  edit(query, "  channel,\n  SUM", "  " + long_case + " AS channel,\n  SUM");
+  ASSERT_EQ(syntax::format_sql(slurp(query)), slurp(query)) << "the fixture is in house style";
+  std::string out;
+  std::string ordinal_table = t.table("group_by_ordinal_v1").string();
+  std::string schema_table = t.table("missing_description_v1").string();
+  std::vector<const char*> args = {
+      ordinal_table.c_str(), schema_table.c_str(), "--today", kToday.c_str(), "--fix", "--diff"};
+  EXPECT_EQ(run_lint(args, &out), 1);
+  // The findings the fixes leave are listed (the missing descriptions), not the fixed ones.
+  EXPECT_NE(out.find("missing_description_v1/schema.yaml"), std::string::npos) << out;
+  EXPECT_EQ(out.find("[SM001]"), std::string::npos) << out;
+  args.pop_back();
+  EXPECT_EQ(run_lint(args, &out), 1) << out;
+  std::string fixed = slurp(query);
+  EXPECT_EQ(syntax::format_sql(fixed), fixed);
+  EXPECT_NE(fixed.find("GROUP BY\n  submission_date,\n  CASE\n"), std::string::npos) << fixed;
+  for (const std::string& line : base::split(fixed, "\n")) EXPECT_LE(line.size(), 100u) << line;
 }
 
 }  // namespace

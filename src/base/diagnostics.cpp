@@ -54,13 +54,26 @@ void sort_findings(std::vector<Finding>& findings) {
 
 size_t count_errors(const std::vector<Finding>& findings) {
   return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity == Severity::kError;
+    return f.severity == Severity::kError && f.suppression == Suppression::kNone;
+  }));
+}
+
+size_t count_warnings(const std::vector<Finding>& findings) {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.severity == Severity::kWarning && f.suppression == Suppression::kNone;
+  }));
+}
+
+size_t count_suppressed(const std::vector<Finding>& findings) {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.suppression != Suppression::kNone;
   }));
 }
 
 std::string format_text_lines(const std::vector<Finding>& findings) {
   std::string out;
   for (const auto& f : findings) {
+    if (f.suppression != Suppression::kNone) continue;
     out += fmt::format("{}:{}:{}: {}: [{}] {}\n", f.file, f.line, f.column,
                        severity_name(f.severity), f.rule, f.message);
   }
@@ -83,9 +96,15 @@ std::string format_json(const std::vector<Finding>& findings) {
 std::string format_github(const std::vector<Finding>& findings) {
   std::string out;
   for (const auto& f : findings) {
-    out += fmt::format("::{} file={},line={},col={},title={}::{}\n", severity_name(f.severity),
-                       github_escape(f.file, true), f.line, f.column, f.rule,
-                       github_escape(f.message, false));
+    bool suppressed = f.suppression != Suppression::kNone;
+    std::string title = f.rule;
+    if (suppressed)
+      title += f.suppression == Suppression::kNoqa ? " (suppressed by noqa)"
+                                                   : " (suppressed by baseline)";
+    out +=
+        fmt::format("::{} file={},line={},col={},title={}::{}\n",
+                    suppressed ? "notice" : severity_name(f.severity), github_escape(f.file, true),
+                    f.line, f.column, github_escape(title, true), github_escape(f.message, false));
   }
   return out;
 }
@@ -103,14 +122,20 @@ std::string format_sarif(const std::vector<Finding>& findings, const std::vector
   nlohmann::json results = nlohmann::json::array();
   for (const auto& f : findings) {
     namespace fs = std::filesystem;
-    results.push_back({{"ruleId", f.rule},
-                       {"ruleIndex", index.at(f.rule)},
-                       {"level", severity_name(f.severity)},
-                       {"message", {{"text", f.message}}},
-                       {"locations",
-                        {{{"physicalLocation",
-                           {{"artifactLocation", {{"uri", fs::path(f.file).generic_string()}}},
-                            {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}}}}});
+    nlohmann::json result = {
+        {"ruleId", f.rule},
+        {"ruleIndex", index.at(f.rule)},
+        {"level", severity_name(f.severity)},
+        {"message", {{"text", f.message}}},
+        {"locations",
+         {{{"physicalLocation",
+            {{"artifactLocation", {{"uri", fs::path(f.file).generic_string()}}},
+             {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}}}}};
+    if (f.suppression != Suppression::kNone) {
+      result["suppressions"] = {
+          {{"kind", f.suppression == Suppression::kNoqa ? "inSource" : "external"}}};
+    }
+    results.push_back(std::move(result));
   }
   nlohmann::json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                           {"version", "2.1.0"},

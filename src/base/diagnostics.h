@@ -24,6 +24,10 @@ struct Rule {
   bool all_tables = false;
 };
 
+// Why a finding does not count: a `noqa` comment in the file it points at, or an entry of the
+// baseline file given to `lint --baseline`. SARIF calls these "inSource" and "external".
+enum class Suppression { kNone, kNoqa, kBaseline };
+
 struct Finding {
   std::string rule;  // "SM001"
   Severity severity = Severity::kError;
@@ -31,22 +35,31 @@ struct Finding {
   int line = 1;      // 1-based; whole-file findings point at 1:1
   int column = 1;
   std::string message;  // one line, says how to fix it
+  Suppression suppression = Suppression::kNone;
 };
 
 // Sorts findings by file, line, column, rule and message and removes exact duplicates.
 void sort_findings(std::vector<Finding>& findings);
+// Errors and warnings that are not suppressed (the ones that decide the exit status), and the
+// suppressed ones of either severity.
 size_t count_errors(const std::vector<Finding>& findings);
+size_t count_warnings(const std::vector<Finding>& findings);
+size_t count_suppressed(const std::vector<Finding>& findings);
 
-// "file:line:col: error|warning: [RULE] message" lines.
+// "file:line:col: error|warning: [RULE] message" lines, for the findings not suppressed.
 std::string format_text_lines(const std::vector<Finding>& findings);
 // An array of {"rule", "severity", "file", "line", "column", "message"}, indented, with a final
 // newline.
 std::string format_json(const std::vector<Finding>& findings);
 // GitHub workflow commands "::error file=F,line=L,col=C,title=RULE::message" (warnings as
-// ::warning), escaped as GitHub's toolkit does (% CR LF, and : , in properties).
+// ::warning), escaped as GitHub's toolkit does (% CR LF, and : , in properties). A suppressed
+// finding is a "::notice" titled "RULE (suppressed by noqa)" or "(... by baseline)", so the pull
+// request still shows it without failing a check.
 std::string format_github(const std::vector<Finding>& findings);
 // SARIF 2.1.0: one rule descriptor per entry of `rules` (every finding's rule must be among
-// them; std::out_of_range otherwise) and one result per finding.
+// them; std::out_of_range otherwise) and one result per finding. A suppressed finding carries
+// SARIF's `suppressions` ([{"kind": "inSource"}] for noqa, "external" for a baseline), which code
+// scanning shows as dismissed.
 std::string format_sarif(const std::vector<Finding>& findings, const std::vector<Rule>& rules);
 
 // `value` as JSON text (indented by `indent` spaces, on one line when -1). Bytes that are not

@@ -506,14 +506,17 @@ struct LintOptions {
   int jobs = 0;
   std::string today;
   std::vector<std::string> signed_metrics;
+  std::string baseline;
+  std::string write_baseline;
 };
 
 constexpr const char* kLintExitStatusHelp =
     "Exit status:\n"
-    "  0  no errors (warnings allowed)\n"
+    "  0  no errors (warnings allowed), not counting suppressed findings; with\n"
+    "     --write-baseline: the baseline was written\n"
     "  1  at least one error finding\n"
     "  2  usage error or unreadable input (a path that does not exist or is outside a sql/\n"
-    "     folder, an unreadable --id-level-columns file)\n"
+    "     folder, an unreadable --id-level-columns file, a --baseline file that is not one)\n"
     "  3  internal error (a shredmit bug)\n";
 
 // Today's local date as YYYY-MM-DD.
@@ -539,7 +542,24 @@ int lint(const LintOptions& o, std::ostream& out, std::ostream& err) {
   }
   options.id_level_columns = id_level_columns_option(o.id_level_columns);
   auto tables = lint::select_tables(o.paths);
+  std::optional<lint::Baseline> baseline;
+  if (!o.baseline.empty()) {
+    try {
+      baseline = lint::read_baseline(o.baseline);
+    } catch (base::Error& e) {
+      e.kind = base::ErrorKind::kUsage;  // a bad option value, as --id-level-columns
+      throw;
+    }
+  }
   lint::Report report = lint::lint(tables, options);
+  if (!o.write_baseline.empty()) {
+    std::string text = lint::baseline_text(report, o.write_baseline);
+    base::write_file_atomically(o.write_baseline, text);
+    size_t n = report.findings.size() - report.suppressed();
+    err << fmt::format("shredmit lint: wrote {} finding{} to the baseline {}\n", n,
+                       n == 1 ? "" : "s", o.write_baseline);
+    return kExitOk;
+  }
   if (o.fix) {
     std::vector<lint::FileFix> fixes = lint::fixes(report);
     for (const auto& f : fixes) {
@@ -554,7 +574,22 @@ int lint(const LintOptions& o, std::ostream& out, std::ostream& err) {
     // What remains: lint the fixed files again (with --diff nothing was written and the report
     // stands).
     if (!o.diff && !fixes.empty()) report = lint::lint(tables, options);
-    if (o.diff) return report.errors() > 0 ? kExitRefused : kExitOk;
+    if (o.diff) {
+      // The diff is the output (a patch); what it leaves is listed on stderr.
+      report.findings = lint::remaining_after(report, fixes);
+      if (baseline) lint::apply_baseline(report, *baseline);
+      err << lint::format_text(report);
+      return report.errors() > 0 ? kExitRefused : kExitOk;
+    }
+  }
+  if (baseline) {
+    size_t stale = lint::apply_baseline(report, *baseline);
+    if (stale > 0) {
+      err << fmt::format(
+          "shredmit lint: note: {} baseline entr{} match no finding any more (fixed, or the line "
+          "changed); refresh it with --write-baseline {}\n",
+          stale, stale == 1 ? "y" : "ies", o.baseline);
+    }
   }
   if (o.format == "json") {
     out << lint::format_json(report);
@@ -1087,6 +1122,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   lint_cmd->add_option("--today", lint_opts.today,
                        "the date backfill entries must not be after, YYYY-MM-DD (default: the "
                        "local date; set it for reproducible runs)");
+  auto* write_baseline =
+      lint_cmd->add_option("--write-baseline", lint_opts.write_baseline,
+                           "write every finding (but those a noqa comment suppresses) to FILE, "
+                           "a baseline for --baseline, and exit 0");
+  lint_cmd
+      ->add_option("--baseline", lint_opts.baseline,
+                   "report only findings not in FILE (written by --write-baseline); they are "
+                   "matched by rule, file and a fingerprint of the line, so lines moving do "
+                   "not matter; the others are suppressed (shown as such in sarif and github)")
+      ->excludes(write_baseline);
+  write_baseline->excludes(lint_fix);
 
   SimulateOptions sim;
   auto* simulate_cmd = app.add_subcommand(

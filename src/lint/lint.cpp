@@ -3,6 +3,7 @@
 #include "lint.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -564,7 +565,9 @@ const Rule& rule(std::string_view id) {
 
 size_t Report::errors() const { return base::count_errors(findings); }
 
-size_t Report::warnings() const { return findings.size() - errors(); }
+size_t Report::warnings() const { return base::count_warnings(findings); }
+
+size_t Report::suppressed() const { return base::count_suppressed(findings); }
 
 std::vector<TableRef> select_tables(const std::vector<std::string>& paths) {
   std::map<std::string, TableRef> found;
@@ -656,6 +659,7 @@ Report lint(const std::vector<TableRef>& tables, const Options& options) {
     lint_in_processes(tables, options, jobs, report);
   }
   base::sort_findings(report.findings);
+  apply_noqa(report);
   std::sort(report.skipped.begin(), report.skipped.end());
   report.skipped.erase(std::unique(report.skipped.begin(), report.skipped.end()),
                        report.skipped.end());
@@ -666,11 +670,22 @@ std::string format_text(const Report& report) {
   std::string out = base::format_text_lines(report.findings);
   for (const auto& s : report.skipped)
     out += fmt::format("{}: note: not checked: {}\n", s.path, s.reason);
-  out += fmt::format("shredmit lint: {} error{}, {} warning{} in {} table{} ({} checked)\n",
+  out += fmt::format("shredmit lint: {} error{}, {} warning{} in {} table{} ({} checked)",
                      report.errors(), report.errors() == 1 ? "" : "s", report.warnings(),
                      report.warnings() == 1 ? "" : "s", report.tables,
                      report.tables == 1 ? "" : "s", report.checked);
-  return out;
+  size_t noqa = 0, baseline = 0;
+  for (const auto& f : report.findings) {
+    noqa += f.suppression == Suppression::kNoqa;
+    baseline += f.suppression == Suppression::kBaseline;
+  }
+  if (noqa + baseline > 0) {
+    std::vector<std::string> parts;
+    if (noqa) parts.push_back(fmt::format("{} by noqa", noqa));
+    if (baseline) parts.push_back(fmt::format("{} by the baseline", baseline));
+    out += fmt::format("; {} suppressed ({})", noqa + baseline, fmt::join(parts, ", "));
+  }
+  return out + "\n";
 }
 
 namespace {
@@ -689,6 +704,12 @@ bool fixable(const Finding& f) {
 
 }  // namespace
 
+// JSON's "suppressed": null, "noqa" or "baseline".
+nlohmann::ordered_json suppression_name(Suppression s) {
+  if (s == Suppression::kNone) return nullptr;
+  return s == Suppression::kNoqa ? "noqa" : "baseline";
+}
+
 std::string format_json(const Report& report) {
   std::map<std::string_view, std::string_view> names;
   for (const auto& r : kRules) names[r.id] = r.name;
@@ -703,7 +724,8 @@ std::string format_json(const Report& report) {
                         {"line", f.line},
                         {"column", f.column},
                         {"message", f.message},
-                        {"fixable", fixable(f)}});
+                        {"fixable", fixable(f)},
+                        {"suppressed", suppression_name(f.suppression)}});
   }
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   for (const auto& x : report.skipped) skipped.push_back({{"path", x.path}, {"reason", x.reason}});
@@ -711,6 +733,7 @@ std::string format_json(const Report& report) {
                                 {"summary",
                                  {{"errors", report.errors()},
                                   {"warnings", report.warnings()},
+                                  {"suppressed", report.suppressed()},
                                   {"tables", report.tables},
                                   {"checked", report.checked}}},
                                 {"skipped", std::move(skipped)}};
@@ -831,6 +854,9 @@ std::vector<FileFix> fixes(const Report& report) {
     std::sort(edits.begin(), edits.end(),
               [](const Edit& a, const Edit& b) { return a.offset > b.offset; });
     for (const auto& e : edits) fix.after.replace(e.offset, e.length, e.text);
+    // A file in house style stays in it: the expressions spliced in can make a line too long
+    // to keep, which `format --check` (run next to lint in CI) would then report.
+    if (syntax::format_sql(fix.before) == fix.before) fix.after = syntax::format_sql(fix.after);
     try {
       if (still_has_group_by_finding(fix.after)) continue;
     } catch (const std::exception&) {
@@ -839,6 +865,15 @@ std::vector<FileFix> fixes(const Report& report) {
     fix.fixed = count;
     out.push_back(std::move(fix));
   }
+  return out;
+}
+
+std::vector<Finding> remaining_after(const Report& report, const std::vector<FileFix>& fixes) {
+  std::set<std::string> fixed;
+  for (const auto& f : fixes) fixed.insert(f.file);
+  std::vector<Finding> out;
+  for (const auto& f : report.findings)
+    if (!(fixable(f) && fixed.count(f.file))) out.push_back(f);
   return out;
 }
 

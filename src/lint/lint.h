@@ -4,8 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "base/diagnostics.h"
@@ -17,6 +19,7 @@ using base::Finding;
 using base::Rule;
 using base::Severity;
 using base::severity_name;
+using base::Suppression;
 
 // The lint rules in id order, SM001 to SM014 (SM007 and SM012, the backfill.yaml rules, became
 // the BF rules of backfill::rules(), which lint also runs). The error rules of a table set up for
@@ -74,17 +77,50 @@ struct Report {
     bool operator==(const Skipped& o) const { return path == o.path && reason == o.reason; }
   };
   std::vector<Skipped> skipped;
+  // Findings that are not suppressed (they decide the exit status), and the suppressed ones.
   size_t errors() const;
   size_t warnings() const;
+  size_t suppressed() const;
 };
 
 // Runs the rules on `tables`. A table is set up for shredder mitigation when its metadata.yaml
 // has the shredder_mitigation label or its backfill.yaml has an Initiate entry with
 // `shredder_mitigation: true` (Complete and Cancelled entries are history). Never throws for
 // problems of the tables: unreadable or malformed files are SM008 findings. With options.jobs > 1
-// the tables are shared among that many worker processes. Throws std::runtime_error when a worker
-// process fails.
+// the tables are shared among that many worker processes. Findings a noqa comment covers are
+// marked suppressed (apply_noqa). Throws std::runtime_error when a worker process fails.
 Report lint(const std::vector<TableRef>& tables, const Options& options);
+
+// Marks as Suppression::kNoqa the findings that a comment in their own file acknowledges, as
+// sqlfluff and ruff do:
+// - SQL: `-- noqa` (every rule) or `-- noqa: SM003, SM001` on the line the finding points at,
+//   or `-- noqa-file: RULE[, RULE]` (or `-- noqa-file` for every rule) anywhere in the file.
+//   `#` comments work as well as `--`.
+// - YAML (metadata.yaml, schema.yaml, backfill.yaml): `# noqa: RULE` on the line of the key the
+//   finding points at, or `# noqa-file: RULE` anywhere in the file.
+// Rule ids are case-insensitive. A file that cannot be read suppresses nothing.
+void apply_noqa(Report& report);
+
+// A baseline: findings acknowledged once (`lint --write-baseline`), so that a tree with old
+// findings can gate new ones. Each entry is (rule, file relative to the baseline's folder,
+// fingerprint); the fingerprint hashes the rule and the offending line's text without its
+// indentation, so it survives lines moving above the finding.
+struct Baseline {
+  using Entry = std::tuple<std::string, std::string, std::string>;
+  std::filesystem::path dir;     // the baseline file's folder, absolute
+  std::multiset<Entry> entries;  // one per acknowledged finding (the same one may repeat)
+};
+
+// The baseline file's text for `report` (JSON: {"shredmit_lint_baseline": 1, "findings":
+// [{"rule", "file", "fingerprint", "message"}]}, sorted, so it diffs well in review), with paths
+// relative to the folder of `baseline_file`. Findings suppressed by noqa are left out.
+std::string baseline_text(const Report& report, const std::filesystem::path& baseline_file);
+// Reads a baseline file. Throws base::Error naming the file (line:column for invalid JSON) when
+// it cannot be read or is not a baseline, saying to write it again.
+Baseline read_baseline(const std::filesystem::path& baseline_file);
+// Marks as Suppression::kBaseline each finding that matches an entry of `baseline` (each entry
+// matches one finding). Returns the number of entries nothing matched: findings fixed since.
+size_t apply_baseline(Report& report, const Baseline& baseline);
 
 // Output formats:
 // text: "file:line:col: error|warning: [RULE] message" lines, then one summary line.
@@ -114,8 +150,13 @@ struct FileFix {
 // in the final SELECT of a query.sql. Only those tokens change. A file is left alone when it is
 // a Jinja template (the edit belongs in the template's logic), when an ordinal points at a star
 // or past the select list, or when the rewritten query would not parse or would still have the
-// finding. A missing description (SM003) is not invented: it stays a finding. Throws
-// base::Error when a file cannot be read.
+// finding. A missing description (SM003) is not invented: it stays a finding. A file that was
+// in house style (syntax::format_sql leaves it unchanged) is formatted after the edit, so the
+// fix never makes `format --check` fail. Throws base::Error when a file cannot be read.
 std::vector<FileFix> fixes(const Report& report);
+
+// The findings of `report` that `fixes` (computed from it) leave: all but the fixable ones in
+// the files fixed. What `lint --fix --diff` lists after the diff, without writing anything.
+std::vector<Finding> remaining_after(const Report& report, const std::vector<FileFix>& fixes);
 
 }  // namespace shredmit::lint
