@@ -78,7 +78,8 @@ enum class Condition : uint8_t {
   kNotOffset,         // not followed by whitespace and the word OFFSET
   kNotTransaction,    // not followed by whitespace and TRANSACTION
   kNotMaxMinKeyword,  // not followed by whitespace, MAX or MIN, and no `(`
-  kAliasFollows,      // whitespace, then the start of an alias (not WITH, SELECT, ...)
+  kAliasFollows,      // whitespace, then the start of an alias (not WITH, SELECT, ...), or `(`
+                      // `` ` `` `{` right after AS
 };
 
 bool holds(Condition c, std::string_view s, size_t pos) {
@@ -116,8 +117,13 @@ bool holds(Condition c, std::string_view s, size_t pos) {
       return true;
     }
     case Condition::kAliasFollows: {
+      // bigquery-etl's pattern wants whitespace after AS. Without it (`name AS(`), its formatter
+      // writes `AS (`, which the next run reads as an alias: the output changes on every second
+      // run. An alias that starts with a bracket, backtick or Jinja brace needs no whitespace
+      // here, so one run writes what bqetl's formatter writes on its second.
       size_t p = skip_whitespace(s, pos);
-      if (p == pos || p >= s.size()) return false;
+      if (p >= s.size()) return false;
+      if (p == pos) return s[p] == '(' || s[p] == '`' || s[p] == '{';
       for (std::string_view w : {"WITH", "SELECT", "STRUCT", "ARRAY"})
         if (word_at(s, p, w) && at_word_end(s, p + w.size())) return false;
       unsigned char ch = static_cast<unsigned char>(s[p]);
@@ -1187,10 +1193,13 @@ class Tokenizer {
   Next identifier() const {
     char c = s_[pos_];
     if (c != '`') {
-      // A built-in function: its name (with an optional SAFE. prefix) right before `(`.
+      // A built-in function: its name (with an optional SAFE. prefix) before `(`. bigquery-etl's
+      // pattern wants the bracket right after the name; but its formatter writes `lower (x)` as
+      // `lower(x)`, which its next run upper-cases. Allowing whitespace before the bracket makes
+      // one run write what bqetl's formatter writes on its second.
       size_t q = pos_;
       while (is_ascii_word(at(q)) || at(q) == '.') ++q;
-      if (at(q) == '(') {
+      if (at(skip_whitespace(s_, q)) == '(') {
         std::string name;
         for (size_t i = pos_; i < q; ++i) name += upper(s_[i]);
         std::string_view n = name;
