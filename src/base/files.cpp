@@ -79,6 +79,8 @@ void write_files_atomically(const std::vector<OutputFile>& files) {
       fs::create_directories(folder, ec);
       created_folders.insert(created_folders.end(), missing.rbegin(), missing.rend());
       if (ec) throw fail(folder, "cannot create the output folder: " + ec.message());
+    } else if (!folder.empty() && !fs::is_directory(folder, ec)) {
+      throw fail(folder, "is not a folder (a file is in the way); choose another output folder");
     }
     fs::file_status status = fs::symlink_status(file, ec);
     existed[i] = fs::exists(status);
@@ -92,10 +94,32 @@ void write_files_atomically(const std::vector<OutputFile>& files) {
     fs::path tmp = f.path;
     tmp += suffix;
     temporaries.push_back(tmp);
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
-    out.flush();
-    if (!out) throw fail(f.path, "cannot write the file; check the output folder and free space");
+    // POSIX calls rather than a stream, for the system's reason when one fails (permission
+    // denied, no space left on device, read-only file system).
+    auto system_reason = [](int error) {
+      return std::error_code(error, std::generic_category()).message();
+    };
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      throw fail(f.path, "cannot write the file: " + system_reason(errno) +
+                             "; check the output folder's permissions");
+    }
+    std::string_view rest = f.content;
+    while (!rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int error = errno;
+        ::close(fd);
+        throw fail(f.path, "cannot write the file: " + system_reason(error) +
+                               "; check the free space of the output folder");
+      }
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    if (::close(fd) != 0) {
+      throw fail(f.path, "cannot write the file: " + system_reason(errno) +
+                             "; check the free space of the output folder");
+    }
   }
   // Hard-link backups of the files about to be replaced, to restore them if a rename fails.
   for (size_t i = 0; i < files.size(); ++i) {

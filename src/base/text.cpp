@@ -1,6 +1,7 @@
 // Text helpers (see text.h).
 #include "base/text.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace shredmit::base {
@@ -101,6 +102,43 @@ size_t invalid_utf8_offset(std::string_view text) {
     i += len;
   }
   return std::string_view::npos;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest(std::string_view word, const std::vector<std::string>& candidates,
+                    size_t max_distance) {
+  std::string best;
+  size_t best_distance = max_distance + 1;
+  for (const auto& c : candidates) {
+    if (c == word) continue;
+    size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string c = closest(word, candidates, std::max<size_t>(2, word.size() / 4));
+  return c.empty() ? "" : " (did you mean '" + c + "'?)";
 }
 
 }  // namespace shredmit::base

@@ -33,4 +33,15 @@ bool same_name(std::string_view a, std::string_view b);
 // form of bigquery-etl's backfill dates, --date/--today options and template parameters.
 bool is_iso_date(std::string_view text);
 
+// The Levenshtein distance between `a` and `b` (insertions, deletions and substitutions of bytes,
+// ASCII case ignored), for "did you mean" suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate nearest to `word` by edit_distance, when it is at most `max_distance` away (ties:
+// the first in `candidates`); empty when none is. A candidate equal to `word` is not suggested.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates,
+                    size_t max_distance);
+// " (did you mean 'X'?)" for closest(word, candidates, max(2, |word| / 4)), or "" when nothing is
+// that close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 }  // namespace shredmit::base

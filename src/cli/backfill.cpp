@@ -95,7 +95,7 @@ int backfill_validate(const BackfillOptions& o, std::ostream& out) {
 
 backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
   const GenerateOptions& g = o.generate;
-  auto tree = project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root);
+  auto [id, tree] = table_argument(g);
   backfill::PlanOptions options;
   options.entry = o.entry;
   if (!o.entry.empty() && !base::is_iso_date(o.entry)) {
@@ -108,7 +108,7 @@ backfill::Plan make_plan(const BackfillOptions& o, std::ostream& err) {
   options.today = today_option(o.today);
   options.mitigation = mitigation_options(g);
   options.output_dir = o.output_dir;
-  auto plan = backfill::plan(tree, project::TableId::parse(g.table), options);
+  auto plan = backfill::plan(tree, id, options);
   // The mitigation query and checks the plan runs get generate's dry run before they are
   // written.
   if (plan.generated) {
@@ -226,12 +226,8 @@ void add_backfill(CLI::App& app, std::vector<Command>& commands) {
   backfill_validate_cmd->add_option("--id-level-columns", bf.generate.id_level_columns,
                                     kIdLevelColumnsHelp);
   auto add_plan_options = [&](CLI::App* command) {
-    command->add_option("table", bf.generate.table, "PROJECT.DATASET.TABLE_vN")->required();
-    command
-        ->add_option("--sql-dir", bf.generate.sql_dir,
-                     "the sql/ folder of a bigquery-etl "
-                     "checkout")
-        ->capture_default_str();
+    command->add_option("table", bf.generate.table, kTableArgumentHelp)->required();
+    command->add_option("--sql-dir", bf.generate.sql_dir, kSqlDirHelp);
     command->add_option("--repo-root", bf.generate.repo_root,
                         "root that schema includes and custom_query_path are relative to "
                         "(default: the parent of --sql-dir)");

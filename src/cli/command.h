@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "cli/cli.h"
 #include "mitigation/mitigation.h"
+#include "project/project.h"
 
 namespace shredmit::cli {
 
@@ -59,7 +60,7 @@ int exit_status_of_run(base::ErrorKind kind);
 struct GenerateOptions {
   std::string table;
   std::string format = "text";
-  std::string sql_dir = "sql";
+  std::string sql_dir;  // empty: sql, or the tree of a table given as a path
   std::string output_dir;
   std::string repo_root;
   std::string baseline = "new-query";
@@ -69,9 +70,14 @@ struct GenerateOptions {
 
 // The TABLE_vN argument and the options that generate and simulate share.
 void add_generate_options(CLI::App* command, GenerateOptions& o);
+// The table and tree of o.table and o.sql_dir (project::resolve_table_argument).
+project::TableArgument table_argument(const GenerateOptions& o);
 // --signed-metric NAME (repeatable).
 void add_signed_metric_option(CLI::App* command, std::vector<std::string>& names);
 extern const char* const kIdLevelColumnsHelp;
+// The help of the TABLE argument and of --sql-dir, for every command that takes a table.
+extern const char* const kTableArgumentHelp;
+extern const char* const kSqlDirHelp;
 
 // --id-level-columns FILE: the list of bigquery-etl's id_level_columns.yaml format, or the
 // default list when no file is given. Throws base::Error (kUsage) for an unreadable or malformed

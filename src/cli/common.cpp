@@ -163,10 +163,19 @@ void add_signed_metric_option(CLI::App* command, std::vector<std::string>& names
 }
 
 // The TABLE_vN argument and the options that generate and simulate share.
+const char* const kTableArgumentHelp =
+    "PROJECT.DATASET.TABLE_vN, DATASET.TABLE_vN, or the table's folder (or a file in it) as a "
+    "path";
+const char* const kSqlDirHelp =
+    "the sql/ folder of a bigquery-etl checkout (default: sql, or the one a table path is in)";
+
+project::TableArgument table_argument(const GenerateOptions& o) {
+  return project::resolve_table_argument(o.table, o.sql_dir, !o.sql_dir.empty(), o.repo_root);
+}
+
 void add_generate_options(CLI::App* command, GenerateOptions& o) {
-  command->add_option("table", o.table, "PROJECT.DATASET.TABLE_vN")->required();
-  command->add_option("--sql-dir", o.sql_dir, "the sql/ folder of a bigquery-etl checkout")
-      ->capture_default_str();
+  command->add_option("table", o.table, kTableArgumentHelp)->required();
+  command->add_option("--sql-dir", o.sql_dir, kSqlDirHelp);
   command->add_option("--repo-root", o.repo_root,
                       "root that schema includes are relative to (default: the parent of "
                       "--sql-dir)");

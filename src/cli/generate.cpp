@@ -26,20 +26,21 @@ namespace {
 namespace fs = std::filesystem;
 
 int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
-  auto id = project::TableId::parse(o.table);
-  auto tree = project::SqlTree::from_sql_dir(o.sql_dir, o.repo_root);
-  if (!fs::is_directory(tree.sql_dir)) {
+  if (!o.sql_dir.empty() && !fs::is_directory(o.sql_dir)) {
     throw base::Error(o.sql_dir, 0, 0,
                       "--sql-dir is not a directory; point it at the sql/ folder of a "
                       "bigquery-etl checkout");
   }
+  auto [id, tree] = table_argument(o);
   auto m = mitigation::generate(tree, id, mitigation_options(o));
   // The offline dry run: every statement analyzed by GoogleSQL's own analyzer before it is
   // written.
   for (auto& note : mitigation::verify(m, tree)) m.warnings.push_back(std::move(note));
-  if (o.format != "json") err << mitigation::format_classification(m);
   fs::path dir = o.output_dir.empty() ? tree.table_dir(id) : fs::path(o.output_dir);
+  // Written before anything is printed: a failed write must not follow output that reads as
+  // success.
   std::vector<fs::path> written = mitigation::write_files(m, dir);
+  if (o.format != "json") err << mitigation::format_classification(m);
   if (o.format == "json") {
     out << mitigation::format_json(m, written);
   } else {

@@ -50,13 +50,9 @@ int simulate(const SimulateOptions& o, std::ostream& out, std::ostream& err) {
   simulation::Result result;
   try {
     const GenerateOptions& g = o.generate;
-    simulation::Options options{project::SqlTree::from_sql_dir(g.sql_dir, g.repo_root),
-                                project::TableId::parse(g.table),
-                                o.data_dir,
-                                o.date,
-                                mitigation_options(g),
-                                o.deleted_clients,
-                                o.client_id_column};
+    auto [id, tree] = table_argument(g);
+    simulation::Options options{
+        tree, id, o.data_dir, o.date, mitigation_options(g), o.deleted_clients, o.client_id_column};
     result = simulation::simulate(options);
     if (!o.previous_output.empty() && !result.previous_computed) {
       throw base::Error::usage(

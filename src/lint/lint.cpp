@@ -22,6 +22,7 @@
 
 #include "analysis/analysis.h"
 #include "backfill/backfill.h"
+#include "base/text.h"
 #include "syntax/format.h"
 #include "templating/templating.h"
 
@@ -78,6 +79,11 @@ const std::vector<Rule> kRules = {
      "The table is partitioned by day or month on a DATE, TIMESTAMP or DATETIME dimension of "
      "both versions, the same column in both, and the backfill binds a date parameter.",
      Severity::kError, false},
+    {"SM015", "label-spelling",
+     "No label key is a near miss of shredder_mitigation (shredder-mitigation, "
+     "shreder_mitigation): bigquery-etl reads only the exact key, so such a table is not set up "
+     "for mitigation. Runs on every table.",
+     Severity::kWarning, false},
 };
 
 // ------------------------------------------------------------------ one table
@@ -129,6 +135,7 @@ class TableLinter {
     }
     requested_ = requested;
     mitigation_ = labelled || requested != nullptr;
+    if (metadata_) check_label_spelling(*metadata_);
     // The backfill rules run on every backfill.yaml, as bigquery-etl's pre-commit hook does.
     if (backfill_) check_backfill();
     if (!mitigation_ && !options_.all_tables) return;
@@ -426,6 +433,19 @@ class TableLinter {
 
   // The backfill rules (backfill::validate) on the table's backfill.yaml. generate's
   // preconditions are left to the SM rules, which locate each problem in its own file.
+  // SM015: a label key a few edits from shredder_mitigation (seed 004 itself writes
+  // `shredder-mitigation: true` once) is another label to BigQuery and bigquery-etl.
+  void check_label_spelling(const project::Metadata& m) {
+    static const std::string kLabel = "shredder_mitigation";
+    for (const auto& [key, at] : m.label_keys) {
+      if (key == kLabel || base::edit_distance(key, kLabel) > 3) continue;
+      add("SM015", m.file, at,
+          fmt::format("label '{}' is not '{}', the label bigquery-etl reads, so the table is not "
+                      "set up for shredder mitigation; rename the key to {}",
+                      key, kLabel, kLabel));
+    }
+  }
+
   void check_backfill() {
     backfill::ValidateOptions vo;
     vo.today = options_.today;

@@ -2,6 +2,7 @@
 #include "project.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <regex>
 #include <sstream>
 
+#include "base/text.h"
 #include "templating/templating.h"
 #include "yaml.h"
 
@@ -439,8 +441,8 @@ TableId TableId::parse(std::string_view text) {
   if (!std::regex_match(s, m, kPattern)) {
     throw base::Error::usage(
         "'" + s +
-        "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN, e.g. "
-        "moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
+        "' is not a versioned table name; write PROJECT.DATASET.TABLE_vN (or DATASET.TABLE_vN, or "
+        "the table's folder), e.g. moz-fx-data-shared-prod.telemetry_derived.clients_daily_v6");
   }
   auto version = version_number(m[4].str());
   if (!version) {
@@ -474,6 +476,94 @@ SqlTree SqlTree::from_sql_dir(const fs::path& sql_dir, const fs::path& repo_root
 
 fs::path SqlTree::table_dir(const TableId& id) const {
   return sql_dir / id.project / id.dataset / id.table();
+}
+
+namespace {
+
+// The names of the folders in `dir` (sorted), empty when it cannot be listed.
+std::vector<std::string> folder_names(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The error for a table folder that does not exist, with the nearest existing name at the first
+// level that is missing (project, dataset or table).
+base::Error table_not_found(const SqlTree& tree, const TableId& id) {
+  fs::path dir = tree.table_dir(id);
+  std::string hint;
+  std::error_code ec;
+  if (!fs::is_directory(tree.sql_dir / id.project, ec)) {
+    hint = base::did_you_mean(id.project, folder_names(tree.sql_dir));
+  } else if (!fs::is_directory(tree.sql_dir / id.project / id.dataset, ec)) {
+    hint = base::did_you_mean(id.dataset, folder_names(tree.sql_dir / id.project));
+  } else {
+    hint = base::did_you_mean(id.table(), folder_names(tree.sql_dir / id.project / id.dataset));
+  }
+  return base::Error(dir.string(), 0, 0,
+                     "table folder not found" + hint + "; check the table name and --sql-dir");
+}
+
+}  // namespace
+
+TableArgument resolve_table_argument(std::string_view argument, const std::string& sql_dir,
+                                     bool sql_dir_given, const fs::path& repo_root) {
+  std::string text(argument);
+  std::string sql = sql_dir.empty() ? "sql" : sql_dir;
+  std::error_code ec;
+  bool is_path = text.find('/') != std::string::npos || fs::exists(text, ec);
+  if (is_path) {
+    fs::path p = fs::path(text).lexically_normal();
+    if (fs::is_regular_file(p, ec)) p = p.parent_path();
+    if (p.filename().empty()) p = p.parent_path();  // "table_v2/"
+    fs::path dataset = p.parent_path(), project = dataset.parent_path();
+    fs::path tree_dir = project.parent_path();
+    if (tree_dir.empty()) tree_dir = ".";
+    if (project.filename().empty() || dataset.filename().empty()) {
+      throw base::Error::usage("'" + text +
+                               "' is not a table folder; give sql/PROJECT/DATASET/TABLE_vN or a "
+                               "file in it, or PROJECT.DATASET.TABLE_vN");
+    }
+    if (sql_dir_given &&
+        !(fs::exists(tree_dir, ec) && fs::exists(sql, ec) && fs::equivalent(tree_dir, sql, ec))) {
+      throw base::Error::usage("'" + text + "' is not inside --sql-dir " + sql +
+                               "; give a table of that tree, or leave --sql-dir out");
+    }
+    TableId id = TableId::parse(project.filename().string() + "." + dataset.filename().string() +
+                                "." + p.filename().string());
+    SqlTree tree = SqlTree::from_sql_dir(sql_dir_given ? fs::path(sql) : tree_dir, repo_root);
+    if (!fs::is_directory(tree.table_dir(id), ec)) throw table_not_found(tree, id);
+    return {id, tree};
+  }
+  SqlTree tree = SqlTree::from_sql_dir(sql, repo_root);
+  size_t dots = static_cast<size_t>(std::count(text.begin(), text.end(), '.'));
+  if (dots == 1) {
+    // DATASET.TABLE_vN: the projects that have it.
+    std::string dataset = text.substr(0, text.find('.'));
+    std::string table = text.substr(text.find('.') + 1);
+    std::vector<std::string> projects;
+    for (const auto& project : folder_names(tree.sql_dir))
+      if (fs::is_directory(tree.sql_dir / project / dataset / table, ec))
+        projects.push_back(project);
+    std::string project = "moz-fx-data-shared-prod";
+    if (projects.size() == 1) {
+      project = projects[0];
+    } else if (projects.size() > 1 &&
+               std::find(projects.begin(), projects.end(), project) == projects.end()) {
+      throw base::Error::usage(
+          fmt::format("'{}' is a table of several projects ({}); write PROJECT.{}", text,
+                      fmt::join(projects, ", "), text));
+    }
+    text = project + "." + text;
+  }
+  TableId id = TableId::parse(text);
+  if (!fs::is_directory(tree.table_dir(id), ec)) throw table_not_found(tree, id);
+  return {id, tree};
 }
 
 const SchemaField* Schema::find(std::string_view name) const {
@@ -530,6 +620,8 @@ Metadata load_metadata(const fs::path& file) {
   if (const auto* labels = root.entry("labels"); labels && labels->second.is_mapping()) {
     m.labels_line = labels->first.line;
     m.label = at(labels->first);
+    for (const auto& entry : labels->second.pairs)
+      if (entry.first.is_scalar()) m.label_keys.emplace_back(entry.first.text, at(entry.first));
     if (const auto* e = labels->second.entry("shredder_mitigation")) {
       m.label = at(e->first);
       m.shredder_mitigation = !e->second.is_false();

@@ -66,6 +66,27 @@ struct SqlTree {
   std::filesystem::path table_dir(const TableId& id) const;
 };
 
+// What a command's TABLE argument names: the table and the tree it is in.
+struct TableArgument {
+  TableId id;
+  SqlTree tree;
+};
+
+// The table a command-line argument names, in the forms bigquery-etl's commands accept:
+// - PROJECT.DATASET.TABLE_vN;
+// - DATASET.TABLE_vN: in the one project of `sql_dir` that has that table folder; when several
+//   do, moz-fx-data-shared-prod (bqetl's default project) if it is among them, else an error
+//   listing them;
+// - a path to the table folder or to a file in it (`sql/<project>/<dataset>/<table>_vN/query.sql`):
+//   the sql folder is the one three levels above the table folder, and must be `sql_dir` when
+//   `sql_dir_given`.
+// `sql_dir` is "sql" when empty; `repo_root` as for SqlTree::from_sql_dir.
+// Throws base::Error: kUsage for text that is none of these (or a path outside `sql_dir`), and
+// kInput naming the folder when the table folder does not exist, with the nearest table of the
+// dataset (or dataset of the project, or project) by edit distance as "did you mean".
+TableArgument resolve_table_argument(std::string_view argument, const std::string& sql_dir,
+                                     bool sql_dir_given, const std::filesystem::path& repo_root);
+
 // One field of schema.yaml, nested fields included.
 struct SchemaField {
   std::string name;
@@ -124,6 +145,9 @@ struct Metadata {
   int labels_line = 0;           // where `labels:` is, 0 when absent
   // Where the `shredder_mitigation` key under labels is; labels' position when it is absent.
   base::Location label;
+  // Every key under labels, as written, with its position (for lint's spelling check: a
+  // `shredder-mitigation: true` label is another label, and the table is not set up).
+  std::vector<std::pair<std::string, base::Location>> label_keys;
   bool time_partitioning = false;              // bigquery.time_partitioning is a mapping
   base::Location time_partitioning_at;         // its key, 0 when absent
   std::optional<std::string> partition_field;  // bigquery.time_partitioning.field
