@@ -19,8 +19,8 @@
 //
 // SHREDMIT_PROPERTY_SCENARIOS sets how many scenarios run (default 100, about 30 s: each scenario
 // is a dozen evaluations by the engine; the full 1,000 take about 5 minutes and are run before a
-// change to the mitigation lands, see the README); SHREDMIT_PROPERTY_SEED runs the one scenario
-// with that seed. A failing scenario prints its seed and its SQL.
+// change to the mitigation lands, see docs/simulate.md); SHREDMIT_PROPERTY_SEED runs the one
+// scenario with that seed. A failing scenario prints its seed and its SQL.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -8,7 +8,7 @@ packages=(cmake ninja-build g++ ccache antlr4 libantlr4-runtime-dev nlohmann-jso
           libyaml-dev pkg-config libfmt-dev libgtest-dev libcli11-dev
           shellcheck libdtl-dev help2man dpkg-dev file pre-commit git
           python3-jsonschema zlib1g-dev libjemalloc-dev libgrpc++-dev protobuf-compiler-grpc
-          libprotobuf-dev protobuf-compiler openssl chromium)
+          libprotobuf-dev protobuf-compiler openssl chromium mkdocs)
 # Packages a caller needs beyond these (tools/test.sh --clang: clang-16).
 read -r -a extra <<<"${SHREDMIT_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")

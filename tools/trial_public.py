@@ -320,7 +320,7 @@ def trial(checkout, binary, spec, work):
     # Late rows: twelve new clients reach the upstream after the previous version was computed,
     # in the group of a client shredder kept (clients[1]). More arrive than shredder deleted
     # from any group: late rows fewer than the deletion in their group look like a smaller
-    # deletion, and no check can tell them apart (the README's limits).
+    # deletion, and no check can tell them apart (docs/simulate.md's limits).
     shutil.move(os.path.join(work, "previous.ndjson"), previous)
     late = {}
     for name, (columns, table_rows) in upstream.items():
