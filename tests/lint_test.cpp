@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -302,11 +303,11 @@ TEST(LintFormats, SarifHasOneDescriptorPerRuleAndOneResultPerFinding) {
   const auto& run = s["runs"][0];
   EXPECT_EQ(run["tool"]["driver"]["name"], "shredmit");
   const auto& rules = run["tool"]["driver"]["rules"];
-  // SM001-SM015 without SM007 (now BF015) and SM012 (retired), then the backfill rules
+  // SM001-SM016 without SM007 (now BF015) and SM012 (retired), then the backfill rules
   // BF001-BF031 without BF028 (now part of BF027).
-  ASSERT_EQ(rules.size(), 13u + 30u);
+  ASSERT_EQ(rules.size(), 14u + 30u);
   std::vector<std::string> ids = {"SM001", "SM002", "SM003", "SM004", "SM005", "SM006", "SM008",
-                                  "SM009", "SM010", "SM011", "SM013", "SM014", "SM015"};
+                                  "SM009", "SM010", "SM011", "SM013", "SM014", "SM015", "SM016"};
   for (int i = 1; i <= 31; ++i) {
     if (i != 28) ids.push_back(fmt::format("BF{:03}", i));
   }
@@ -680,6 +681,32 @@ TEST(LintFix, KeepsAFileInHouseStyleAndListsWhatRemains) {
   EXPECT_EQ(syntax::format_sql(fixed), fixed);
   EXPECT_NE(fixed.find("GROUP BY\n  submission_date,\n  CASE\n"), std::string::npos) << fixed;
   for (const std::string& line : base::split(fixed, "\n")) EXPECT_LE(line.size(), 100u) << line;
+}
+
+TEST(Lint, GeneratedFilesOlderThanTheirInputsAreStale) {
+  LintTreeCopy t;
+  fs::path dir = t.table("clean_v2");
+  fs::path generated = dir / "shredder_mitigation_query.sql";
+  std::ofstream(generated) << "-- generated\n";
+  auto now = fs::last_write_time(dir / "query.sql");
+  // Generated after its inputs (within the second a checkout takes): nothing to say.
+  fs::last_write_time(generated, now - std::chrono::milliseconds(500));
+  EXPECT_EQ(lint_paths({dir.string()}), std::vector<Expected>{});
+  // The previous version's query changed later: the file is stale.
+  fs::last_write_time(generated, now - std::chrono::seconds(30));
+  fs::last_write_time(t.table("clean_v1/schema.yaml"), now - std::chrono::seconds(40));
+  fs::last_write_time(t.table("clean_v1/query.sql"), now - std::chrono::seconds(40));
+  fs::last_write_time(dir / "schema.yaml", now - std::chrono::seconds(40));
+  fs::last_write_time(dir / "query.sql", now - std::chrono::seconds(40));
+  EXPECT_EQ(lint_paths({dir.string()}), std::vector<Expected>{});
+  fs::last_write_time(t.table("clean_v1/query.sql"), now);
+  lint::Report r = lint::lint(lint::select_tables({dir.string()}), options());
+  ASSERT_EQ(r.findings.size(), 1u) << lint::format_text(r);
+  EXPECT_EQ(r.findings[0].rule, "SM016");
+  EXPECT_EQ(r.findings[0].severity, lint::Severity::kWarning);
+  EXPECT_NE(r.findings[0].message.find("is older than"), std::string::npos);
+  EXPECT_NE(r.findings[0].message.find("clean_v1/query.sql"), std::string::npos);
+  EXPECT_NE(r.findings[0].message.find("run `shredmit generate"), std::string::npos);
 }
 
 }  // namespace

@@ -130,7 +130,7 @@ void add_lint(CLI::App& app, std::vector<Command>& commands) {
   auto* lint_cmd = app.add_subcommand(
       "lint",
       "Check the shredder-mitigation setup of bigquery-etl tables statically (rules "
-      "SM001-SM015, and the backfill rules BF001-BF031 on every backfill.yaml): tables with the "
+      "SM001-SM016, and the backfill rules BF001-BF031 on every backfill.yaml): tables with the "
       "shredder_mitigation label or a backfill.yaml entry asking "
       "for mitigation, or every table with --all-tables");
   lint_cmd->footer(kLintExitStatusHelp);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -84,6 +85,11 @@ const std::vector<Rule> kRules = {
      "shreder_mitigation): bigquery-etl reads only the exact key, so such a table is not set up "
      "for mitigation. Runs on every table.",
      Severity::kWarning, false},
+    {"SM016", "generated-files-current",
+     "The shredder_mitigation_*.sql files in a table folder are not older than the query.sql "
+     "and schema.yaml of the version and its previous version they were generated from. Runs "
+     "on every table.",
+     Severity::kWarning, false},
 };
 
 // ------------------------------------------------------------------ one table
@@ -136,6 +142,7 @@ class TableLinter {
     requested_ = requested;
     mitigation_ = labelled || requested != nullptr;
     if (metadata_) check_label_spelling(*metadata_);
+    check_generated_files();
     // The backfill rules run on every backfill.yaml, as bigquery-etl's pre-commit hook does.
     if (backfill_) check_backfill();
     if (!mitigation_ && !options_.all_tables) return;
@@ -443,6 +450,37 @@ class TableLinter {
           fmt::format("label '{}' is not '{}', the label bigquery-etl reads, so the table is not "
                       "set up for shredder mitigation; rename the key to {}",
                       key, kLabel, kLabel));
+    }
+  }
+
+  // SM016: a generated file older than an input was generated before that input changed. A
+  // second of slack: a fresh checkout writes a folder's files within milliseconds, in name
+  // order, and a file system may keep whole seconds.
+  void check_generated_files() {
+    std::vector<fs::path> inputs = {table_.dir / "query.sql", table_.dir / "schema.yaml"};
+    std::string name = table_.dir.filename().string();
+    if (auto split = project::TableId::split_version(name); split && split->second > 1) {
+      fs::path previous =
+          table_.dir.parent_path() / fmt::format("{}_v{}", split->first, split->second - 1);
+      inputs.push_back(previous / "query.sql");
+      inputs.push_back(previous / "schema.yaml");
+    }
+    for (const char* generated :
+         {"shredder_mitigation_query.sql", "shredder_mitigation_compensation.sql",
+          "shredder_mitigation_checks.sql", "shredder_mitigation_validation.sql"}) {
+      fs::path file = table_.dir / generated;
+      std::error_code ec;
+      auto written = fs::last_write_time(file, ec);
+      if (ec) continue;
+      for (const fs::path& input : inputs) {
+        auto changed = fs::last_write_time(input, ec);
+        if (ec || changed <= written + std::chrono::seconds(1)) continue;
+        add("SM016", file.string(), {1, 1},
+            fmt::format("{} is older than {}, which changed after it was generated; run "
+                        "`shredmit generate {}` again (or delete the file if it is not used)",
+                        generated, input.string(), table_.dir.string()));
+        break;
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 // shredmit lint: the static pre-merge checks of a bigquery-etl tree's shredder-mitigation setup.
-// Rules SM001-SM015 and the backfill.yaml rules BF001-BF031 (backfill::rules()) run on the table
+// Rules SM001-SM016 and the backfill.yaml rules BF001-BF031 (backfill::rules()) run on the table
 // folders named by paths, with no BigQuery call.
 #pragma once
 
@@ -21,7 +21,7 @@ using base::Severity;
 using base::severity_name;
 using base::Suppression;
 
-// The lint rules in id order, SM001 to SM015 (SM007 and SM012, the backfill.yaml rules, became
+// The lint rules in id order, SM001 to SM016 (SM007 and SM012, the backfill.yaml rules, became
 // the BF rules of backfill::rules(), which lint also runs). The error rules of a table set up for
 // mitigation report analysis::check_preconditions' reasons, one rule per kind, so lint refuses
 // what generate and backfill validate refuse, in the same words.
