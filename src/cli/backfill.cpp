@@ -5,17 +5,9 @@
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "base/diagnostics.h"

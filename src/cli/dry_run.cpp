@@ -1,19 +1,8 @@
 // `shredmit dry-run`: GoogleSQL's analyzer on the generated statements.
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <iostream>
-#include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"

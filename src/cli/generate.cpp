@@ -1,19 +1,8 @@
 // `shredmit generate`: the mitigation query, its two-step form, checks and validation.
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <iostream>
-#include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"

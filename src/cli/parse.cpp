@@ -1,19 +1,13 @@
 // `shredmit parse`: parse .sql files and print them formatted, as AST JSON or a summary.
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <iostream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
 

@@ -1,21 +1,9 @@
 // `shredmit report`: the validation report from bq's JSON results.
 #include "report/report.h"
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <iostream>
-#include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"

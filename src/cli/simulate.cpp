@@ -1,19 +1,9 @@
 // `shredmit simulate`: the generated query and checks run on sample data.
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <iostream>
-#include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "base/files.h"
