@@ -21,6 +21,10 @@ not describe) and a deleted-clients list, then runs, with no edit to any SQL:
    through --previous-output): the checks must fail (exit 1) and name an increase, and the
    validation report (--report) must say where totals moved.
 
+Then, on the whole tree, the lint gate a pull request would use: `lint --write-baseline`,
+then `lint --baseline` must exit 0; one emptied description in a labelled table must make it
+exit 1 naming only that finding.
+
 Prints one line per step and exits 1 when a step does not behave so.
 """
 
@@ -338,6 +342,35 @@ def trial(checkout, binary, spec, work):
     return ok
 
 
+def lint_baseline(binary, checkout):
+    """The baseline gate on a copy of the whole tree; True when it behaves as documented."""
+    work = tempfile.mkdtemp(prefix="shredmit-trial-lint-")
+    try:
+        for part in ("sql", "bigquery_etl"):
+            if os.path.isdir(os.path.join(checkout, part)):
+                shutil.copytree(os.path.join(checkout, part), os.path.join(work, part))
+        baseline = os.path.join(work, "lint-baseline.json")
+        sql = os.path.join(work, "sql")
+        status, out = run(binary, ["lint", sql, "--write-baseline", baseline])
+        written = len(json.load(open(baseline))["findings"]) if status == 0 else 0
+        clean, out = run(binary, ["lint", sql, "--baseline", baseline])
+        schema = os.path.join(sql, "moz-fx-data-shared-prod", "google_ads_derived",
+                              "android_app_campaign_stats_v1", "schema.yaml")
+        with open(schema) as f:
+            text = f.read()
+        with open(schema, "w") as f:
+            f.write(replace(text, 'description: "Name of the campaign."', 'description: ""'))
+        dirty, out = run(binary, ["lint", sql, "--baseline", baseline, "--format", "json"])
+        new = [f for f in json.loads(out)["findings"] if f["suppressed"] is None]
+        print(f"lint baseline: {written} findings written; with it: exit {clean}; after one "
+              f"emptied description: exit {dirty}, new: "
+              + "; ".join(f"{os.path.relpath(f['file'], sql)}:{f['line']} {f['rule']}" for f in new))
+        return (status == 0 and written > 0 and clean == 0 and dirty == 1 and len(new) == 1
+                and new[0]["rule"] == "SM003" and new[0]["file"] == schema)
+    finally:
+        shutil.rmtree(work)
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -352,6 +385,7 @@ def main():
             ok &= trial(checkout, binary, spec, work)
         finally:
             shutil.rmtree(work)
+    ok &= lint_baseline(binary, checkout)
     print("trial: " + ("every table behaved as expected" if ok else "FAILED"))
     return 0 if ok else 1
 
