@@ -1,5 +1,5 @@
 // shredmit base: locations in source text and the one error type every stage throws. The command
-// line turns an error's kind into the exit status (`shredmit --help`, README "Exit status"), so
+// line turns an error's kind into the exit status (`shredmit --help`, docs/index.md), so
 // no stage decides an exit status and no caller guesses it from a file name.
 #pragma once
 

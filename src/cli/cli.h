@@ -8,7 +8,7 @@
 
 namespace shredmit::cli {
 
-// Exit statuses, documented in `shredmit --help` and the README.
+// Exit statuses, documented in `shredmit --help` and docs/index.md.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;   // the input was read and refused (message on stderr)
 inline constexpr int kExitUsage = 2;     // bad command-line usage

@@ -533,7 +533,7 @@ void lint_range(const std::vector<TableRef>& tables, size_t first, size_t step,
 // Lints tables first, first+jobs, ... in each of `jobs` forked processes; each sends its report
 // back as JSON through a pipe. Processes rather than threads: the ANTLR 4.9 runtime takes one
 // process-wide lock for every DFA lookup, so threads parse at 1.25x the speed of one, processes
-// at 1.65x (issue 4 measurements in the README).
+// at 1.65x (measured on the public tree; docs/lint.md).
 void lint_in_processes(const std::vector<TableRef>& tables, const Options& options, int jobs,
                        Report& report) {
   struct Worker {

@@ -245,7 +245,7 @@ std::string format_classification(const Mitigation& m);
 // column with its role (dimension or metric), status (common, added or removed for dimensions;
 // common, new or removed for metrics), type and, for common and new metrics, its kind and the
 // reason, then the warnings and `files` (the paths written, as given). The schema is
-// docs/generate.schema.json; the README describes each field.
+// docs/generate.schema.json; docs/generate.md describes each field.
 std::string format_json(const Mitigation& m, const std::vector<std::filesystem::path>& files);
 
 // Writes shredder_mitigation_query.sql, shredder_mitigation_compensation.sql,
