@@ -52,22 +52,27 @@ void sort_findings(std::vector<Finding>& findings) {
                  findings.end());
 }
 
-size_t count_errors(const std::vector<Finding>& findings) {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity == Severity::kError && f.suppression == Suppression::kNone;
+namespace {
+
+// The findings that count (not suppressed) with this severity.
+size_t count_counted(const std::vector<Finding>& findings, Severity severity) {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) {
+    return f.severity == severity && f.suppression == Suppression::kNone;
   }));
+}
+
+}  // namespace
+
+size_t count_errors(const std::vector<Finding>& findings) {
+  return count_counted(findings, Severity::kError);
 }
 
 size_t count_warnings(const std::vector<Finding>& findings) {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity == Severity::kWarning && f.suppression == Suppression::kNone;
-  }));
+  return count_counted(findings, Severity::kWarning);
 }
 
 size_t count_suppressed(const std::vector<Finding>& findings) {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.suppression != Suppression::kNone;
-  }));
+  return findings.size() - count_errors(findings) - count_warnings(findings);
 }
 
 std::string format_text_lines(const std::vector<Finding>& findings) {

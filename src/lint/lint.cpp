@@ -24,6 +24,7 @@
 #include "analysis/analysis.h"
 #include "backfill/backfill.h"
 #include "base/text.h"
+#include "mitigation/mitigation.h"
 #include "syntax/format.h"
 #include "templating/templating.h"
 
@@ -438,8 +439,6 @@ class TableLinter {
 
   // ---------------------------------------------------------------- backfill.yaml
 
-  // The backfill rules (backfill::validate) on the table's backfill.yaml. generate's
-  // preconditions are left to the SM rules, which locate each problem in its own file.
   // SM015: a label key a few edits from shredder_mitigation (seed 004 itself writes
   // `shredder-mitigation: true` once) is another label to BigQuery and bigquery-etl.
   void check_label_spelling(const project::Metadata& m) {
@@ -465,9 +464,7 @@ class TableLinter {
       inputs.push_back(previous / "query.sql");
       inputs.push_back(previous / "schema.yaml");
     }
-    for (const char* generated :
-         {"shredder_mitigation_query.sql", "shredder_mitigation_compensation.sql",
-          "shredder_mitigation_checks.sql", "shredder_mitigation_validation.sql"}) {
+    for (std::string_view generated : mitigation::kFileNames) {
       fs::path file = table_.dir / generated;
       std::error_code ec;
       auto written = fs::last_write_time(file, ec);
@@ -484,6 +481,8 @@ class TableLinter {
     }
   }
 
+  // The backfill rules (backfill::validate) on the table's backfill.yaml. generate's
+  // preconditions are left to the SM rules, which locate each problem in its own file.
   void check_backfill() {
     backfill::ValidateOptions vo;
     vo.today = options_.today;
@@ -760,13 +759,13 @@ bool fixable(const Finding& f) {
          is_group_by_all_or_ordinal(f.message);
 }
 
-}  // namespace
-
 // JSON's "suppressed": null, "noqa" or "baseline".
 nlohmann::ordered_json suppression_name(Suppression s) {
   if (s == Suppression::kNone) return nullptr;
   return s == Suppression::kNoqa ? "noqa" : "baseline";
 }
+
+}  // namespace
 
 std::string format_json(const Report& report) {
   std::map<std::string_view, std::string_view> names;

@@ -27,14 +27,7 @@ class SourceLines {
     if (it != lines_.end()) return it->second;
     std::vector<std::string> lines;
     try {
-      std::string text = base::read_text_file(file);
-      size_t start = 0;
-      while (start <= text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-      }
+      lines = base::split(base::read_text_file(file), "\n");
     } catch (const base::Error&) {
       lines.clear();
     }
@@ -204,18 +197,9 @@ Baseline read_baseline(const fs::path& baseline_file) {
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann reports a byte offset; turn it into line:column for the message.
-    size_t offset = std::min(e.byte, text.size());
-    int line = 1, column = 1;
-    for (size_t i = 0; i + 1 < offset; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    throw base::Error(baseline_file.string(), line, column,
+    // nlohmann reports the 1-based position of the byte it stopped at.
+    base::Location at = base::location_of(text, std::min(e.byte, text.size()) - (e.byte > 0));
+    throw base::Error(baseline_file.string(), at.line, at.column,
                       "not a lint baseline: invalid JSON; write it again with `shredmit lint "
                       "--write-baseline FILE`");
   }

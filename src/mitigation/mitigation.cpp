@@ -867,12 +867,8 @@ Mitigation generate(const project::SqlTree& tree, const project::TableId& new_ta
           fmt::format("{} takes PROJECT.DATASET.TABLE, got '{}'", flag, value));
     }
   }
+  project::require_table_dir(tree, new_table);
   fs::path new_dir = tree.table_dir(new_table);
-  std::error_code ec;
-  if (!fs::is_directory(new_dir, ec)) {
-    throw base::Error(new_dir.string(), 0, 0,
-                      "table folder not found; check the table name and --sql-dir");
-  }
   analysis::PreconditionOptions po;
   po.id_level_columns = options.id_level_columns;
   po.signed_metrics = options.signed_metrics;
@@ -1123,9 +1119,8 @@ std::string format_json(const Mitigation& m, const std::vector<fs::path>& files)
 }
 
 std::vector<fs::path> write_files(const Mitigation& m, const fs::path& dir) {
-  std::vector<fs::path> paths = {
-      dir / "shredder_mitigation_query.sql", dir / "shredder_mitigation_compensation.sql",
-      dir / "shredder_mitigation_checks.sql", dir / "shredder_mitigation_validation.sql"};
+  std::vector<fs::path> paths;
+  for (std::string_view name : kFileNames) paths.push_back(dir / name);
   base::write_files_atomically({{paths[0], m.query_sql},
                                 {paths[1], m.compensation_sql},
                                 {paths[2], m.checks_sql},

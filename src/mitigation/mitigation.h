@@ -2,9 +2,11 @@
 // aggregate table, generated offline from the bigquery-etl tree (seed 004).
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/analysis.h"
@@ -247,6 +249,11 @@ std::string format_classification(const Mitigation& m);
 // reason, then the warnings and `files` (the paths written, as given). The schema is
 // docs/generate.schema.json; docs/generate.md describes each field.
 std::string format_json(const Mitigation& m, const std::vector<std::filesystem::path>& files);
+
+// The files write_files writes, in its order (lint's SM016 looks for them in table folders).
+inline constexpr std::array<std::string_view, 4> kFileNames = {
+    "shredder_mitigation_query.sql", "shredder_mitigation_compensation.sql",
+    "shredder_mitigation_checks.sql", "shredder_mitigation_validation.sql"};
 
 // Writes shredder_mitigation_query.sql, shredder_mitigation_compensation.sql,
 // shredder_mitigation_checks.sql and shredder_mitigation_validation.sql into `dir` (created when

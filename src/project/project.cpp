@@ -492,12 +492,13 @@ std::vector<std::string> folder_names(const fs::path& dir) {
   return names;
 }
 
-// The error for a table folder that does not exist, with the nearest existing name at the first
-// level that is missing (project, dataset or table).
-base::Error table_not_found(const SqlTree& tree, const TableId& id) {
+}  // namespace
+
+void require_table_dir(const SqlTree& tree, const TableId& id) {
   fs::path dir = tree.table_dir(id);
-  std::string hint;
   std::error_code ec;
+  if (fs::is_directory(dir, ec)) return;
+  std::string hint;
   if (!fs::is_directory(tree.sql_dir / id.project, ec)) {
     hint = base::did_you_mean(id.project, folder_names(tree.sql_dir));
   } else if (!fs::is_directory(tree.sql_dir / id.project / id.dataset, ec)) {
@@ -505,11 +506,9 @@ base::Error table_not_found(const SqlTree& tree, const TableId& id) {
   } else {
     hint = base::did_you_mean(id.table(), folder_names(tree.sql_dir / id.project / id.dataset));
   }
-  return base::Error(dir.string(), 0, 0,
-                     "table folder not found" + hint + "; check the table name and --sql-dir");
+  throw base::Error(dir.string(), 0, 0,
+                    "table folder not found" + hint + "; check the table name and --sql-dir");
 }
-
-}  // namespace
 
 TableArgument resolve_table_argument(std::string_view argument, const std::string& sql_dir,
                                      bool sql_dir_given, const fs::path& repo_root) {
@@ -537,7 +536,7 @@ TableArgument resolve_table_argument(std::string_view argument, const std::strin
     TableId id = TableId::parse(project.filename().string() + "." + dataset.filename().string() +
                                 "." + p.filename().string());
     SqlTree tree = SqlTree::from_sql_dir(sql_dir_given ? fs::path(sql) : tree_dir, repo_root);
-    if (!fs::is_directory(tree.table_dir(id), ec)) throw table_not_found(tree, id);
+    require_table_dir(tree, id);
     return {id, tree};
   }
   SqlTree tree = SqlTree::from_sql_dir(sql, repo_root);
@@ -562,7 +561,7 @@ TableArgument resolve_table_argument(std::string_view argument, const std::strin
     text = project + "." + text;
   }
   TableId id = TableId::parse(text);
-  if (!fs::is_directory(tree.table_dir(id), ec)) throw table_not_found(tree, id);
+  require_table_dir(tree, id);
   return {id, tree};
 }
 

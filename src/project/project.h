@@ -87,6 +87,11 @@ struct TableArgument {
 TableArgument resolve_table_argument(std::string_view argument, const std::string& sql_dir,
                                      bool sql_dir_given, const std::filesystem::path& repo_root);
 
+// Throws base::Error (kInput) naming tree.table_dir(id) when that folder does not exist, with
+// the nearest existing name (by edit distance) at the first level that is missing: project,
+// dataset or table ("did you mean 'active_users_aggregates_v4'?").
+void require_table_dir(const SqlTree& tree, const TableId& id);
+
 // One field of schema.yaml, nested fields included.
 struct SchemaField {
   std::string name;
